@@ -1,0 +1,125 @@
+#include <gtest/gtest.h>
+
+#include "domain/entities.hpp"
+#include "domain/json_codec.hpp"
+
+namespace rapport::domain {
+namespace {
+
+json::value Json(std::string_view text) { return json::parse(text); }
+
+bool HasField(const Error& e, std::string_view field) {
+  for (const auto& f : e.fields) {
+    if (f.field == field) return true;
+  }
+  return false;
+}
+
+TEST(Codec, RoundTripsAnInteraction) {
+  auto parsed = ParseRecord<Interaction>(Json(R"({
+    "channel": "email", "direction": "inbound", "arrived_at": "2025-01-02T03:04:05Z",
+    "outcome": "received", "participants": [{"role": "from", "address": "a@b.c"}],
+    "tags": ["vip"], "subject": "Broken"})"));
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->channel, Channel::kEmail);
+  EXPECT_EQ(parsed->participants.at(0).address, "a@b.c");
+  auto back = ToJson(*parsed).as_object();
+  EXPECT_EQ(back.at("arrived_at").as_string(), "2025-01-02T03:04:05.000Z");
+  EXPECT_EQ(back.at("source").as_string(), "api");
+  EXPECT_TRUE(back.at("body").is_null());
+}
+
+TEST(Codec, NamesEveryBadField) {
+  auto parsed = ParseRecord<Interaction>(Json(R"({
+    "channel": "fax", "arrived_at": "yesterday", "bogus": 1, "id": 4,
+    "participants": [{"role": "bcc"}], "tags": "x", "vendor_id": 3})"));
+  ASSERT_FALSE(parsed);
+  const Error& e = parsed.error();
+  EXPECT_EQ(e.code, ErrorCode::kInvalid);
+  for (auto field : {"channel", "arrived_at", "bogus", "id", "participants[0].role", "tags",
+                     "direction", "vendor_id"}) {
+    EXPECT_TRUE(HasField(e, field)) << field;
+  }
+}
+
+TEST(Codec, RejectsWrongTypesAndNulls) {
+  auto parsed = ParseRecord<Account>(Json(R"({"name": 5, "segment": null,
+                                              "annual_value_minor": 1.5})"));
+  ASSERT_FALSE(parsed);
+  EXPECT_TRUE(HasField(parsed.error(), "name"));
+  EXPECT_TRUE(HasField(parsed.error(), "segment"));
+  EXPECT_TRUE(HasField(parsed.error(), "annual_value_minor"));
+}
+
+TEST(Codec, MergePatchFollowsRfc7386) {
+  auto merged = MergePatch(Json(R"({"a": 1, "b": {"c": 2, "d": 3}, "e": [1]})"),
+                           Json(R"({"a": null, "b": {"c": 9}, "e": [2], "f": "x"})"));
+  EXPECT_EQ(merged, Json(R"({"b": {"c": 9, "d": 3}, "e": [2], "f": "x"})"));
+}
+
+TEST(Rules, OutcomeMustFitTheChannel) {
+  EXPECT_TRUE(OutcomeFitsChannel(Channel::kPhone, Outcome::kAbandoned));
+  EXPECT_TRUE(OutcomeFitsChannel(Channel::kEmail, Outcome::kReplied));
+  EXPECT_FALSE(OutcomeFitsChannel(Channel::kEmail, Outcome::kAbandoned));
+  EXPECT_FALSE(OutcomeFitsChannel(Channel::kChat, Outcome::kSent));
+}
+
+TEST(Rules, InteractionInstantsMustBeOrdered) {
+  Interaction i;
+  i.channel = Channel::kPhone;
+  i.arrived_at = Instant{1000};
+  i.answered_at = Instant{500};
+  i.ended_at = Instant{400};
+  i.outcome = Outcome::kReceived;
+  FieldErrors errors;
+  Validate(i, errors);
+  EXPECT_TRUE(HasField(errors.ToError(), "answered_at"));
+  EXPECT_TRUE(HasField(errors.ToError(), "ended_at"));
+  EXPECT_TRUE(HasField(errors.ToError(), "outcome"));
+}
+
+TEST(Rules, CaseStatusMachine) {
+  using S = CaseStatus;
+  EXPECT_TRUE(IsLegalTransition(S::kNew, S::kOpen));
+  EXPECT_FALSE(IsLegalTransition(S::kNew, S::kClosed));
+  EXPECT_TRUE(IsLegalTransition(S::kOpen, S::kPendingCustomer));
+  EXPECT_TRUE(IsLegalTransition(S::kPendingCustomer, S::kResolved));
+  EXPECT_TRUE(IsLegalTransition(S::kResolved, S::kOpen));  // reopen
+  EXPECT_TRUE(IsLegalTransition(S::kResolved, S::kClosed));
+  EXPECT_FALSE(IsLegalTransition(S::kOpen, S::kClosed));
+  EXPECT_FALSE(IsLegalTransition(S::kClosed, S::kOpen));
+  EXPECT_FALSE(IsLegalTransition(S::kOpen, S::kOpen));
+}
+
+TEST(Rules, AccountTimeZoneAndCurrencyAreChecked) {
+  Account a;
+  a.name = "Acme";
+  a.segment = "key";
+  a.time_zone = "Mars/Olympus";
+  a.currency = "usd";
+  FieldErrors errors;
+  Validate(a, errors);
+  EXPECT_TRUE(HasField(errors.ToError(), "time_zone"));
+  EXPECT_TRUE(HasField(errors.ToError(), "currency"));
+  a.time_zone = "Europe/London";
+  a.currency = "GBP";
+  FieldErrors ok;
+  Validate(a, ok);
+  EXPECT_TRUE(ok.empty());
+}
+
+TEST(Rules, VendorAgreementNeedsVendorAndServiceLevelThreshold) {
+  auto parsed = ParseRecord<Agreement>(Json(R"({"kind": "vendor", "start_date": "2025-01-01",
+      "end_date": "2024-12-31", "targets": [{"metric": "service_level", "target_percent": 180}]})"));
+  ASSERT_TRUE(parsed);
+  FieldErrors errors;
+  Validate(*parsed, errors);
+  auto e = errors.ToError();
+  EXPECT_TRUE(HasField(e, "vendor_id"));
+  EXPECT_TRUE(HasField(e, "end_date"));
+  EXPECT_TRUE(HasField(e, "targets[0].target_percent"));
+  EXPECT_TRUE(HasField(e, "targets[0].threshold_seconds"));
+}
+
+}  // namespace
+}  // namespace rapport::domain

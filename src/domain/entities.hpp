@@ -1,0 +1,408 @@
+// The ledger's value types: users, vendors, queues, accounts, people, agreements,
+// interactions, cases and the event log, with their field lists (see schema.hpp) and
+// their rules. Plain data; no I/O.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/date.hpp"
+#include "core/error.hpp"
+#include "core/instant.hpp"
+#include "domain/schema.hpp"
+
+namespace rapport::domain {
+
+// ---- enumerations -------------------------------------------------------------------
+
+enum class Role { kAdmin, kManager, kAgent, kVendorAgent, kViewer };
+template <>
+struct EnumNames<Role> {
+  static constexpr std::array<std::string_view, 5> kNames = {"admin", "manager", "agent",
+                                                             "vendor_agent", "viewer"};
+};
+
+enum class Channel { kPhone, kEmail, kChat, kWeb, kSocial, kSms };
+template <>
+struct EnumNames<Channel> {
+  static constexpr std::array<std::string_view, 6> kNames = {"phone", "email", "chat",
+                                                             "web",   "social", "sms"};
+};
+
+enum class Direction { kInbound, kOutbound };
+template <>
+struct EnumNames<Direction> {
+  static constexpr std::array<std::string_view, 2> kNames = {"inbound", "outbound"};
+};
+
+enum class InteractionKind { kContact, kNote };
+template <>
+struct EnumNames<InteractionKind> {
+  static constexpr std::array<std::string_view, 2> kNames = {"contact", "note"};
+};
+
+enum class Outcome {
+  kAnswered, kAbandoned, kTimedOut, kTransferred, kVoicemail, kMissedOffHours,  // live
+  kReceived, kReplied, kSent,                                                   // written
+};
+template <>
+struct EnumNames<Outcome> {
+  static constexpr std::array<std::string_view, 9> kNames = {
+      "answered",  "abandoned", "timed_out", "transferred", "voicemail",
+      "missed_off_hours", "received", "replied", "sent"};
+};
+
+enum class Priority { kLow, kNormal, kHigh, kUrgent };
+template <>
+struct EnumNames<Priority> {
+  static constexpr std::array<std::string_view, 4> kNames = {"low", "normal", "high",
+                                                             "urgent"};
+};
+
+enum class PersonRole { kEndUser, kDecisionMaker, kExecutiveSponsor, kOther };
+template <>
+struct EnumNames<PersonRole> {
+  static constexpr std::array<std::string_view, 4> kNames = {
+      "end_user", "decision_maker", "executive_sponsor", "other"};
+};
+
+enum class AgreementKind { kCustomer, kVendor };
+template <>
+struct EnumNames<AgreementKind> {
+  static constexpr std::array<std::string_view, 2> kNames = {"customer", "vendor"};
+};
+
+enum class Metric { kServiceLevel, kFirstContactResolution, kAbandonment };
+template <>
+struct EnumNames<Metric> {
+  static constexpr std::array<std::string_view, 3> kNames = {
+      "service_level", "first_contact_resolution", "abandonment"};
+};
+
+enum class CaseStatus { kNew, kOpen, kPendingCustomer, kPendingInternal, kResolved, kClosed };
+template <>
+struct EnumNames<CaseStatus> {
+  static constexpr std::array<std::string_view, 6> kNames = {
+      "new", "open", "pending_customer", "pending_internal", "resolved", "closed"};
+};
+
+enum class ParticipantRole { kFrom, kTo, kCc };
+template <>
+struct EnumNames<ParticipantRole> {
+  static constexpr std::array<std::string_view, 3> kNames = {"from", "to", "cc"};
+};
+
+// ---- entities -----------------------------------------------------------------------
+
+struct User {
+  Meta meta;
+  std::string name;
+  std::string email;
+  Role role = Role::kAgent;
+  std::optional<Id> vendor_id;  // required for, and only for, vendor_agent
+  bool is_agent = false;        // handles contacts
+  std::optional<std::string> team;
+  bool active = true;
+};
+
+struct Vendor {
+  Meta meta;
+  std::string name;
+  std::optional<std::string> executive_sponsor;
+  std::optional<std::string> point_of_contact;
+};
+
+struct Queue {
+  Meta meta;
+  std::string name;
+  Channel channel = Channel::kPhone;
+  std::optional<Id> vendor_id;  // absent: served in-house
+};
+
+struct Account {
+  Meta meta;
+  std::string name;
+  std::string segment;  // e.g. strategic, key, standard, smb
+  Priority priority = Priority::kNormal;
+  std::optional<Date> customer_since;
+  std::int64_t annual_value_minor = 0;  // minor units of `currency`
+  std::string currency = "USD";
+  std::optional<Id> owner_id;
+  std::string time_zone = "UTC";  // IANA name
+};
+
+struct Person {
+  Meta meta;
+  Id account_id = 0;
+  std::string name;
+  std::vector<std::string> emails;
+  std::vector<std::string> phones;
+  PersonRole role = PersonRole::kEndUser;
+};
+
+struct MetricTarget {
+  Metric metric = Metric::kServiceLevel;
+  std::optional<Channel> channel;            // absent: every channel of the agreement
+  double target_percent = 0;                 // e.g. 80.0
+  std::optional<std::int64_t> threshold_seconds;  // service level: answered within T s
+};
+
+struct Agreement {
+  Meta meta;
+  AgreementKind kind = AgreementKind::kCustomer;
+  std::optional<Id> account_id;  // the party of a customer agreement
+  std::optional<Id> vendor_id;   // the party of a vendor agreement
+  Date start_date;
+  Date end_date;
+  bool auto_renew = false;
+  std::int64_t notice_days = 0;
+  std::int64_t annual_value_minor = 0;
+  std::string currency = "USD";
+  std::vector<Id> queue_ids;                          // vendor agreements: queues served
+  std::optional<std::int64_t> cost_per_agent_hour_minor;  // vendor agreements
+  std::vector<MetricTarget> targets;                  // vendor agreements
+};
+
+struct Participant {
+  ParticipantRole role = ParticipantRole::kFrom;
+  std::optional<Id> person_id;
+  std::optional<std::string> address;
+};
+
+struct Interaction {
+  Meta meta;
+  std::string source = "api";
+  std::optional<std::string> external_id;  // unique per source
+  Channel channel = Channel::kPhone;
+  Direction direction = Direction::kInbound;
+  InteractionKind kind = InteractionKind::kContact;
+  std::optional<Id> account_id;
+  std::optional<Id> person_id;
+  std::optional<Id> case_id;
+  std::optional<Id> queue_id;
+  std::optional<Id> vendor_id;  // derived from the queue by the server
+  std::optional<Id> agent_id;
+  std::optional<std::string> category;
+  Instant arrived_at;
+  std::optional<Instant> answered_at;
+  std::optional<Instant> ended_at;
+  std::optional<Outcome> outcome;
+  std::vector<Participant> participants;
+  std::optional<std::string> message_id;
+  std::optional<std::string> in_reply_to;
+  std::optional<std::string> subject;
+  std::optional<std::string> body;
+  std::vector<std::string> tags;
+};
+
+struct Case {
+  Meta meta;
+  Id account_id = 0;
+  std::optional<Id> requester_id;
+  std::string subject;
+  std::optional<std::string> category;
+  Priority priority = Priority::kNormal;
+  CaseStatus status = CaseStatus::kNew;
+  std::optional<Id> assignee_id;
+  std::optional<Id> queue_id;
+  std::optional<Id> vendor_id;  // derived from the queue by the server
+  std::optional<Instant> resolved_at;
+  std::optional<Instant> closed_at;
+};
+
+// One row of the append-only event log: the audit trail and the change feed.
+struct Event {
+  std::int64_t sequence = 0;
+  Instant at;
+  Id actor_id = 0;
+  std::string entity;  // singular entity name: "case", "interaction", ...
+  Id entity_id = 0;
+  std::string action;  // created, updated, status_changed, ...
+  std::string change;  // JSON text: the created record, or the patch applied
+};
+
+// ---- field lists --------------------------------------------------------------------
+
+template <>
+struct Schema<User> {
+  static constexpr std::string_view kTable = "users";
+  static constexpr std::string_view kEntity = "user";
+  static constexpr auto kFields = std::tuple{
+      Field{"name", &User::name, kRequired},
+      Field{"email", &User::email, kRequired},
+      Field{"role", &User::role, kRequired},
+      Field{"vendor_id", &User::vendor_id, 0, "vendors"},
+      Field{"is_agent", &User::is_agent},
+      Field{"team", &User::team},
+      Field{"active", &User::active},
+  };
+};
+
+template <>
+struct Schema<Vendor> {
+  static constexpr std::string_view kTable = "vendors";
+  static constexpr std::string_view kEntity = "vendor";
+  static constexpr auto kFields = std::tuple{
+      Field{"name", &Vendor::name, kRequired},
+      Field{"executive_sponsor", &Vendor::executive_sponsor},
+      Field{"point_of_contact", &Vendor::point_of_contact},
+  };
+};
+
+template <>
+struct Schema<Queue> {
+  static constexpr std::string_view kTable = "queues";
+  static constexpr std::string_view kEntity = "queue";
+  static constexpr auto kFields = std::tuple{
+      Field{"name", &Queue::name, kRequired},
+      Field{"channel", &Queue::channel, kRequired},
+      Field{"vendor_id", &Queue::vendor_id, 0, "vendors"},
+  };
+};
+
+template <>
+struct Schema<Account> {
+  static constexpr std::string_view kTable = "accounts";
+  static constexpr std::string_view kEntity = "account";
+  static constexpr auto kFields = std::tuple{
+      Field{"name", &Account::name, kRequired},
+      Field{"segment", &Account::segment, kRequired},
+      Field{"priority", &Account::priority},
+      Field{"customer_since", &Account::customer_since},
+      Field{"annual_value_minor", &Account::annual_value_minor, kHiddenFromVendors},
+      Field{"currency", &Account::currency},
+      Field{"owner_id", &Account::owner_id, 0, "users"},
+      Field{"time_zone", &Account::time_zone},
+  };
+};
+
+template <>
+struct Schema<Person> {
+  static constexpr std::string_view kTable = "people";
+  static constexpr std::string_view kEntity = "person";
+  static constexpr auto kFields = std::tuple{
+      Field{"account_id", &Person::account_id, kRequired, "accounts"},
+      Field{"name", &Person::name, kRequired},
+      Field{"emails", &Person::emails},
+      Field{"phones", &Person::phones},
+      Field{"role", &Person::role},
+  };
+};
+
+template <>
+struct Schema<MetricTarget> {
+  static constexpr auto kFields = std::tuple{
+      Field{"metric", &MetricTarget::metric, kRequired},
+      Field{"channel", &MetricTarget::channel},
+      Field{"target_percent", &MetricTarget::target_percent, kRequired},
+      Field{"threshold_seconds", &MetricTarget::threshold_seconds},
+  };
+};
+
+template <>
+struct Schema<Agreement> {
+  static constexpr std::string_view kTable = "agreements";
+  static constexpr std::string_view kEntity = "agreement";
+  static constexpr auto kFields = std::tuple{
+      Field{"kind", &Agreement::kind, kRequired},
+      Field{"account_id", &Agreement::account_id, 0, "accounts"},
+      Field{"vendor_id", &Agreement::vendor_id, 0, "vendors"},
+      Field{"start_date", &Agreement::start_date, kRequired},
+      Field{"end_date", &Agreement::end_date, kRequired},
+      Field{"auto_renew", &Agreement::auto_renew},
+      Field{"notice_days", &Agreement::notice_days},
+      Field{"annual_value_minor", &Agreement::annual_value_minor},
+      Field{"currency", &Agreement::currency},
+      Field{"queue_ids", &Agreement::queue_ids, 0, "queues"},
+      Field{"cost_per_agent_hour_minor", &Agreement::cost_per_agent_hour_minor},
+      Field{"targets", &Agreement::targets},
+  };
+};
+
+template <>
+struct Schema<Participant> {
+  static constexpr auto kFields = std::tuple{
+      Field{"role", &Participant::role, kRequired},
+      Field{"person_id", &Participant::person_id, 0, "people"},
+      Field{"address", &Participant::address},
+  };
+};
+
+template <>
+struct Schema<Interaction> {
+  static constexpr std::string_view kTable = "interactions";
+  static constexpr std::string_view kEntity = "interaction";
+  static constexpr auto kFields = std::tuple{
+      Field{"source", &Interaction::source},
+      Field{"external_id", &Interaction::external_id},
+      Field{"channel", &Interaction::channel, kRequired},
+      Field{"direction", &Interaction::direction, kRequired},
+      Field{"kind", &Interaction::kind},
+      Field{"account_id", &Interaction::account_id, 0, "accounts"},
+      Field{"person_id", &Interaction::person_id, 0, "people"},
+      Field{"case_id", &Interaction::case_id, 0, "cases"},
+      Field{"queue_id", &Interaction::queue_id, 0, "queues"},
+      Field{"vendor_id", &Interaction::vendor_id, kReadOnly, "vendors"},
+      Field{"agent_id", &Interaction::agent_id, kVendorDetail, "users"},
+      Field{"category", &Interaction::category},
+      Field{"arrived_at", &Interaction::arrived_at, kRequired},
+      Field{"answered_at", &Interaction::answered_at},
+      Field{"ended_at", &Interaction::ended_at},
+      Field{"outcome", &Interaction::outcome},
+      Field{"participants", &Interaction::participants, kVendorDetail},
+      Field{"message_id", &Interaction::message_id, kVendorDetail},
+      Field{"in_reply_to", &Interaction::in_reply_to, kVendorDetail},
+      Field{"subject", &Interaction::subject},
+      Field{"body", &Interaction::body, kVendorDetail},
+      Field{"tags", &Interaction::tags, kVendorDetail},
+  };
+};
+
+template <>
+struct Schema<Case> {
+  static constexpr std::string_view kTable = "cases";
+  static constexpr std::string_view kEntity = "case";
+  static constexpr auto kFields = std::tuple{
+      Field{"account_id", &Case::account_id, kRequired, "accounts"},
+      Field{"requester_id", &Case::requester_id, 0, "people"},
+      Field{"subject", &Case::subject, kRequired},
+      Field{"category", &Case::category},
+      Field{"priority", &Case::priority},
+      Field{"status", &Case::status},
+      Field{"assignee_id", &Case::assignee_id, 0, "users"},
+      Field{"queue_id", &Case::queue_id, 0, "queues"},
+      Field{"vendor_id", &Case::vendor_id, kReadOnly, "vendors"},
+      Field{"resolved_at", &Case::resolved_at, kReadOnly},
+      Field{"closed_at", &Case::closed_at, kReadOnly},
+  };
+};
+
+// ---- rules --------------------------------------------------------------------------
+
+// Semantic checks of a whole record (types were checked by the codec). Each bad field is
+// added to `errors` by its name. Foreign ids are checked against the store by app/.
+void Validate(const User& user, FieldErrors& errors);
+void Validate(const Vendor& vendor, FieldErrors& errors);
+void Validate(const Queue& queue, FieldErrors& errors);
+void Validate(const Account& account, FieldErrors& errors);
+void Validate(const Person& person, FieldErrors& errors);
+void Validate(const Agreement& agreement, FieldErrors& errors);
+void Validate(const Interaction& interaction, FieldErrors& errors);
+void Validate(const Case& kase, FieldErrors& errors);
+
+// The outcomes that fit a channel: live channels (phone, chat) end answered, abandoned,
+// timed_out, transferred, voicemail or missed_off_hours; written ones received, replied
+// or sent.
+bool OutcomeFitsChannel(Channel channel, Outcome outcome);
+
+// The case status machine: new → open → pending_customer / pending_internal → resolved →
+// closed, pending states back to open or to each other, and reopen (resolved → open).
+bool IsLegalTransition(CaseStatus from, CaseStatus to);
+
+// Records the instants a transition implies (resolved_at, closed_at) on `kase`, whose
+// status is already `to`.
+void ApplyTransitionInstants(Case& kase, CaseStatus from, Instant at);
+
+}  // namespace rapport::domain

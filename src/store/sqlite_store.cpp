@@ -1,0 +1,624 @@
+// SQLite implementation of the Store: WAL, synchronous=FULL, foreign keys on, one writer
+// thread with group commit and a pool of reader connections.
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "store/migrations.hpp"
+#include "store/records.hpp"
+#include "store/store.hpp"
+
+namespace rapport::store {
+
+namespace detail {
+void BadColumn(std::string_view column) {
+  throw std::runtime_error("stored column '" + std::string(column) + "' has an unexpected value");
+}
+}  // namespace detail
+
+namespace {
+
+Error SqliteError(sqlite3* db, int rc, std::string_view what) {
+  int extended = db ? sqlite3_extended_errcode(db) : rc;
+  std::string message = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  switch (extended) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+      return Error{ErrorCode::kConflict, message, {}};
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+      return Error{ErrorCode::kInvalid, message, {}};
+    default:
+      break;
+  }
+  if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
+    return Error{ErrorCode::kUnavailable, message, {}};
+  }
+  return Error{ErrorCode::kInternal, message, {}};
+}
+
+// One SQLite connection with its prepared-statement cache. Used by one thread at a time.
+class Connection {
+ public:
+  static Result<std::unique_ptr<Connection>> Open(const std::string& path, bool reader) {
+    sqlite3* db = nullptr;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+    auto conn = std::unique_ptr<Connection>(new Connection(db));
+    if (rc != SQLITE_OK) return std::unexpected(SqliteError(db, rc, "open " + path));
+    sqlite3_extended_result_codes(db, 1);
+    if (auto r = conn->Configure(reader); !r) return std::unexpected(r.error());
+    return conn;
+  }
+
+  ~Connection() {
+    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db_);
+  }
+
+  sqlite3* db() { return db_; }
+
+  Result<void> Exec(const char* sql) {
+    char* message = nullptr;
+    int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message);
+    sqlite3_free(message);
+    if (rc != SQLITE_OK) return std::unexpected(SqliteError(db_, rc, sql));
+    return {};
+  }
+
+  // A cached prepared statement, reset and cleared when the handle goes.
+  class Stmt {
+   public:
+    explicit Stmt(sqlite3_stmt* stmt) : stmt_(stmt) {}
+    Stmt(const Stmt&) = delete;
+    ~Stmt() {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    }
+    sqlite3_stmt* get() { return stmt_; }
+
+   private:
+    sqlite3_stmt* stmt_;
+  };
+
+  Result<sqlite3_stmt*> Prepare(const std::string& sql) {
+    auto it = cache_.find(sql);
+    if (it != cache_.end()) return it->second;
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
+                                SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) return std::unexpected(SqliteError(db_, rc, "prepare " + sql));
+    cache_.emplace(sql, stmt);
+    return stmt;
+  }
+
+  Result<std::int64_t> PragmaInt(const char* sql) {
+    auto stmt = Prepare(sql);
+    if (!stmt) return std::unexpected(stmt.error());
+    Stmt s(*stmt);
+    if (sqlite3_step(s.get()) != SQLITE_ROW) {
+      return Fail(ErrorCode::kInternal, std::string("no answer to ") + sql);
+    }
+    return sqlite3_column_int64(s.get(), 0);
+  }
+
+ private:
+  explicit Connection(sqlite3* db) : db_(db) {}
+
+  // Every connection must confirm WAL, synchronous=FULL and foreign keys, or the store
+  // refuses to open: durability and referential integrity are not optional.
+  Result<void> Configure(bool reader) {
+    sqlite3_busy_timeout(db_, 10000);
+    for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                            "PRAGMA foreign_keys=ON"}) {
+      if (auto r = Exec(sql); !r) return r;
+    }
+    auto stmt = Prepare("PRAGMA journal_mode");
+    if (!stmt) return std::unexpected(stmt.error());
+    {
+      Stmt s(*stmt);
+      const char* mode = sqlite3_step(s.get()) == SQLITE_ROW
+                             ? reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 0))
+                             : nullptr;
+      if (!mode || std::string_view(mode) != "wal") {
+        return Fail(ErrorCode::kInternal, "the database is not in WAL mode");
+      }
+    }
+    auto sync = PragmaInt("PRAGMA synchronous");
+    if (!sync || *sync != 2) return Fail(ErrorCode::kInternal, "synchronous=FULL not in force");
+    auto fk = PragmaInt("PRAGMA foreign_keys");
+    if (!fk || *fk != 1) return Fail(ErrorCode::kInternal, "foreign keys are not enforced");
+    if (reader) return Exec("PRAGMA query_only=ON");
+    return {};
+  }
+
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+void Bind(sqlite3_stmt* stmt, int index, const SqlValue& value) {
+  if (const auto* i = std::get_if<std::int64_t>(&value)) {
+    sqlite3_bind_int64(stmt, index, *i);
+  } else if (const auto* d = std::get_if<double>(&value)) {
+    sqlite3_bind_double(stmt, index, *d);
+  } else if (const auto* s = std::get_if<std::string>(&value)) {
+    sqlite3_bind_text(stmt, index, s->data(), static_cast<int>(s->size()), SQLITE_TRANSIENT);
+  } else {
+    sqlite3_bind_null(stmt, index);
+  }
+}
+
+SqlValue Column(sqlite3_stmt* stmt, int index) {
+  switch (sqlite3_column_type(stmt, index)) {
+    case SQLITE_INTEGER: return sqlite3_column_int64(stmt, index);
+    case SQLITE_FLOAT: return sqlite3_column_double(stmt, index);
+    case SQLITE_TEXT:
+    case SQLITE_BLOB: {
+      const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt, index));
+      return std::string(data ? data : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, index)));
+    }
+    default: return SqlValue{};
+  }
+}
+
+std::string ColumnList(const TableSpec& spec) {
+  std::string out;
+  for (auto column : spec.columns) {
+    if (!out.empty()) out += ",";
+    out += '"';
+    out += column;
+    out += '"';
+  }
+  return out;
+}
+
+bool HasColumn(const TableSpec& spec, std::string_view column) {
+  for (auto c : spec.columns) {
+    if (c == column) return true;
+  }
+  return false;
+}
+
+class SqliteSession final : public Session {
+ public:
+  explicit SqliteSession(Connection& conn) : conn_(conn) {}
+
+  // Events appended through this session since the last TakeEvents().
+  std::vector<Event>& events() { return events_; }
+
+  Result<std::optional<Row>> SelectById(const TableSpec& spec, Id id) override {
+    std::string sql = "SELECT " + ColumnList(spec) + " FROM " + std::string(spec.table) +
+                      " WHERE id=?";
+    auto rows = Run(sql, {id}, spec.columns.size());
+    if (!rows) return std::unexpected(rows.error());
+    if (rows->empty()) return std::optional<Row>{};
+    return std::optional<Row>{std::move(rows->front())};
+  }
+
+  Result<std::vector<Row>> Select(const TableSpec& spec, const Query& query) override {
+    std::string sql = "SELECT " + ColumnList(spec) + " FROM " + std::string(spec.table);
+    Row params;
+    std::string where;
+    for (const Condition& c : query.where) {
+      RAPPORT_CHECK(HasColumn(spec, c.column));
+      if (!where.empty()) where += " AND ";
+      where += "\"" + std::string(c.column) + "\"";
+      if (std::holds_alternative<std::monostate>(c.value)) {
+        RAPPORT_CHECK(c.op == Condition::Op::kEq);
+        where += " IS NULL";
+        continue;
+      }
+      where += c.op == Condition::Op::kEq ? "=?" : c.op == Condition::Op::kGe ? ">=?" : "<?";
+      params.push_back(c.value);
+    }
+    if (query.after_id) {
+      if (!where.empty()) where += " AND ";
+      where += "id>?";
+      params.push_back(*query.after_id);
+    }
+    if (!where.empty()) sql += " WHERE " + where;
+    sql += " ORDER BY id LIMIT ?";
+    params.push_back(query.limit);
+    return Run(sql, params, spec.columns.size());
+  }
+
+  Result<bool> Exists(std::string_view table, Id id) override {
+    auto rows = Run("SELECT 1 FROM " + std::string(table) + " WHERE id=?", {id}, 1);
+    if (!rows) return std::unexpected(rows.error());
+    return !rows->empty();
+  }
+
+  Result<std::optional<Id>> FindId(std::string_view table,
+                                   const std::vector<std::string_view>& columns,
+                                   const Row& values) override {
+    std::string sql = "SELECT id FROM " + std::string(table) + " WHERE ";
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      if (i) sql += " AND ";
+      sql += "\"" + std::string(columns[i]) + "\"=?";
+    }
+    auto rows = Run(sql, values, 1);
+    if (!rows) return std::unexpected(rows.error());
+    if (rows->empty()) return std::optional<Id>{};
+    return std::optional<Id>{std::get<std::int64_t>(rows->front().at(0))};
+  }
+
+  Result<Id> Insert(const TableSpec& spec, const Row& row) override {
+    std::string columns, marks;
+    for (std::size_t i = 1; i < spec.columns.size(); ++i) {
+      if (i > 1) {
+        columns += ",";
+        marks += ",";
+      }
+      columns += "\"" + std::string(spec.columns[i]) + "\"";
+      marks += "?";
+    }
+    std::string sql = "INSERT INTO " + std::string(spec.table) + "(" + columns + ") VALUES(" +
+                      marks + ")";
+    Row params(row.begin() + 1, row.end());
+    if (auto r = Run(sql, params, 0); !r) return std::unexpected(r.error());
+    return sqlite3_last_insert_rowid(conn_.db());
+  }
+
+  Result<void> Update(const TableSpec& spec, const Row& row) override {
+    std::string sets;
+    for (std::size_t i = 1; i < spec.columns.size(); ++i) {
+      if (i > 1) sets += ",";
+      sets += "\"" + std::string(spec.columns[i]) + "\"=?";
+    }
+    std::string sql = "UPDATE " + std::string(spec.table) + " SET " + sets + " WHERE id=?";
+    Row params(row.begin() + 1, row.end());
+    params.push_back(row.at(0));
+    if (auto r = Run(sql, params, 0); !r) return std::unexpected(r.error());
+    if (sqlite3_changes(conn_.db()) != 1) {
+      return Fail(ErrorCode::kNotFound, std::string(spec.table) + " row is gone");
+    }
+    return {};
+  }
+
+  Result<void> AppendEvent(Event& event) override {
+    auto r = Run("INSERT INTO events(at,actor_id,entity,entity_id,action,change) "
+                 "VALUES(?,?,?,?,?,?)",
+                 {event.at.ms, event.actor_id, event.entity, event.entity_id, event.action,
+                  event.change},
+                 0);
+    if (!r) return std::unexpected(r.error());
+    event.sequence = sqlite3_last_insert_rowid(conn_.db());
+    events_.push_back(event);
+    return {};
+  }
+
+  Result<std::vector<Event>> EventsAfter(std::int64_t sequence, std::int64_t limit) override {
+    auto rows = Run("SELECT sequence,at,actor_id,entity,entity_id,action,change FROM events "
+                    "WHERE sequence>? ORDER BY sequence LIMIT ?",
+                    {sequence, limit}, 7);
+    if (!rows) return std::unexpected(rows.error());
+    std::vector<Event> out;
+    out.reserve(rows->size());
+    for (const Row& row : *rows) {
+      Event e;
+      detail::FromSql(row[0], e.sequence, "sequence");
+      detail::FromSql(row[1], e.at, "at");
+      detail::FromSql(row[2], e.actor_id, "actor_id");
+      detail::FromSql(row[3], e.entity, "entity");
+      detail::FromSql(row[4], e.entity_id, "entity_id");
+      detail::FromSql(row[5], e.action, "action");
+      detail::FromSql(row[6], e.change, "change");
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  Result<std::int64_t> LastEventSequence() override {
+    auto rows = Run("SELECT coalesce(max(sequence),0) FROM events", {}, 1);
+    if (!rows) return std::unexpected(rows.error());
+    return std::get<std::int64_t>(rows->front().at(0));
+  }
+
+  Result<Id> InsertToken(Id user_id, const std::string& sha256, const std::string& label,
+                         Instant at) override {
+    auto r = Run("INSERT INTO tokens(user_id,hash,label,created_at) VALUES(?,?,?,?)",
+                 {user_id, sha256, label, at.ms}, 0);
+    if (!r) return std::unexpected(r.error());
+    return sqlite3_last_insert_rowid(conn_.db());
+  }
+
+  Result<std::optional<Id>> UserIdForToken(const std::string& sha256) override {
+    auto rows = Run("SELECT user_id FROM tokens WHERE hash=?", {sha256}, 1);
+    if (!rows) return std::unexpected(rows.error());
+    if (rows->empty()) return std::optional<Id>{};
+    return std::optional<Id>{std::get<std::int64_t>(rows->front().at(0))};
+  }
+
+ private:
+  // Runs one statement with `params`, collecting `width` columns of every row.
+  Result<std::vector<Row>> Run(const std::string& sql, const Row& params, std::size_t width) {
+    auto prepared = conn_.Prepare(sql);
+    if (!prepared) return std::unexpected(prepared.error());
+    Connection::Stmt stmt(*prepared);
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      Bind(stmt.get(), static_cast<int>(i + 1), params[i]);
+    }
+    std::vector<Row> rows;
+    for (;;) {
+      int rc = sqlite3_step(stmt.get());
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) return std::unexpected(SqliteError(conn_.db(), rc, sql));
+      Row row;
+      row.reserve(width);
+      for (std::size_t c = 0; c < width; ++c) row.push_back(Column(stmt.get(), static_cast<int>(c)));
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  }
+
+  Connection& conn_;
+  std::vector<Event> events_;
+};
+
+Result<void> Migrate(Connection& conn) {
+  if (auto r = conn.Exec("CREATE TABLE IF NOT EXISTS schema_migrations("
+                         "name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)");
+      !r) {
+    return r;
+  }
+  for (const Migration& m : sqlite_migrations()) {
+    auto check = conn.Prepare("SELECT 1 FROM schema_migrations WHERE name=?");
+    if (!check) return std::unexpected(check.error());
+    bool applied = false;
+    {
+      Connection::Stmt s(*check);
+      sqlite3_bind_text(s.get(), 1, m.name.data(), static_cast<int>(m.name.size()),
+                        SQLITE_STATIC);
+      applied = sqlite3_step(s.get()) == SQLITE_ROW;
+    }
+    if (applied) continue;
+    if (auto r = conn.Exec("BEGIN IMMEDIATE"); !r) return r;
+    std::string sql(m.sql);
+    auto run = conn.Exec(sql.c_str());
+    if (run) {
+      std::string record = "INSERT INTO schema_migrations VALUES('" + std::string(m.name) +
+                           "'," + std::to_string(Now().ms) + ")";
+      run = conn.Exec(record.c_str());
+    }
+    if (!run) {
+      (void)conn.Exec("ROLLBACK");
+      return Fail(ErrorCode::kInternal,
+                  "migration " + std::string(m.name) + " failed: " + run.error().message);
+    }
+    if (auto r = conn.Exec("COMMIT"); !r) return r;
+  }
+  return {};
+}
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(SqliteOptions options) : options_(std::move(options)) {}
+
+  ~SqliteStore() override { Close(); }
+
+  Result<void> Start() {
+    auto writer = Connection::Open(options_.path, /*reader=*/false);
+    if (!writer) return std::unexpected(writer.error());
+    writer_ = std::move(*writer);
+    if (auto r = Migrate(*writer_); !r) return r;
+    writer_thread_ = std::thread([this] { WriterLoop(); });
+    return {};
+  }
+
+  Result<void> Read(const std::function<Result<void>(Session&)>& fn) override {
+    auto conn = Acquire();
+    if (!conn) return std::unexpected(conn.error());
+    Result<void> result;
+    // One snapshot for the whole read, so that its statements agree with each other.
+    if (auto r = (*conn)->Exec("BEGIN"); !r) {
+      result = r;
+    } else {
+      SqliteSession session(**conn);
+      try {
+        result = fn(session);
+      } catch (const std::exception& e) {
+        result = Fail(ErrorCode::kInternal, e.what());
+      }
+      (void)(*conn)->Exec("COMMIT");
+    }
+    Release(std::move(*conn));
+    return result;
+  }
+
+  void Write(Work work, Done done) override {
+    {
+      std::lock_guard lock(mu_);
+      if (!closing_) {
+        queue_.push_back({std::move(work), std::move(done)});
+        work_ready_.notify_one();
+        return;
+      }
+    }
+    done(Fail(ErrorCode::kUnavailable, "the store is closing"));
+  }
+
+  void SetCommitListener(CommitListener listener) override {
+    std::lock_guard lock(mu_);
+    listener_ = std::move(listener);
+  }
+
+  Result<void> Backup(const std::string& path) override {
+    auto source = Acquire();
+    if (!source) return std::unexpected(source.error());
+    sqlite3* target = nullptr;
+    int rc = sqlite3_open(path.c_str(), &target);
+    Result<void> result;
+    if (rc != SQLITE_OK) {
+      result = std::unexpected(SqliteError(target, rc, "open " + path));
+    } else {
+      sqlite3_backup* backup = sqlite3_backup_init(target, "main", (*source)->db(), "main");
+      if (!backup) {
+        result = std::unexpected(SqliteError(target, sqlite3_errcode(target), "backup"));
+      } else {
+        // One step copies every page from one read snapshot: a consistent copy.
+        rc = sqlite3_backup_step(backup, -1);
+        sqlite3_backup_finish(backup);
+        if (rc != SQLITE_DONE) result = std::unexpected(SqliteError(target, rc, "backup"));
+      }
+    }
+    sqlite3_close_v2(target);
+    Release(std::move(*source));
+    return result;
+  }
+
+  StoreStats Stats() override {
+    StoreStats stats;
+    std::error_code ec;
+    for (const std::string& file : {options_.path, options_.path + "-wal"}) {
+      auto size = std::filesystem::file_size(file, ec);
+      if (!ec) stats.file_bytes += static_cast<std::int64_t>(size);
+    }
+    return stats;
+  }
+
+  void Close() override {
+    {
+      std::lock_guard lock(mu_);
+      if (closing_) return;
+      closing_ = true;
+      work_ready_.notify_all();
+    }
+    if (writer_thread_.joinable()) writer_thread_.join();
+  }
+
+ private:
+  struct Pending {
+    Work work;
+    Done done;
+  };
+
+  Result<std::unique_ptr<Connection>> Acquire() {
+    std::unique_lock lock(pool_mu_);
+    for (;;) {
+      if (!idle_readers_.empty()) {
+        auto conn = std::move(idle_readers_.back());
+        idle_readers_.pop_back();
+        return conn;
+      }
+      if (open_readers_ < options_.readers) {
+        ++open_readers_;
+        lock.unlock();
+        auto conn = Connection::Open(options_.path, /*reader=*/true);
+        if (!conn) {
+          std::lock_guard relock(pool_mu_);
+          --open_readers_;
+          reader_free_.notify_one();
+        }
+        return conn;
+      }
+      reader_free_.wait(lock);
+    }
+  }
+
+  void Release(std::unique_ptr<Connection> conn) {
+    std::lock_guard lock(pool_mu_);
+    idle_readers_.push_back(std::move(conn));
+    reader_free_.notify_one();
+  }
+
+  void WriterLoop() {
+    for (;;) {
+      std::vector<Pending> batch;
+      CommitListener listener;
+      {
+        std::unique_lock lock(mu_);
+        work_ready_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // closing, and everything queued is done
+        while (!queue_.empty() && batch.size() < static_cast<std::size_t>(options_.max_batch)) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+        listener = listener_;
+      }
+      RunBatch(batch, listener);
+    }
+  }
+
+  // One group commit: every request in its own savepoint inside one transaction; the
+  // requests are answered only after COMMIT returned (the WAL is synced: FULL).
+  void RunBatch(std::vector<Pending>& batch, const CommitListener& listener) {
+    std::vector<Result<void>> results(batch.size());
+    SqliteSession session(*writer_);
+    auto begin = writer_->Exec("BEGIN IMMEDIATE");
+    if (!begin) {
+      for (auto& p : batch) p.done(std::unexpected(begin.error()));
+      return;
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      std::size_t events_before = session.events().size();
+      auto savepoint = writer_->Exec("SAVEPOINT request");
+      if (!savepoint) {
+        results[i] = savepoint;
+        continue;
+      }
+      try {
+        results[i] = batch[i].work(session);
+      } catch (const std::exception& e) {
+        results[i] = Fail(ErrorCode::kInternal, e.what());
+      }
+      if (!results[i]) {
+        (void)writer_->Exec("ROLLBACK TO request");
+        session.events().resize(events_before);
+      }
+      (void)writer_->Exec("RELEASE request");
+    }
+    if (auto commit = writer_->Exec("COMMIT"); !commit) {
+      (void)writer_->Exec("ROLLBACK");
+      for (auto& r : results) {
+        if (r) r = std::unexpected(commit.error());
+      }
+      session.events().clear();
+    } else if (listener) {
+      listener(CommittedBatch{batch.size(), std::move(session.events())});
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+  }
+
+  const SqliteOptions options_;
+  std::unique_ptr<Connection> writer_;  // used only by writer_thread_ after Start()
+  std::thread writer_thread_;
+
+  std::mutex mu_;
+  std::condition_variable work_ready_;
+  std::deque<Pending> queue_;        // guarded by mu_
+  bool closing_ = false;             // guarded by mu_
+  CommitListener listener_;          // guarded by mu_
+
+  std::mutex pool_mu_;
+  std::condition_variable reader_free_;
+  std::vector<std::unique_ptr<Connection>> idle_readers_;  // guarded by pool_mu_
+  int open_readers_ = 0;                                   // guarded by pool_mu_
+};
+
+}  // namespace
+
+Result<void> Store::WriteAndWait(Work work) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<Result<void>> outcome;
+  Write(std::move(work), [&](Result<void> r) {
+    std::lock_guard lock(mu);
+    outcome = std::move(r);
+    cv.notify_one();
+  });
+  std::unique_lock lock(mu);
+  cv.wait(lock, [&] { return outcome.has_value(); });
+  return std::move(*outcome);
+}
+
+Result<std::unique_ptr<Store>> OpenSqlite(const SqliteOptions& options) {
+  auto store = std::make_unique<SqliteStore>(options);
+  if (auto r = store->Start(); !r) return std::unexpected(r.error());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace rapport::store

@@ -1,0 +1,136 @@
+// The Store: Rapport's source of truth. Other layers see this interface and OpenSqlite();
+// the SQLite implementation lives in sqlite_store.cpp (a PostgreSQL one will sit beside it).
+//
+// Threads: Read() may be called from any thread; each lease is one connection, used by one
+// thread at a time. Write() may be called from any thread; every write runs on the store's
+// single writer thread, in commit order.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/instant.hpp"
+#include "domain/entities.hpp"
+
+namespace rapport::store {
+
+using domain::Event;
+using domain::Id;
+
+// A SQL value: NULL, integer, real or text.
+using SqlValue = std::variant<std::monostate, std::int64_t, double, std::string>;
+using Row = std::vector<SqlValue>;  // in the column order of its TableSpec
+
+// A table as the generic row operations see it: Meta columns (id, version, created_at,
+// updated_at) first, then the entity's fields in Schema order.
+struct TableSpec {
+  std::string_view table;
+  std::vector<std::string_view> columns;
+};
+
+struct Condition {
+  enum class Op { kEq, kGe, kLt };
+  std::string_view column;  // must be one of the table's columns
+  Op op = Op::kEq;
+  SqlValue value;
+};
+
+struct Query {
+  std::vector<Condition> where;  // joined with AND
+  std::optional<Id> after_id;    // cursor: rows with a greater id
+  std::int64_t limit = 100;
+};
+
+// One connection's view of the store. In Write() it is inside the batch's transaction and
+// the request's savepoint; in Read() it sees one consistent snapshot per statement.
+class Session {
+ public:
+  virtual ~Session() = default;
+
+  virtual Result<std::optional<Row>> SelectById(const TableSpec& spec, Id id) = 0;
+  // Rows matching `query`, by ascending id, at most query.limit.
+  virtual Result<std::vector<Row>> Select(const TableSpec& spec, const Query& query) = 0;
+  virtual Result<bool> Exists(std::string_view table, Id id) = 0;
+  // The id of the row whose `columns` equal `values`, if any.
+  virtual Result<std::optional<Id>> FindId(std::string_view table,
+                                           const std::vector<std::string_view>& columns,
+                                           const Row& values) = 0;
+
+  // Writes (only inside Write()). Insert ignores row[0] (the id) and returns the new id.
+  virtual Result<Id> Insert(const TableSpec& spec, const Row& row) = 0;
+  // Replaces the row whose id is row[0]; kNotFound when it is gone.
+  virtual Result<void> Update(const TableSpec& spec, const Row& row) = 0;
+
+  // The event log. AppendEvent fills in event.sequence.
+  virtual Result<void> AppendEvent(Event& event) = 0;
+  virtual Result<std::vector<Event>> EventsAfter(std::int64_t sequence, std::int64_t limit) = 0;
+  virtual Result<std::int64_t> LastEventSequence() = 0;
+
+  // API tokens: only the SHA-256 of a token is stored.
+  virtual Result<Id> InsertToken(Id user_id, const std::string& sha256, const std::string& label,
+                                 Instant at) = 0;
+  virtual Result<std::optional<Id>> UserIdForToken(const std::string& sha256) = 0;
+};
+
+struct StoreStats {
+  std::int64_t file_bytes = 0;  // main database file plus its WAL
+};
+
+// What one group commit made durable: how many requests it carried and their events in
+// sequence order (the in-process change feed).
+struct CommittedBatch {
+  std::size_t requests = 0;
+  std::vector<Event> events;
+};
+
+// Called on the writer thread after each batch is durable, before the requests' Done.
+using CommitListener = std::function<void(const CommittedBatch&)>;
+
+class Store {
+ public:
+  using Work = std::function<Result<void>(Session&)>;
+  using Done = std::function<void(Result<void>)>;
+
+  virtual ~Store() = default;
+
+  // Runs `fn` with a reader connection leased for its duration.
+  virtual Result<void> Read(const std::function<Result<void>(Session&)>& fn) = 0;
+
+  // Queues `work` for the writer. Concurrent writes are batched into one transaction
+  // (group commit), each in its own savepoint so that one failing request is rolled back
+  // alone. `done` runs on the writer thread once the batch is durable (or with the
+  // request's error); never before.
+  virtual void Write(Work work, Done done) = 0;
+
+  // Write() and wait for its outcome.
+  Result<void> WriteAndWait(Work work);
+
+  // REQUIRES: called before the first Write().
+  virtual void SetCommitListener(CommitListener listener) = 0;
+
+  // A consistent copy of the whole store into `path` while it serves.
+  virtual Result<void> Backup(const std::string& path) = 0;
+
+  virtual StoreStats Stats() = 0;
+
+  // Writes queued so far are committed; later Write() calls fail with kUnavailable.
+  virtual void Close() = 0;
+};
+
+struct SqliteOptions {
+  std::string path;        // database file; created with its schema when missing
+  int readers = 4;         // size of the reader connection pool
+  int max_batch = 512;     // most requests in one group-commit transaction
+};
+
+// Opens (creating and migrating as needed) a SQLite store. Fails when the file cannot be
+// opened or when WAL, synchronous=FULL or foreign keys cannot be confirmed.
+Result<std::unique_ptr<Store>> OpenSqlite(const SqliteOptions& options);
+
+}  // namespace rapport::store

@@ -1,0 +1,221 @@
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "store/records.hpp"
+
+namespace rapport::store {
+namespace {
+
+using domain::Account;
+using domain::Interaction;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("rapport-store-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    store_ = Open();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::unique_ptr<Store> Open() {
+    auto store = OpenSqlite({.path = (dir_ / "rapport.db").string()});
+    EXPECT_TRUE(store) << store.error().message;
+    return std::move(*store);
+  }
+  static Account MakeAccount(std::string name) {
+    Account a;
+    a.name = std::move(name);
+    a.segment = "key";
+    return a;
+  }
+  Id InsertAccount(const std::string& name) {
+    Account a = MakeAccount(name);
+    EXPECT_TRUE(store_->WriteAndWait([&](Session& s) { return Insert(s, a, Instant{1}); }));
+    return a.meta.id;
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(StoreTest, InsertGetUpdateRoundTrip) {
+  Id id = InsertAccount("Acme");
+  Account got;
+  ASSERT_TRUE(store_->Read([&](Session& s) -> Result<void> {
+    auto r = Get<Account>(s, id);
+    if (!r) return std::unexpected(r.error());
+    got = r->value();
+    return {};
+  }));
+  EXPECT_EQ(got.name, "Acme");
+  EXPECT_EQ(got.meta.version, 1);
+  got.segment = "strategic";
+  ASSERT_TRUE(store_->WriteAndWait([&](Session& s) { return Update(s, got, Instant{2}); }));
+  ASSERT_TRUE(store_->Read([&](Session& s) -> Result<void> {
+    auto r = Get<Account>(s, id);
+    EXPECT_EQ((*r)->segment, "strategic");
+    EXPECT_EQ((*r)->meta.version, 2);
+    EXPECT_EQ((*r)->meta.updated_at, Instant{2});
+    return {};
+  }));
+}
+
+TEST_F(StoreTest, ListFiltersAndPagesByCursor) {
+  for (int i = 0; i < 5; ++i) InsertAccount("A" + std::to_string(i));
+  std::vector<Account> page;
+  ASSERT_TRUE(store_->Read([&](Session& s) -> Result<void> {
+    Query q;
+    q.limit = 2;
+    q.after_id = 2;
+    auto r = List<Account>(s, q);
+    page = *r;
+    return {};
+  }));
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0].name, "A2");
+  EXPECT_EQ(page[1].name, "A3");
+  ASSERT_TRUE(store_->Read([&](Session& s) -> Result<void> {
+    Query q;
+    q.where.push_back({"name", Condition::Op::kEq, std::string("A4")});
+    page = *List<Account>(s, q);
+    return {};
+  }));
+  ASSERT_EQ(page.size(), 1u);
+}
+
+TEST_F(StoreTest, DuplicateExternalIdIsAConflict) {
+  Interaction i;
+  i.external_id = "x-1";
+  i.arrived_at = Instant{5};
+  ASSERT_TRUE(store_->WriteAndWait([&](Session& s) { return Insert(s, i, Instant{5}); }));
+  Interaction again = i;
+  auto r = store_->WriteAndWait([&](Session& s) { return Insert(s, again, Instant{6}); });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kConflict);
+}
+
+TEST_F(StoreTest, UnknownForeignKeyIsRefused) {
+  domain::Person p;
+  p.account_id = 999;
+  p.name = "Nobody";
+  auto r = store_->WriteAndWait([&](Session& s) { return Insert(s, p, Instant{1}); });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalid);
+}
+
+TEST_F(StoreTest, AFailingRequestInABatchFailsAlone) {
+  // Many concurrent writers, every third of which fails after writing: the failures
+  // leave nothing behind and the others all land, with their events, gap-free.
+  constexpr int kWriters = 8, kEach = 30;
+  std::atomic<int> ok{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kWriters; ++t) {
+    threads.emplace_back([&, t] {
+      for (int n = 0; n < kEach; ++n) {
+        bool fail = (t * kEach + n) % 3 == 0;
+        auto r = store_->WriteAndWait([&](Session& s) -> Result<void> {
+          Account a = MakeAccount("T" + std::to_string(t) + "-" + std::to_string(n));
+          if (auto w = Insert(s, a, Instant{1}); !w) return w;
+          Event e{0, Instant{1}, 0, "account", a.meta.id, "created", "{}"};
+          if (auto w = s.AppendEvent(e); !w) return w;
+          if (fail) return Fail(ErrorCode::kInvalid, "deliberate");
+          return {};
+        });
+        (r ? ok : failed)++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok + failed, kWriters * kEach);
+  EXPECT_EQ(failed.load(), kWriters * kEach / 3);
+  ASSERT_TRUE(store_->Read([&](Session& s) -> Result<void> {
+    Query q;
+    q.limit = 10000;
+    auto accounts = List<Account>(s, q);
+    EXPECT_EQ(static_cast<int>(accounts->size()), ok.load());
+    auto events = s.EventsAfter(0, 10000);
+    EXPECT_EQ(static_cast<int>(events->size()), ok.load());
+    for (std::size_t i = 0; i < events->size(); ++i) {
+      EXPECT_EQ((*events)[i].sequence, static_cast<std::int64_t>(i + 1));  // gap-free
+    }
+    return {};
+  }));
+}
+
+TEST_F(StoreTest, CommitListenerSeesBatchesInSequenceOrder) {
+  std::vector<std::int64_t> seen;
+  std::mutex mu;
+  store_->SetCommitListener([&](const CommittedBatch& batch) {
+    std::lock_guard lock(mu);
+    for (const auto& e : batch.events) seen.push_back(e.sequence);
+  });
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(store_->WriteAndWait([&](Session& s) {
+      Event e{0, Instant{1}, 0, "account", 1, "created", "{}"};
+      return s.AppendEvent(e);
+    }));
+  }
+  EXPECT_EQ(seen, (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
+}
+
+TEST_F(StoreTest, EventsAreAppendOnly) {
+  ASSERT_TRUE(store_->WriteAndWait([&](Session& s) {
+    Event e{0, Instant{1}, 0, "account", 1, "created", "{}"};
+    return s.AppendEvent(e);
+  }));
+  store_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "rapport.db").c_str(), &db), SQLITE_OK);
+  EXPECT_NE(sqlite3_exec(db, "DELETE FROM events", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_NE(sqlite3_exec(db, "UPDATE events SET action='x'", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+}
+
+TEST_F(StoreTest, DataSurvivesReopenAndBackupIsConsistent) {
+  Id id = InsertAccount("Durable");
+  auto backup = (dir_ / "copy.db").string();
+  ASSERT_TRUE(store_->Backup(backup));
+  store_.reset();
+  store_ = Open();
+  ASSERT_TRUE(store_->Read([&](Session& s) -> Result<void> {
+    EXPECT_EQ((*Get<Account>(s, id))->name, "Durable");
+    return {};
+  }));
+  auto copy = OpenSqlite({.path = backup});
+  ASSERT_TRUE(copy);
+  ASSERT_TRUE((*copy)->Read([&](Session& s) -> Result<void> {
+    EXPECT_EQ((*Get<Account>(s, id))->name, "Durable");
+    return {};
+  }));
+}
+
+TEST_F(StoreTest, WritesAfterCloseAreRefused) {
+  store_->Close();
+  auto r = store_->WriteAndWait([](Session&) -> Result<void> { return {}; });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+}
+
+TEST_F(StoreTest, RefusesAFileThatIsNotADatabase) {
+  auto path = dir_ / "junk.db";
+  {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    std::fputs("this is not a database, just some text long enough to be a header......", f);
+    std::fclose(f);
+  }
+  auto store = OpenSqlite({.path = path.string()});
+  EXPECT_FALSE(store);
+}
+
+}  // namespace
+}  // namespace rapport::store
