@@ -25,6 +25,11 @@ CREATE TABLE users (
   active INTEGER NOT NULL
 );
 
+-- The built-in, inactive user that acts for the command line: every event names a user.
+INSERT INTO users(id, version, created_at, updated_at, name, email, role, vendor_id,
+                  is_agent, team, active)
+VALUES (1, 1, 0, 0, 'Rapport system', 'system@rapport.invalid', 'admin', NULL, 0, NULL, 0);
+
 CREATE TABLE tokens (
   id INTEGER PRIMARY KEY,
   user_id INTEGER NOT NULL REFERENCES users(id),

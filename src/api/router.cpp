@@ -1,0 +1,499 @@
+#include "api/router.hpp"
+
+#include <charconv>
+
+namespace rapport::api {
+
+namespace json = boost::json;
+
+namespace {
+
+unsigned RoleBitOf(domain::Role role) {
+  switch (role) {
+    case domain::Role::kAdmin: return kAdmin;
+    case domain::Role::kManager: return kManager;
+    case domain::Role::kAgent: return kAgent;
+    case domain::Role::kVendorAgent: return kVendorAgent;
+    case domain::Role::kViewer: return kViewer;
+  }
+  return 0;
+}
+
+json::array RoleNames(unsigned roles) {
+  json::array out;
+  for (auto role : {domain::Role::kAdmin, domain::Role::kManager, domain::Role::kAgent,
+                    domain::Role::kVendorAgent, domain::Role::kViewer}) {
+    if (roles & RoleBitOf(role)) out.emplace_back(domain::Name(role));
+  }
+  return out;
+}
+
+HttpResponse Json(int status, const json::value& body) {
+  return HttpResponse{status, "application/json", json::serialize(body), {}};
+}
+
+std::string ETag(std::int64_t version) { return "\"" + std::to_string(version) + "\""; }
+
+// The version an If-Match names, or nullopt when it names none we could match.
+std::optional<std::int64_t> IfMatchVersion(std::string_view header) {
+  auto first = header.substr(0, header.find(','));
+  while (!first.empty() && first.front() == ' ') first.remove_prefix(1);
+  while (!first.empty() && first.back() == ' ') first.remove_suffix(1);
+  if (first.size() < 3 || first.front() != '"' || first.back() != '"') return std::nullopt;
+  first = first.substr(1, first.size() - 2);
+  std::int64_t version = 0;
+  auto [end, ec] = std::from_chars(first.data(), first.data() + first.size(), version);
+  if (ec != std::errc() || end != first.data() + first.size()) return std::nullopt;
+  return version;
+}
+
+std::optional<std::int64_t> ParseId(std::string_view text) {
+  std::int64_t id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return std::nullopt;
+  return id;
+}
+
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    auto end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    out.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+// Matches a path against a pattern; {name} segments become parameters.
+bool Match(std::string_view pattern, std::string_view path, std::vector<std::string>& params) {
+  auto want = Segments(pattern);
+  auto got = Segments(path);
+  if (want.size() != got.size()) return false;
+  params.clear();
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    if (want[i].starts_with('{')) {
+      params.emplace_back(got[i]);
+    } else if (want[i] != got[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+json::object Parameter(std::string_view name, std::string_view in, json::object schema,
+                       std::string_view description, bool required = false) {
+  return json::object{{"name", name},     {"in", in},         {"required", required},
+                      {"schema", schema}, {"description", description}};
+}
+
+json::object ProblemResponse(std::string_view description) {
+  return json::object{
+      {"description", description},
+      {"content",
+       {{"application/problem+json", {{"schema", {{"$ref", "#/components/schemas/Problem"}}}}}}}};
+}
+
+json::object JsonResponse(std::string_view description, json::object schema) {
+  return json::object{{"description", description},
+                      {"content", {{"application/json", {{"schema", std::move(schema)}}}}}};
+}
+
+json::object Ref(std::string_view name) {
+  return json::object{{"$ref", "#/components/schemas/" + std::string(name)}};
+}
+
+json::object PageOf(std::string_view name) {
+  return json::object{{"type", "object"},
+                      {"properties",
+                       {{"items", {{"type", "array"}, {"items", Ref(name)}}},
+                        {"next_cursor", {{"type", "string"}, {"nullable", true}}}}}};
+}
+
+const json::object kIdParam = Parameter("id", "path", {{"type", "integer"}}, "record id", true);
+
+}  // namespace
+
+int HttpStatus(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kBadRequest: return 400;
+    case ErrorCode::kUnauthenticated: return 401;
+    case ErrorCode::kForbidden: return 403;
+    case ErrorCode::kNotFound: return 404;
+    case ErrorCode::kConflict: return 409;
+    case ErrorCode::kPreconditionFailed: return 412;
+    case ErrorCode::kPayloadTooLarge: return 413;
+    case ErrorCode::kInvalid: return 422;
+    case ErrorCode::kPreconditionRequired: return 428;
+    case ErrorCode::kUnavailable: return 503;
+    case ErrorCode::kInternal: return 500;
+  }
+  return 500;
+}
+
+HttpResponse Problem(const Error& error) {
+  int status = HttpStatus(error.code);
+  json::object body{{"type", "urn:rapport:problem:" + std::string(ErrorCodeName(error.code))},
+                    {"title", ErrorCodeName(error.code)},
+                    {"status", status},
+                    {"detail", error.message}};
+  if (!error.fields.empty()) {
+    json::array errors;
+    for (const auto& f : error.fields) {
+      errors.push_back(json::object{{"field", f.field}, {"message", f.message}});
+    }
+    body["errors"] = std::move(errors);
+  }
+  HttpResponse response{status, "application/problem+json", json::serialize(body), {}};
+  if (status == 401) response.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return response;
+}
+
+Router::Router(app::Ledger& ledger, store::Store& store, Metrics& metrics, Limits limits)
+    : ledger_(ledger), store_(store), metrics_(metrics), limits_(limits) {
+  Add({"GET", "/healthz", kPublic, "Liveness: answers when the server serves.",
+       {{"responses", {{"200", JsonResponse("serving", {{"type", "object"}})}}}},
+       [](const Call&, Respond respond) {
+         respond(Json(200, json::object{{"status", "ok"}}));
+       }});
+  Add({"GET", "/metrics", kPublic, "Prometheus metrics in the text exposition format.",
+       {{"responses", {{"200", {{"description", "metrics"}}}}}},
+       [this](const Call&, Respond respond) {
+         respond(HttpResponse{200, "text/plain; version=0.0.4",
+                              metrics_.Render(store_.Stats().file_bytes), {}});
+       }});
+  Add({"GET", "/api/v1/openapi.json", kPublic, "This OpenAPI 3 document.",
+       {{"responses", {{"200", JsonResponse("the document", {{"type", "object"}})}}}},
+       [this](const Call&, Respond respond) { respond(Json(200, openapi_)); }});
+  Add({"GET", "/api/v1/me", kEveryRole, "The calling user.",
+       {{"responses", {{"200", JsonResponse("the caller", Ref("User"))}}}},
+       [this](const Call& call, Respond respond) {
+         auto me = ledger_.Me(call.who);
+         respond(me ? Json(200, me->body) : Problem(me.error()));
+       }});
+  Add({"GET", "/api/v1/events", kAdmin | kManager,
+       "The event log (audit trail and change feed), oldest first.",
+       {{"parameters",
+         {Parameter("after", "query", {{"type", "integer"}}, "sequence to start after"),
+          Parameter("limit", "query", {{"type", "integer"}}, "at most this many (≤ 500)")}},
+        {"responses", {{"200", JsonResponse("events", {{"type", "object"}})}}}},
+       [this](const Call& call, Respond respond) {
+         std::int64_t after = 0, limit = 100;
+         for (const auto& [name, value] : call.request.query) {
+           std::int64_t n = 0;
+           auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+           bool ok = ec == std::errc() && end == value.data() + value.size() && n >= 0;
+           if ((name != "after" && name != "limit") || !ok ||
+               (name == "limit" && (n < 1 || n > app::kMaxPageSize))) {
+             return respond(Problem({ErrorCode::kBadRequest, "bad query",
+                                     {{name, "is not a valid parameter here"}}}));
+           }
+           (name == "after" ? after : limit) = n;
+         }
+         auto events = ledger_.Events(after, limit);
+         if (!events) return respond(Problem(events.error()));
+         json::object body{{"items", *events}};
+         body["next_after"] =
+             events->empty() ? after : events->back().as_object().at("sequence").as_int64();
+         respond(Json(200, body));
+       }});
+
+  for (const auto& collection : ledger_.collections()) {
+    std::string_view name = collection->name();
+    unsigned writers = kAdmin | kManager;
+    if (name == "users") writers = kAdmin;
+    if (name == "accounts") writers = kAdmin | kManager | kAgent;
+    if (name == "people" || name == "cases" || name == "interactions") {
+      writers = kAdmin | kManager | kAgent | kVendorAgent;
+    }
+    AddCollection(*collection, writers);
+  }
+
+  Add({"POST", "/api/v1/interactions/batch", kAdmin | kManager | kAgent | kVendorAgent,
+       "Ingest many interactions atomically: all land or none.",
+       {{"requestBody",
+         {{"required", true},
+          {"content",
+           {{"application/json",
+             {{"schema",
+               {{"type", "object"},
+                {"properties", {{"items", {{"type", "array"}, {"items", Ref("Interaction")}}}}}}}}}}}}},
+        {"responses",
+         {{"200", JsonResponse("every item stored (or already stored)", {{"type", "object"}})},
+          {"409", ProblemResponse("an external id reused with different content")},
+          {"413", ProblemResponse("too many items")},
+          {"422", ProblemResponse("bad items, named items[i].field")}}}},
+       [this](const Call& call, Respond respond) {
+         boost::system::error_code ec;
+         json::parse_options options;
+         options.max_depth = limits_.max_json_depth;
+         auto body = json::parse(call.request.body, ec, {}, options);
+         if (ec) {
+           return respond(Problem({ErrorCode::kBadRequest, "malformed JSON: " + ec.message(),
+                                   {{"body", ec.message()}}}));
+         }
+         ledger_.CreateInteractions(call.who, std::move(body),
+                                    [respond](Result<std::vector<app::Record>> r) {
+                                      if (!r) return respond(Problem(r.error()));
+                                      json::array items;
+                                      for (auto& rec : *r) items.push_back(std::move(rec.body));
+                                      respond(Json(200, json::object{{"items", items}}));
+                                    });
+       }});
+  BuildOpenApi();
+}
+
+void Router::Add(Route route) {
+  // Every route states who may call it and what it does: the OpenAPI test relies on it.
+  RAPPORT_CHECK(route.roles != 0);
+  RAPPORT_CHECK(!route.summary.empty());
+  RAPPORT_CHECK(route.openapi.contains("responses"));
+  routes_.push_back(std::move(route));
+}
+
+void Router::AddCollection(app::Collection& collection, unsigned write_roles) {
+  std::string base = "/api/v1/" + std::string(collection.name());
+  std::string entity(collection.entity());
+  std::string schema_name = entity;
+  schema_name[0] = static_cast<char>(std::toupper(schema_name[0]));
+
+  json::array list_params{
+      Parameter("limit", "query", {{"type", "integer"}}, "page size, 1 to 500 (default 50)"),
+      Parameter("cursor", "query", {{"type", "string"}}, "next_cursor of the previous page"),
+      Parameter("from", "query", {{"type", "string"}, {"format", "date-time"}},
+                std::string(collection.time_field()) + " at or after"),
+      Parameter("to", "query", {{"type", "string"}, {"format", "date-time"}},
+                std::string(collection.time_field()) + " before")};
+  for (auto field : collection.filter_fields()) {
+    list_params.push_back(Parameter(field, "query", {{"type", "string"}}, "equals"));
+  }
+
+  Add({"GET", base, kEveryRole, "List " + std::string(collection.name()) + ", by id.",
+       {{"parameters", list_params},
+        {"responses",
+         {{"200", JsonResponse("a page", PageOf(schema_name))},
+          {"400", ProblemResponse("a bad filter or page parameter")},
+          {"404", ProblemResponse("a filter names a record that does not exist")}}}},
+       [&collection](const Call& call, Respond respond) {
+         app::ListParams params;
+         FieldErrors bad;
+         for (const auto& [name, value] : call.request.query) {
+           if (name == "limit") {
+             auto n = ParseId(value);
+             if (!n || *n > app::kMaxPageSize) {
+               bad.Add("limit", "must be an integer from 1 to " +
+                                    std::to_string(app::kMaxPageSize));
+             } else {
+               params.limit = *n;
+             }
+           } else if (name == "cursor") {
+             auto n = ParseId(value);
+             if (!n) {
+               bad.Add("cursor", "is not a cursor this server gave");
+             } else {
+               params.cursor = *n;
+             }
+           } else {
+             params.filters.emplace_back(name, value);
+           }
+         }
+         if (!bad.empty()) return respond(Problem({ErrorCode::kBadRequest, "bad query", bad.list()}));
+         auto page = collection.List(call.who, params);
+         if (!page) return respond(Problem(page.error()));
+         json::object body{{"items", std::move(page->items)}};
+         body["next_cursor"] = page->next_cursor ? json::value(std::to_string(*page->next_cursor))
+                                                 : json::value(nullptr);
+         respond(Json(200, body));
+       }});
+
+  Add({"POST", base, write_roles, "Create a " + entity + ".",
+       {{"requestBody",
+         {{"required", true}, {"content", {{"application/json", {{"schema", Ref(schema_name)}}}}}}},
+        {"responses",
+         {{"201", JsonResponse("created", Ref(schema_name))},
+          {"200", JsonResponse("an idempotent repeat: the stored record", Ref(schema_name))},
+          {"400", ProblemResponse("malformed JSON")},
+          {"409", ProblemResponse("conflicts with a stored record")},
+          {"413", ProblemResponse("body too large")},
+          {"422", ProblemResponse("invalid fields, each named")}}}},
+       [this, &collection, base](const Call& call, Respond respond) {
+         boost::system::error_code ec;
+         json::parse_options options;
+         options.max_depth = limits_.max_json_depth;
+         auto body = json::parse(call.request.body, ec, {}, options);
+         if (ec) {
+           return respond(Problem({ErrorCode::kBadRequest, "malformed JSON: " + ec.message(),
+                                   {{"body", ec.message()}}}));
+         }
+         collection.Create(call.who, std::move(body), [respond, base](Result<app::Record> r) {
+           if (!r) return respond(Problem(r.error()));
+           auto id = r->body.as_object().at("id").as_int64();
+           HttpResponse response = Json(r->already_existed ? 200 : 201, r->body);
+           response.headers.emplace_back("ETag", ETag(r->version));
+           response.headers.emplace_back("Location", base + "/" + std::to_string(id));
+           respond(std::move(response));
+         });
+       }});
+
+  Add({"GET", base + "/{id}", kEveryRole, "Read one " + entity + ".",
+       {{"parameters", json::array{kIdParam}},
+        {"responses",
+         {{"200", JsonResponse("the record; its version is the ETag", Ref(schema_name))},
+          {"404", ProblemResponse("no such record, or not visible to the caller")}}}},
+       [&collection](const Call& call, Respond respond) {
+         auto id = ParseId(call.params[0]);
+         if (!id) return respond(Problem({ErrorCode::kNotFound, "no such record", {}}));
+         auto record = collection.Get(call.who, *id);
+         if (!record) return respond(Problem(record.error()));
+         HttpResponse response = Json(200, record->body);
+         response.headers.emplace_back("ETag", ETag(record->version));
+         respond(std::move(response));
+       }});
+
+  Add({"PATCH", base + "/{id}", write_roles,
+       "Update a " + entity + " with a JSON merge patch (RFC 7386); If-Match required.",
+       {{"parameters",
+         json::array{kIdParam, Parameter("If-Match", "header", {{"type", "string"}},
+                                         "the ETag of the version being changed", true)}},
+        {"requestBody",
+         {{"required", true},
+          {"content", {{"application/merge-patch+json", {{"schema", {{"type", "object"}}}}}}}}},
+        {"responses",
+         {{"200", JsonResponse("updated", Ref(schema_name))},
+          {"404", ProblemResponse("no such record, or not visible to the caller")},
+          {"409", ProblemResponse("an illegal status transition")},
+          {"412", ProblemResponse("If-Match does not name the current version")},
+          {"422", ProblemResponse("invalid fields, each named")},
+          {"428", ProblemResponse("If-Match missing")}}}},
+       [this, &collection](const Call& call, Respond respond) {
+         auto id = ParseId(call.params[0]);
+         if (!id) return respond(Problem({ErrorCode::kNotFound, "no such record", {}}));
+         if (!call.request.has_if_match) {
+           return respond(Problem({ErrorCode::kPreconditionRequired,
+                                   "send If-Match with the ETag you read", {}}));
+         }
+         auto version = IfMatchVersion(call.request.if_match);
+         boost::system::error_code ec;
+         json::parse_options options;
+         options.max_depth = limits_.max_json_depth;
+         auto patch = json::parse(call.request.body, ec, {}, options);
+         if (ec) {
+           return respond(Problem({ErrorCode::kBadRequest, "malformed JSON: " + ec.message(),
+                                   {{"body", ec.message()}}}));
+         }
+         collection.Update(call.who, *id, version.value_or(-1), std::move(patch),
+                           [respond](Result<app::Record> r) {
+                             if (!r) return respond(Problem(r.error()));
+                             HttpResponse response = Json(200, r->body);
+                             response.headers.emplace_back("ETag", ETag(r->version));
+                             respond(std::move(response));
+                           });
+       }});
+}
+
+void Router::Handle(HttpRequest request, Respond respond) {
+  auto started = std::chrono::steady_clock::now();
+  const Route* route = nullptr;
+  std::vector<std::string> params;
+  std::string allowed;
+  for (const auto& r : routes_) {
+    if (!Match(r.pattern, request.path, params)) continue;
+    if (r.method == request.method) {
+      route = &r;
+      break;
+    }
+    allowed += (allowed.empty() ? "" : ", ") + r.method;
+  }
+  std::string label = route ? route->method + " " + route->pattern : "unmatched";
+  auto timed = [this, started, label, respond = std::move(respond)](HttpResponse response) {
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    metrics_.CountRequest(label, response.status, seconds);
+    respond(std::move(response));
+  };
+  if (!route) {
+    if (allowed.empty()) return timed(Problem({ErrorCode::kNotFound, "no such route", {}}));
+    HttpResponse response{405, "application/problem+json",
+                          json::serialize(json::object{{"title", "method not allowed"},
+                                                       {"status", 405},
+                                                       {"detail", "allowed: " + allowed}}),
+                          {{"Allow", allowed}}};
+    return timed(std::move(response));
+  }
+
+  app::Principal who;
+  if (!(route->roles & kPublic)) {
+    std::string_view auth = request.authorization;
+    std::string_view token;
+    if (auth.starts_with("Bearer ")) token = auth.substr(7);
+    auto principal = app::Authenticate(store_, token);
+    if (!principal) return timed(Problem(principal.error()));
+    if (!(route->roles & RoleBitOf(principal->role))) {
+      return timed(Problem({ErrorCode::kForbidden,
+                            "the " + std::string(domain::Name(principal->role)) +
+                                " role may not " + route->method + " " + route->pattern,
+                            {}}));
+    }
+    who = *principal;
+  }
+  try {
+    route->handler(Call{request, who, std::move(params)}, timed);
+  } catch (const std::exception& e) {
+    timed(Problem({ErrorCode::kInternal, e.what(), {}}));
+  }
+}
+
+void Router::BuildOpenApi() {
+  json::object schemas;
+  for (const auto& collection : ledger_.collections()) {
+    std::string name(collection->entity());
+    name[0] = static_cast<char>(std::toupper(name[0]));
+    schemas[name] = collection->json_schema();
+  }
+  schemas["Problem"] = json::object{
+      {"type", "object"},
+      {"properties",
+       {{"type", {{"type", "string"}}},
+        {"title", {{"type", "string"}}},
+        {"status", {{"type", "integer"}}},
+        {"detail", {{"type", "string"}}},
+        {"errors",
+         {{"type", "array"},
+          {"items",
+           {{"type", "object"},
+            {"properties", {{"field", {{"type", "string"}}}, {"message", {{"type", "string"}}}}}}}}}}}};
+  json::object paths;
+  for (const auto& route : routes_) {
+    json::object operation = route.openapi;
+    operation["summary"] = route.summary;
+    std::string op_id = route.method + route.pattern;
+    for (char& c : op_id) {
+      if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    }
+    operation["operationId"] = op_id;
+    if (route.roles & kPublic) {
+      operation["security"] = json::array{};
+    } else {
+      operation["x-roles"] = RoleNames(route.roles);
+      auto& responses = operation["responses"].as_object();
+      responses["401"] = ProblemResponse("no or unknown bearer token");
+      responses["403"] = ProblemResponse("the caller's role may not do this");
+    }
+    std::string method = route.method;
+    for (char& c : method) c = static_cast<char>(std::tolower(c));
+    auto& item = paths[route.pattern];
+    if (!item.is_object()) item.emplace_object();
+    item.as_object()[method] = std::move(operation);
+  }
+  openapi_ = json::object{
+      {"openapi", "3.0.3"},
+      {"info", {{"title", "Rapport API"}, {"version", "1"}}},
+      {"paths", std::move(paths)},
+      {"components",
+       {{"schemas", std::move(schemas)},
+        {"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}}}},
+      {"security", json::array{json::object{{"bearer", json::array{}}}}}};
+}
+
+}  // namespace rapport::api

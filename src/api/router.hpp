@@ -1,0 +1,77 @@
+// Routes: every endpoint of the server with its role policy and its OpenAPI entry, and
+// the dispatch that authenticates, authorises, parses and calls one use case. Handlers
+// are thin; the logic lives in app/. The route table is the single source of the OpenAPI
+// document: a route without a policy or a summary cannot be registered.
+// Threads: Handle() is safe to call concurrently.
+#pragma once
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "api/http.hpp"
+#include "api/metrics.hpp"
+#include "app/ledger.hpp"
+
+namespace rapport::api {
+
+// Which roles may call a route; kPublic routes need no token.
+enum RoleBit : unsigned {
+  kAdmin = 1u << 0,
+  kManager = 1u << 1,
+  kAgent = 1u << 2,
+  kVendorAgent = 1u << 3,
+  kViewer = 1u << 4,
+  kEveryRole = kAdmin | kManager | kAgent | kVendorAgent | kViewer,
+  kPublic = 1u << 5,
+};
+
+struct Call {
+  const HttpRequest& request;
+  app::Principal who;
+  std::vector<std::string> params;  // path parameters, in pattern order
+};
+
+struct Route {
+  std::string method;
+  std::string pattern;  // "/api/v1/cases/{id}"
+  unsigned roles = 0;
+  std::string summary;
+  boost::json::object openapi;  // the OpenAPI operation, without summary and security
+  std::function<void(const Call&, Respond)> handler;
+};
+
+struct Limits {
+  std::size_t max_json_depth = 32;
+};
+
+class Router {
+ public:
+  Router(app::Ledger& ledger, store::Store& store, Metrics& metrics, Limits limits = {});
+
+  void Handle(HttpRequest request, Respond respond);
+
+  const std::vector<Route>& routes() const { return routes_; }
+  const boost::json::value& openapi() const { return openapi_; }
+
+ private:
+  void Add(Route route);
+  void AddCollection(app::Collection& collection, unsigned write_roles);
+  void BuildOpenApi();
+
+  app::Ledger& ledger_;
+  store::Store& store_;
+  Metrics& metrics_;
+  Limits limits_;
+  std::vector<Route> routes_;
+  boost::json::value openapi_;
+};
+
+// The response for an error: application/problem+json (RFC 9457) naming every bad field.
+HttpResponse Problem(const Error& error);
+
+// The HTTP status of an error code: the one table.
+int HttpStatus(ErrorCode code);
+
+}  // namespace rapport::api

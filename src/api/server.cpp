@@ -1,0 +1,232 @@
+// The only translation unit that includes Boost.Beast (it is slow to compile).
+#include "api/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+#include <boost/url.hpp>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace rapport::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// Hands a request to the router and resumes the awaiting coroutine on its own executor
+// when the router answers, whichever thread that happens on. A named initiation (not a
+// lambda) keeps GCC 12 clear of its co_await-with-capturing-lambda miscompilation.
+struct DispatchInitiation {
+  Router* router;
+
+  template <class Handler>
+  void operator()(Handler&& handler, HttpRequest request) const {
+    auto shared = std::make_shared<std::decay_t<Handler>>(std::forward<Handler>(handler));
+    // Tracked: the io_context must not run out of work while the store is writing.
+    auto executor = asio::prefer(asio::get_associated_executor(*shared),
+                                 asio::execution::outstanding_work.tracked);
+    router->Handle(std::move(request), [shared, executor](HttpResponse response) {
+      asio::post(executor, [shared, response = std::move(response)]() mutable {
+        (*shared)(std::move(response));
+      });
+    });
+  }
+};
+
+asio::awaitable<HttpResponse> Dispatch(Router& router, HttpRequest request) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(HttpResponse)>(
+      DispatchInitiation{&router}, asio::use_awaitable, std::move(request));
+}
+
+std::optional<HttpRequest> Convert(const http::request<http::string_body>& in) {
+  auto target = boost::urls::parse_origin_form(in.target());
+  if (!target) return std::nullopt;
+  HttpRequest out;
+  out.method = std::string(in.method_string());
+  out.path = target->path();
+  for (auto param : target->params()) out.query.emplace_back(param.key, param.value);
+  if (auto it = in.find(http::field::authorization); it != in.end()) {
+    out.authorization = std::string(it->value());
+  }
+  if (auto it = in.find(http::field::if_match); it != in.end()) {
+    out.if_match = std::string(it->value());
+    out.has_if_match = true;
+  }
+  out.body = in.body();
+  return out;
+}
+
+http::response<http::string_body> ToBeast(HttpResponse&& in, unsigned version, bool keep_alive) {
+  http::response<http::string_body> out{static_cast<http::status>(in.status), version};
+  out.set(http::field::server, "rapport");
+  out.set(http::field::content_type, in.content_type);
+  for (auto& [name, value] : in.headers) out.set(name, value);
+  out.body() = std::move(in.body);
+  out.keep_alive(keep_alive);
+  out.prepare_payload();
+  return out;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(Router& r, ServerOptions o)
+      : router(r), options(std::move(o)), ioc(options.threads), acceptor(ioc),
+        signals(ioc, SIGINT, SIGTERM) {}
+
+  Router& router;
+  ServerOptions options;
+  asio::io_context ioc;
+  tcp::acceptor acceptor;
+  asio::signal_set signals;
+  std::atomic<bool> stopping{false};
+
+  std::mutex sessions_mu;
+  std::set<std::shared_ptr<beast::tcp_stream>> sessions;  // guarded by sessions_mu
+
+  asio::awaitable<void> Accept() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc),
+                                                         asio::as_tuple(asio::use_awaitable));
+      if (ec) {
+        if (stopping) co_return;
+        spdlog::warn("accept: {}", ec.message());
+        continue;
+      }
+      auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+      {
+        std::lock_guard lock(sessions_mu);
+        sessions.insert(stream);
+      }
+      asio::co_spawn(stream->get_executor(), Serve(stream), [this, stream](std::exception_ptr e) {
+        if (e) {
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& ex) {
+            spdlog::error("connection failed: {}", ex.what());
+          }
+        }
+        std::lock_guard lock(sessions_mu);
+        sessions.erase(stream);
+      });
+    }
+  }
+
+  asio::awaitable<void> Serve(std::shared_ptr<beast::tcp_stream> stream) {
+    beast::flat_buffer buffer(options.header_limit + options.body_limit);
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(options.body_limit);
+      parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+      stream->expires_after(options.read_timeout);
+      auto [read_ec, bytes] =
+          co_await http::async_read(*stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      (void)bytes;
+      if (read_ec == http::error::body_limit || read_ec == http::error::buffer_overflow ||
+          read_ec == http::error::header_limit) {
+        co_await Reply(*stream, Problem({ErrorCode::kPayloadTooLarge,
+                                         "the request is larger than this server accepts",
+                                         {}}),
+                       11, false);
+        break;
+      }
+      if (read_ec) {
+        bool client_error =
+            read_ec.category() == beast::error_code(http::error::bad_target).category() &&
+                            read_ec != http::error::end_of_stream &&
+                            read_ec != http::error::partial_message;
+        if (client_error) {
+          co_await Reply(*stream, Problem({ErrorCode::kBadRequest, read_ec.message(), {}}), 11,
+                         false);
+        }
+        break;
+      }
+      auto& message = parser.get();
+      bool keep_alive = message.keep_alive() && !stopping;
+      auto request = Convert(message);
+      HttpResponse response;
+      if (!request) {
+        response = Problem({ErrorCode::kBadRequest, "the request target is not a valid URL", {}});
+        keep_alive = false;
+      } else {
+        response = co_await Dispatch(router, std::move(*request));
+      }
+      keep_alive = keep_alive && !stopping;
+      bool written = co_await Reply(*stream, std::move(response), message.version(), keep_alive);
+      if (!written || !keep_alive) break;
+    }
+    beast::error_code ignored;
+    stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  asio::awaitable<bool> Reply(beast::tcp_stream& stream, HttpResponse response, unsigned version,
+                              bool keep_alive) {
+    auto message = ToBeast(std::move(response), version, keep_alive);
+    stream.expires_after(options.write_timeout);
+    auto [ec, bytes] =
+        co_await http::async_write(stream, message, asio::as_tuple(asio::use_awaitable));
+    (void)bytes;
+    co_return !ec;
+  }
+
+  // Stops accepting and wakes idle connections; requests being served finish first.
+  void BeginStop() {
+    if (stopping.exchange(true)) return;
+    spdlog::info("stopping: finishing requests in flight");
+    asio::post(acceptor.get_executor(), [this] {
+      beast::error_code ignored;
+      acceptor.close(ignored);
+      signals.cancel();
+    });
+    std::lock_guard lock(sessions_mu);
+    for (const auto& stream : sessions) {
+      asio::post(stream->get_executor(), [stream] { stream->socket().cancel(); });
+    }
+  }
+};
+
+Server::Server(Router& router, ServerOptions options)
+    : impl_(std::make_unique<Impl>(router, std::move(options))) {}
+
+Server::~Server() = default;
+
+Result<unsigned short> Server::Listen() {
+  beast::error_code ec;
+  auto address = asio::ip::make_address(impl_->options.address, ec);
+  if (ec) return Fail(ErrorCode::kInvalid, "bad listen address " + impl_->options.address);
+  tcp::endpoint endpoint{address, impl_->options.port};
+  auto& acceptor = impl_->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Fail(ErrorCode::kUnavailable, "cannot listen on " + impl_->options.address + ":" +
+                                             std::to_string(impl_->options.port) + ": " +
+                                             ec.message());
+  }
+  return acceptor.local_endpoint().port();
+}
+
+void Server::Run() {
+  Impl& impl = *impl_;
+  impl.signals.async_wait([&impl](const beast::error_code& ec, int) {
+    if (!ec) impl.BeginStop();
+  });
+  asio::co_spawn(impl.ioc, impl.Accept(), asio::detached);
+  std::vector<std::thread> threads;
+  for (int i = 1; i < impl.options.threads; ++i) threads.emplace_back([&impl] { impl.ioc.run(); });
+  impl.ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+void Server::Stop() { impl_->BeginStop(); }
+
+}  // namespace rapport::api

@@ -1,0 +1,45 @@
+// The HTTP/1.1 server: Boost.Beast on Asio coroutines, one io_context run by N threads,
+// each connection on its own strand. Requests on one connection are answered in order,
+// one at a time; the read buffer is bounded, which caps how much a client may pipeline.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "api/router.hpp"
+#include "core/error.hpp"
+
+namespace rapport::api {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  unsigned short port = 8080;  // 0: any free port
+  int threads = 2;
+  std::size_t body_limit = 8 * 1024 * 1024;  // bytes; larger bodies get 413
+  std::size_t header_limit = 16 * 1024;
+  std::chrono::seconds read_timeout{30};
+  std::chrono::seconds write_timeout{30};
+};
+
+class Server {
+ public:
+  Server(Router& router, ServerOptions options);
+  ~Server();
+
+  // Binds and listens; returns the port (useful when options.port is 0).
+  Result<unsigned short> Listen();
+
+  // Serves until SIGTERM or SIGINT (or Stop()), then stops accepting, lets every request
+  // already read finish and be answered, and returns.
+  void Run();
+
+  // Starts the same graceful stop as a signal. Safe from any thread.
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rapport::api

@@ -1,0 +1,541 @@
+#include "app/ledger.hpp"
+
+#include <charconv>
+
+#include "app/visibility.hpp"
+#include "domain/json_codec.hpp"
+#include "domain/json_schema.hpp"
+#include "store/records.hpp"
+
+namespace rapport::app {
+
+namespace {
+
+using domain::Case;
+using domain::Interaction;
+using store::Session;
+
+// ---- foreign ids --------------------------------------------------------------------
+
+// Whether `id` names a row of `table` that the caller may see.
+Result<bool> ReferenceExists(Session& s, const Principal& who, std::string_view table, Id id) {
+  if (who.IsVendorAgent() && IsVendorOwnedTable(table)) {
+    auto found = s.FindId(table, {"id", VendorColumn(table)}, {id, *who.vendor_id});
+    if (!found) return std::unexpected(found.error());
+    return found->has_value();
+  }
+  return s.Exists(table, id);
+}
+
+// Calls check(path, table, id) for every foreign id in `value`, recursing into lists
+// and nested records.
+template <class M, class F>
+void ForEachReference(const M& value, std::string_view table, const std::string& path, F& check) {
+  if constexpr (std::is_same_v<M, Id>) {
+    if (!table.empty()) check(path, table, value);
+  } else if constexpr (std::is_same_v<M, std::optional<Id>>) {
+    if (!table.empty() && value) check(path, table, *value);
+  } else if constexpr (domain::IsVector<M>::value) {
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      ForEachReference(value[i], table, path + "[" + std::to_string(i) + "]", check);
+    }
+  } else if constexpr (requires { domain::Schema<M>::kFields; }) {
+    domain::ForEachField<M>([&](const auto& field) {
+      ForEachReference(value.*field.member, field.references,
+                       domain::JoinPath(path, field.name), check);
+    });
+  }
+}
+
+template <domain::Entity T>
+Result<void> CheckReferences(Session& s, const Principal& who, const T& record,
+                             FieldErrors& errors) {
+  std::optional<Error> failure;
+  auto check = [&](const std::string& path, std::string_view table, Id id) {
+    if (failure) return;
+    auto exists = ReferenceExists(s, who, table, id);
+    if (!exists) {
+      failure = exists.error();
+    } else if (!*exists) {
+      errors.Add(path, "refers to no " + std::string(table) + " record " + std::to_string(id));
+    }
+  };
+  domain::ForEachField<T>([&](const auto& field) {
+    if (field.flags & domain::kReadOnly) return;  // derived by the server
+    ForEachReference(record.*field.member, field.references, std::string(field.name), check);
+  });
+  if (failure) return std::unexpected(*failure);
+  return {};
+}
+
+// ---- entity-specific rules that need the store ---------------------------------------
+
+template <class T>
+Result<std::optional<T>> Load(Session& s, std::optional<Id> id) {
+  if (!id) return std::optional<T>{};
+  return store::Get<T>(s, *id);
+}
+
+// The vendor serving a queue: the vendor_id recorded on cases and interactions.
+Result<std::optional<Id>> QueueVendor(Session& s, std::optional<Id> queue_id) {
+  auto queue = Load<domain::Queue>(s, queue_id);
+  if (!queue) return std::unexpected(queue.error());
+  if (!*queue) return std::optional<Id>{};
+  return (*queue)->vendor_id;
+}
+
+// Default: nothing beyond the field checks.
+template <domain::Entity T>
+Result<void> ApplyRules(Session&, const Principal&, T&, const T*, FieldErrors&) {
+  return {};
+}
+
+Result<void> ApplyRules(Session& s, const Principal& who, Case& kase, const Case* before,
+                        FieldErrors& errors) {
+  auto vendor = QueueVendor(s, kase.queue_id);
+  if (!vendor) return std::unexpected(vendor.error());
+  kase.vendor_id = *vendor;
+  if (who.IsVendorAgent() && kase.vendor_id != who.vendor_id) {
+    errors.Add("queue_id", "must be a queue of your vendor");
+  }
+  auto requester = Load<domain::Person>(s, kase.requester_id);
+  if (!requester) return std::unexpected(requester.error());
+  if (*requester && (*requester)->account_id != kase.account_id) {
+    errors.Add("requester_id", "is a person of another account");
+  }
+  domain::CaseStatus from = before ? before->status : domain::CaseStatus::kNew;
+  if (kase.status != from) {
+    if (!domain::IsLegalTransition(from, kase.status)) {
+      return Fail(ErrorCode::kConflict,
+                  "a case cannot go from " + std::string(domain::Name(from)) + " to " +
+                      std::string(domain::Name(kase.status)),
+                  {{"status", "illegal transition from " + std::string(domain::Name(from))}});
+    }
+    domain::ApplyTransitionInstants(kase, from, Now());
+  }
+  return {};
+}
+
+Result<void> ApplyRules(Session& s, const Principal& who, Interaction& interaction,
+                        const Interaction*, FieldErrors& errors) {
+  auto queue = Load<domain::Queue>(s, interaction.queue_id);
+  if (!queue) return std::unexpected(queue.error());
+  interaction.vendor_id = *queue ? (*queue)->vendor_id : std::nullopt;
+  if (*queue && (*queue)->channel != interaction.channel) {
+    errors.Add("queue_id", "is a " + std::string(domain::Name((*queue)->channel)) +
+                               " queue, not " + std::string(domain::Name(interaction.channel)));
+  }
+  if (who.IsVendorAgent() && interaction.vendor_id != who.vendor_id) {
+    errors.Add("queue_id", "must be a queue of your vendor");
+  }
+  // The account follows from the person or the case when it is not given.
+  auto person = Load<domain::Person>(s, interaction.person_id);
+  if (!person) return std::unexpected(person.error());
+  auto kase = Load<Case>(s, interaction.case_id);
+  if (!kase) return std::unexpected(kase.error());
+  for (const auto& [field, account] :
+       {std::pair{"person_id", *person ? std::optional((*person)->account_id) : std::nullopt},
+        std::pair{"case_id", *kase ? std::optional((*kase)->account_id) : std::nullopt}}) {
+    if (!account) continue;
+    if (!interaction.account_id) interaction.account_id = account;
+    if (interaction.account_id != account) errors.Add(field, "belongs to another account");
+  }
+  return {};
+}
+
+template <domain::Entity T>
+std::string_view TimeField() {
+  if constexpr (std::is_same_v<T, Interaction>) {
+    return "arrived_at";
+  } else {
+    return "created_at";
+  }
+}
+
+Error WithPrefix(Error error, const std::string& prefix) {
+  for (auto& f : error.fields) f.field = f.field.empty() ? prefix : prefix + "." + f.field;
+  if (error.fields.empty()) error.fields.push_back({prefix, error.message});
+  return error;
+}
+
+template <class T>
+struct Unwrapped {
+  using type = T;
+};
+template <class T>
+struct Unwrapped<std::optional<T>> {
+  using type = T;
+};
+
+// Reads a filter's text as the field's type, through the same codec as a JSON body.
+template <class M>
+std::optional<store::SqlValue> FilterValue(std::string_view text) {
+  using Base = typename Unwrapped<M>::type;
+  boost::json::value as_json;
+  if constexpr (std::is_same_v<Base, std::int64_t>) {
+    std::int64_t n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    as_json = n;
+  } else if constexpr (std::is_same_v<Base, bool>) {
+    if (text != "true" && text != "false") return std::nullopt;
+    as_json = text == "true";
+  } else {
+    as_json = boost::json::string(text);
+  }
+  Base value{};
+  FieldErrors errors;
+  domain::FromJson(as_json, value, "", errors);
+  if (!errors.empty()) return std::nullopt;
+  return store::detail::ToSql(value);
+}
+
+template <domain::Entity T>
+class CollectionImpl final : public Collection {
+ public:
+  explicit CollectionImpl(store::Store& store) : store_(store) {}
+
+  std::string_view name() const override { return domain::Schema<T>::kTable; }
+  std::string_view entity() const override { return domain::Schema<T>::kEntity; }
+  std::string_view time_field() const override { return TimeField<T>(); }
+
+  std::vector<std::string_view> filter_fields() const override {
+    std::vector<std::string_view> out;
+    domain::ForEachField<T>([&](const auto& field) {
+      using M = typename std::decay_t<decltype(field)>::Member;
+      if constexpr (!domain::IsVector<M>::value) out.push_back(field.name);
+    });
+    return out;
+  }
+
+  json::object json_schema() const override { return domain::JsonSchemaOf<T>(); }
+
+  Result<Page> List(const Principal& who, const ListParams& params) override {
+    store::Query query;
+    query.limit = params.limit + 1;  // one more tells whether there is a next page
+    query.after_id = params.cursor;
+    query.where = ScopeConditions<T>(who);
+    FieldErrors bad;
+    std::vector<std::pair<std::string_view, Id>> referenced;  // must be visible
+    for (const auto& [name, text] : params.filters) {
+      if (name == "from" || name == "to") {
+        auto at = ParseRfc3339(text);
+        if (!at) {
+          bad.Add(name, "must be an RFC 3339 instant");
+          continue;
+        }
+        query.where.push_back({TimeField<T>(),
+                               name == "from" ? store::Condition::Op::kGe : store::Condition::Op::kLt,
+                               at->ms});
+        continue;
+      }
+      bool known = false;
+      domain::ForEachField<T>([&](const auto& field) {
+        using M = typename std::decay_t<decltype(field)>::Member;
+        if constexpr (!domain::IsVector<M>::value) {
+          if (field.name != name) return;
+          known = true;
+          if (!DetailVisible(who, field.flags, who.vendor_id) ||
+              (field.flags & domain::kVendorDetail && who.IsVendorAgent())) {
+            bad.Add(name, "is not a filter you may use");
+            return;
+          }
+          auto value = FilterValue<M>(text);
+          if (!value) {
+            bad.Add(name, "is not a valid " + std::string(field.name) + " value");
+            return;
+          }
+          if (!field.references.empty()) {
+            referenced.emplace_back(field.references, std::get<std::int64_t>(*value));
+          }
+          query.where.push_back({field.name, store::Condition::Op::kEq, std::move(*value)});
+        }
+      });
+      if (!known) bad.Add(name, "is not a filter of " + std::string(name_of()));
+    }
+    if (!bad.empty()) return std::unexpected(Error{ErrorCode::kBadRequest, "bad query", bad.list()});
+
+    Page page;
+    auto read = store_.Read([&](Session& s) -> Result<void> {
+      for (const auto& [table, id] : referenced) {
+        auto exists = ReferenceExists(s, who, table, id);
+        if (!exists) return std::unexpected(exists.error());
+        if (!*exists) {
+          return Fail(ErrorCode::kNotFound, std::string(table) + " " + std::to_string(id) +
+                                                " not found");
+        }
+      }
+      auto rows = store::List<T>(s, query);
+      if (!rows) return std::unexpected(rows.error());
+      std::size_t shown = std::min(rows->size(), static_cast<std::size_t>(params.limit));
+      for (std::size_t i = 0; i < shown; ++i) page.items.push_back(Present(who, (*rows)[i]));
+      if (rows->size() > shown) page.next_cursor = (*rows)[shown - 1].meta.id;
+      return {};
+    });
+    if (!read) return std::unexpected(read.error());
+    return page;
+  }
+
+  Result<Record> Get(const Principal& who, Id id) override {
+    Record record;
+    auto read = store_.Read([&](Session& s) -> Result<void> {
+      auto found = Visible(s, who, id);
+      if (!found) return std::unexpected(found.error());
+      record = {Present(who, *found), found->meta.version};
+      return {};
+    });
+    if (!read) return std::unexpected(read.error());
+    return record;
+  }
+
+  void Create(const Principal& who, json::value body, Callback<Record> done) override {
+    auto parsed = domain::ParseRecord<T>(body);
+    if (!parsed) return done(std::unexpected(parsed.error()));
+    auto result = std::make_shared<Record>();
+    store_.Write(
+        [this, who, record = std::move(*parsed), result](Session& s) mutable -> Result<void> {
+          auto created = CreateIn(s, who, std::move(record));
+          if (!created) return std::unexpected(created.error());
+          *result = std::move(*created);
+          return {};
+        },
+        [result, done = std::move(done)](Result<void> r) {
+          if (!r) return done(std::unexpected(r.error()));
+          done(std::move(*result));
+        });
+  }
+
+  void Update(const Principal& who, Id id, std::int64_t expected_version, json::value patch,
+              Callback<Record> done) override {
+    if (!patch.is_object()) {
+      return done(Fail(ErrorCode::kInvalid, "a merge patch must be a JSON object",
+                       {{"body", "must be an object"}}));
+    }
+    auto result = std::make_shared<Record>();
+    store_.Write(
+        [this, who, id, expected_version, patch = std::move(patch),
+         result](Session& s) -> Result<void> {
+          auto updated = UpdateIn(s, who, id, expected_version, patch);
+          if (!updated) return std::unexpected(updated.error());
+          *result = std::move(*updated);
+          return {};
+        },
+        [result, done = std::move(done)](Result<void> r) {
+          if (!r) return done(std::unexpected(r.error()));
+          done(std::move(*result));
+        });
+  }
+
+  // The create use case inside a write: rules, checks, idempotency, row and event.
+  Result<Record> CreateIn(Session& s, const Principal& who, T record) {
+    FieldErrors errors;
+    if (auto r = ApplyRules(s, who, record, static_cast<const T*>(nullptr), errors); !r) {
+      return std::unexpected(r.error());
+    }
+    domain::Validate(record, errors);
+    if (auto r = CheckReferences(s, who, record, errors); !r) return std::unexpected(r.error());
+    if (!errors.empty()) return std::unexpected(errors.ToError());
+    if constexpr (std::is_same_v<T, Interaction>) {
+      if (record.external_id) {
+        auto existing = RepeatOf(s, who, record);
+        if (!existing) return std::unexpected(existing.error());
+        if (*existing) return std::move(**existing);
+      }
+    }
+    Instant now = Now();
+    if (auto r = store::Insert(s, record, now); !r) return std::unexpected(r.error());
+    domain::Event event{0, now, who.user_id, std::string(domain::Schema<T>::kEntity),
+                        record.meta.id, "created",
+                        boost::json::serialize(domain::ToJson(record))};
+    if (auto r = s.AppendEvent(event); !r) return std::unexpected(r.error());
+    return Record{Present(who, record), record.meta.version, false};
+  }
+
+ private:
+  static std::string_view name_of() { return domain::Schema<T>::kTable; }
+
+  Result<T> Visible(Session& s, const Principal& who, Id id) {
+    auto found = store::Get<T>(s, id);
+    if (!found) return std::unexpected(found.error());
+    if (!*found || !CanSee(who, **found)) {
+      return Fail(ErrorCode::kNotFound, std::string(domain::Schema<T>::kEntity) + " " +
+                                            std::to_string(id) + " not found");
+    }
+    return std::move(**found);
+  }
+
+  // Ingest is idempotent on (source, external_id): the same content again answers the
+  // stored record; different content under the same id is a conflict.
+  Result<std::optional<Record>> RepeatOf(Session& s, const Principal& who, const T& record) {
+    auto id = s.FindId("interactions", {"source", "external_id"},
+                       {record.source, *record.external_id});
+    if (!id) return std::unexpected(id.error());
+    if (!*id) return std::optional<Record>{};
+    auto stored = store::Get<T>(s, **id);
+    if (!stored) return std::unexpected(stored.error());
+    const T& existing = **stored;
+    if (domain::EditableJson(existing) != domain::EditableJson(record) ||
+        existing.vendor_id != record.vendor_id) {
+      return Fail(ErrorCode::kConflict,
+                  "interaction " + *record.external_id + " of source " + record.source +
+                      " was already ingested with different content",
+                  {{"external_id", "already used with different content"}});
+    }
+    return std::optional<Record>{Record{Present(who, existing), existing.meta.version, true}};
+  }
+
+  Result<Record> UpdateIn(Session& s, const Principal& who, Id id, std::int64_t expected_version,
+                          const json::value& patch) {
+    auto current = Visible(s, who, id);
+    if (!current) return std::unexpected(current.error());
+    if (current->meta.version != expected_version) {
+      return Fail(ErrorCode::kPreconditionFailed,
+                  "the record changed: it is at version " + std::to_string(current->meta.version));
+    }
+    auto merged = domain::MergePatch(domain::EditableJson(*current), patch);
+    FieldErrors errors;
+    T updated{};
+    domain::FromJson(merged, updated, "", errors);
+    // Keys the patch may not touch are reported as such, not as "unknown".
+    for (const auto& [key, value] : patch.as_object()) {
+      if (domain::IsMetaField(key)) errors.Add(std::string(key), "is read-only");
+      domain::ForEachField<T>([&](const auto& field) {
+        if (field.name == std::string_view(key) && (field.flags & domain::kReadOnly)) {
+          errors.Add(std::string(key), "is read-only");
+        }
+      });
+    }
+    if (!errors.empty()) return std::unexpected(errors.ToError());
+    domain::CopyServerFields(*current, updated);
+    if (auto r = ApplyRules(s, who, updated, &*current, errors); !r) {
+      return std::unexpected(r.error());
+    }
+    domain::Validate(updated, errors);
+    if (auto r = CheckReferences(s, who, updated, errors); !r) return std::unexpected(r.error());
+    if (!errors.empty()) return std::unexpected(errors.ToError());
+    Instant now = Now();
+    if (auto r = store::Update(s, updated, now); !r) return std::unexpected(r.error());
+    boost::json::object change{{"patch", patch}};
+    std::string action = "updated";
+    if constexpr (std::is_same_v<T, Case>) {
+      if (updated.status != current->status) {
+        action = "status_changed";
+        change["from"] = domain::Name(current->status);
+        change["to"] = domain::Name(updated.status);
+      }
+    }
+    domain::Event event{0, now, who.user_id, std::string(domain::Schema<T>::kEntity), id,
+                        action, boost::json::serialize(change)};
+    if (auto r = s.AppendEvent(event); !r) return std::unexpected(r.error());
+    return Record{Present(who, updated), updated.meta.version, false};
+  }
+
+  store::Store& store_;
+};
+
+}  // namespace
+
+Ledger::Ledger(store::Store& store) : store_(store) {
+  collections_.push_back(std::make_unique<CollectionImpl<domain::User>>(store));
+  collections_.push_back(std::make_unique<CollectionImpl<domain::Vendor>>(store));
+  collections_.push_back(std::make_unique<CollectionImpl<domain::Queue>>(store));
+  collections_.push_back(std::make_unique<CollectionImpl<domain::Account>>(store));
+  collections_.push_back(std::make_unique<CollectionImpl<domain::Person>>(store));
+  collections_.push_back(std::make_unique<CollectionImpl<domain::Agreement>>(store));
+  collections_.push_back(std::make_unique<CollectionImpl<Case>>(store));
+  collections_.push_back(std::make_unique<CollectionImpl<Interaction>>(store));
+}
+
+Ledger::~Ledger() = default;
+
+Collection* Ledger::Find(std::string_view name) const {
+  for (const auto& c : collections_) {
+    if (c->name() == name) return c.get();
+  }
+  return nullptr;
+}
+
+void Ledger::CreateInteractions(const Principal& who, json::value body,
+                                Callback<std::vector<Record>> done) {
+  const auto* object = body.if_object();
+  const auto* items = object && object->contains("items") ? object->at("items").if_array()
+                                                          : nullptr;
+  if (!items || object->size() != 1) {
+    return done(Fail(ErrorCode::kInvalid, "a batch is {\"items\": [...]}",
+                     {{"items", "must be the only field, an array of interactions"}}));
+  }
+  if (items->size() > kMaxBatchItems) {
+    return done(Fail(ErrorCode::kPayloadTooLarge,
+                     "a batch holds at most " + std::to_string(kMaxBatchItems) + " items"));
+  }
+  std::vector<Interaction> records;
+  records.reserve(items->size());
+  FieldErrors errors;
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    Interaction record{};
+    domain::FromJson((*items)[i], record, "items[" + std::to_string(i) + "]", errors);
+    records.push_back(std::move(record));
+  }
+  if (!errors.empty()) return done(std::unexpected(errors.ToError("invalid batch")));
+
+  auto* interactions = static_cast<CollectionImpl<Interaction>*>(Find("interactions"));
+  auto results = std::make_shared<std::vector<Record>>();
+  store_.Write(
+      [who, interactions, records = std::move(records), results](Session& s) mutable
+      -> Result<void> {
+        // Every item is tried so that the caller learns of every bad one; any failure
+        // fails the batch, and its savepoint takes back the items that did land.
+        std::vector<FieldError> item_errors;
+        ErrorCode code = ErrorCode::kInvalid;
+        for (std::size_t i = 0; i < records.size(); ++i) {
+          auto created = interactions->CreateIn(s, who, std::move(records[i]));
+          if (created) {
+            results->push_back(std::move(*created));
+            continue;
+          }
+          if (created.error().code != ErrorCode::kInvalid &&
+              created.error().code != ErrorCode::kConflict) {
+            return std::unexpected(created.error());
+          }
+          if (created.error().code == ErrorCode::kConflict) code = ErrorCode::kConflict;
+          auto prefixed = WithPrefix(created.error(), "items[" + std::to_string(i) + "]");
+          item_errors.insert(item_errors.end(), prefixed.fields.begin(), prefixed.fields.end());
+        }
+        if (!item_errors.empty()) {
+          return std::unexpected(Error{code, "invalid batch: nothing was stored", item_errors});
+        }
+        return {};
+      },
+      [results, done = std::move(done)](Result<void> r) {
+        if (!r) return done(std::unexpected(r.error()));
+        done(std::move(*results));
+      });
+}
+
+Result<json::array> Ledger::Events(std::int64_t after_sequence, std::int64_t limit) {
+  json::array out;
+  auto read = store_.Read([&](Session& s) -> Result<void> {
+    auto events = s.EventsAfter(after_sequence, limit);
+    if (!events) return std::unexpected(events.error());
+    for (const auto& e : *events) {
+      boost::system::error_code ec;
+      auto change = boost::json::parse(e.change, ec);
+      out.push_back(json::object{{"sequence", e.sequence},
+                                 {"at", FormatRfc3339(e.at)},
+                                 {"actor_id", e.actor_id},
+                                 {"entity", e.entity},
+                                 {"entity_id", e.entity_id},
+                                 {"action", e.action},
+                                 {"change", ec ? json::value(e.change) : change}});
+    }
+    return {};
+  });
+  if (!read) return std::unexpected(read.error());
+  return out;
+}
+
+Result<Record> Ledger::Me(const Principal& who) {
+  return Find("users")->Get(Principal{who.user_id, Role::kAdmin, std::nullopt}, who.user_id);
+}
+
+}  // namespace rapport::app

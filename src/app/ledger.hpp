@@ -1,0 +1,102 @@
+// The ledger's use cases: create, read, list and update every entity, the idempotent
+// interaction ingest (single and atomic batch), and the event log — each applying the
+// visibility rules of the caller (visibility.hpp) and the write path:
+//   validate → one savepoint in the group-commit transaction: rows + event → commit →
+//   answer.
+// Threads: all methods are safe to call concurrently. Write callbacks run on the store's
+// writer thread once the write is durable (or with its error); keep them short.
+#pragma once
+
+#include <boost/json.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/auth.hpp"
+#include "core/error.hpp"
+#include "store/store.hpp"
+
+namespace rapport::app {
+
+namespace json = boost::json;
+
+// One record as the caller may see it.
+struct Record {
+  json::value body;
+  std::int64_t version = 0;
+  bool already_existed = false;  // an idempotent repeat of an earlier create
+};
+
+struct Page {
+  json::array items;
+  std::optional<Id> next_cursor;  // absent on the last page
+};
+
+// Query parameters of a list: equality filters on fields ("channel=phone",
+// "account_id=7"), `from`/`to` on the collection's time field, a cursor and a limit.
+struct ListParams {
+  std::vector<std::pair<std::string, std::string>> filters;
+  std::optional<Id> cursor;
+  std::int64_t limit = 50;
+};
+
+inline constexpr std::int64_t kMaxPageSize = 500;
+inline constexpr std::size_t kMaxBatchItems = 1000;
+
+template <class T>
+using Callback = std::function<void(Result<T>)>;
+
+// The use cases of one entity type, e.g. "cases".
+class Collection {
+ public:
+  virtual ~Collection() = default;
+  virtual std::string_view name() const = 0;        // plural, as in the URL: "cases"
+  virtual std::string_view entity() const = 0;      // singular, as in events: "case"
+  virtual std::string_view time_field() const = 0;  // what from/to filter on
+  // Field names a list may filter on with equality.
+  virtual std::vector<std::string_view> filter_fields() const = 0;
+  // The JSON Schema of a record, for the OpenAPI document.
+  virtual json::object json_schema() const = 0;
+
+  virtual Result<Page> List(const Principal& who, const ListParams& params) = 0;
+  virtual Result<Record> Get(const Principal& who, Id id) = 0;
+  virtual void Create(const Principal& who, json::value body, Callback<Record> done) = 0;
+  // REQUIRES: `expected_version` is the version named by the caller's If-Match.
+  virtual void Update(const Principal& who, Id id, std::int64_t expected_version,
+                      json::value patch, Callback<Record> done) = 0;
+};
+
+class Ledger {
+ public:
+  explicit Ledger(store::Store& store);
+  ~Ledger();
+
+  // Every collection, in a stable order: users, vendors, queues, accounts, people,
+  // agreements, cases, interactions.
+  const std::vector<std::unique_ptr<Collection>>& collections() const { return collections_; }
+  Collection* Find(std::string_view name) const;
+
+  // Atomic ingest of {"items": [interaction, ...]}: all land or none, with every bad
+  // item's fields named "items[i].field".
+  void CreateInteractions(const Principal& who, json::value body,
+                          Callback<std::vector<Record>> done);
+
+  // The event log after `after_sequence`, oldest first.
+  Result<json::array> Events(std::int64_t after_sequence, std::int64_t limit);
+
+  // The caller's own user record.
+  Result<Record> Me(const Principal& who);
+
+ private:
+  store::Store& store_;
+  std::vector<std::unique_ptr<Collection>> collections_;
+};
+
+// The built-in user that acts for the command line (demo data, token grants). It is
+// inactive, so it can never sign in.
+inline constexpr Id kSystemUserId = 1;
+
+}  // namespace rapport::app

@@ -1,0 +1,82 @@
+// What a caller may see — the vendor rules of the data contract, in one place:
+//  - a vendor_agent sees accounts and people without their money (kHiddenFromVendors),
+//    every interaction as a summary, but the details of an interaction (kVendorDetail:
+//    body, participants, ...) and whole cases, queues, agreements, vendors and users only
+//    where they belong to its own vendor;
+//  - what it may not see does not exist for it: the same 404 as a missing record, in
+//    gets, lists, filters and foreign ids alike.
+// Every other role sees everything. Pure functions of the principal and the record.
+#pragma once
+
+#include <boost/json.hpp>
+
+#include "app/auth.hpp"
+#include "domain/entities.hpp"
+#include "domain/json_codec.hpp"
+#include "store/store.hpp"
+
+namespace rapport::app {
+
+// Tables whose rows belong to one vendor (by a vendor_id column, or for vendors their
+// id): a vendor agent sees only its own vendor's.
+inline bool IsVendorOwnedTable(std::string_view table) {
+  return table == "cases" || table == "queues" || table == "agreements" ||
+         table == "users" || table == "vendors";
+}
+
+// The column that names a row's vendor in a vendor-owned table.
+inline std::string_view VendorColumn(std::string_view table) {
+  return table == "vendors" ? "id" : "vendor_id";
+}
+
+template <domain::Entity T>
+std::optional<Id> OwningVendor(const T& record) {
+  if constexpr (std::is_same_v<T, domain::Vendor>) {
+    return record.meta.id;
+  } else if constexpr (requires { record.vendor_id; }) {
+    return record.vendor_id;
+  } else {
+    return std::nullopt;
+  }
+}
+
+// Extra list conditions that confine a caller to what it may see.
+template <domain::Entity T>
+std::vector<store::Condition> ScopeConditions(const Principal& who) {
+  if (!who.IsVendorAgent() || !IsVendorOwnedTable(domain::Schema<T>::kTable)) return {};
+  return {{VendorColumn(domain::Schema<T>::kTable), store::Condition::Op::kEq, *who.vendor_id}};
+}
+
+template <domain::Entity T>
+bool CanSee(const Principal& who, const T& record) {
+  if (!who.IsVendorAgent() || !IsVendorOwnedTable(domain::Schema<T>::kTable)) return true;
+  return OwningVendor(record) == who.vendor_id;
+}
+
+// Whether a vendor agent may filter on or see the full value of `flags`' field of
+// `record`.
+inline bool DetailVisible(const Principal& who, unsigned flags, std::optional<Id> owner) {
+  if (!who.IsVendorAgent()) return true;
+  if (flags & domain::kHiddenFromVendors) return false;
+  if (flags & domain::kVendorDetail) return owner == who.vendor_id;
+  return true;
+}
+
+// The record as the caller may see it. REQUIRES: CanSee(who, record).
+template <domain::Entity T>
+boost::json::value Present(const Principal& who, const T& record) {
+  boost::json::value out = domain::ToJson(record);
+  if (!who.IsVendorAgent()) return out;
+  auto& object = out.as_object();
+  bool summary = false;
+  domain::ForEachField<T>([&](const auto& field) {
+    if (!DetailVisible(who, field.flags, OwningVendor(record))) {
+      object.erase(field.name);
+      summary = summary || (field.flags & domain::kVendorDetail) != 0;
+    }
+  });
+  if (summary) object["visibility"] = "summary";
+  return out;
+}
+
+}  // namespace rapport::app

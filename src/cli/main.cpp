@@ -1,0 +1,130 @@
+// The `rapport` command: serve, token create, backup, demo.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "api/server.hpp"
+#include "app/ledger.hpp"
+#include "app/tokens.hpp"
+#include "core/log.hpp"
+#include "store/store.hpp"
+
+namespace {
+
+using namespace rapport;
+
+std::string DatabasePath(const std::string& data_dir) {
+  std::filesystem::create_directories(data_dir);
+  return (std::filesystem::path(data_dir) / "rapport.db").string();
+}
+
+int Failed(const Error& error) {
+  std::cerr << "rapport: " << error.message << "\n";
+  for (const auto& f : error.fields) std::cerr << "  " << f.field << ": " << f.message << "\n";
+  return 1;
+}
+
+Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data_dir) {
+  return store::OpenSqlite({.path = DatabasePath(data_dir)});
+}
+
+int Serve(const std::string& data_dir, api::ServerOptions options) {
+  auto store = OpenStore(data_dir);
+  if (!store) return Failed(store.error());
+  api::Metrics metrics;
+  (*store)->SetCommitListener(
+      [&metrics](const store::CommittedBatch& batch) { metrics.CountBatch(batch.requests); });
+  app::Ledger ledger(**store);
+  api::Router router(ledger, **store, metrics);
+  api::Server server(router, options);
+  auto port = server.Listen();
+  if (!port) return Failed(port.error());
+  std::cout << "rapport serving on http://" << options.address << ":" << *port << "/"
+            << std::endl;
+  server.Run();
+  (*store)->Close();  // every acknowledged write is already durable; this drains the rest
+  spdlog::info("stopped");
+  return 0;
+}
+
+int CreateToken(const std::string& data_dir, const app::TokenGrant& grant) {
+  auto store = OpenStore(data_dir);
+  if (!store) return Failed(store.error());
+  app::Ledger ledger(**store);
+  auto granted = app::GrantToken(ledger, **store, grant);
+  if (!granted) return Failed(granted.error());
+  std::cout << granted->token << std::endl;
+  return 0;
+}
+
+int Backup(const std::string& data_dir, const std::string& target) {
+  if (std::filesystem::exists(target)) {
+    return Failed({ErrorCode::kConflict, target + " exists; choose a new file", {}});
+  }
+  auto store = OpenStore(data_dir);
+  if (!store) return Failed(store.error());
+  if (auto r = (*store)->Backup(target); !r) return Failed(r.error());
+  std::cout << "backed up to " << target << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"Rapport: customer service and advocacy server"};
+  cli.require_subcommand(1);
+  std::string data_dir = "data";
+  std::string log_level = "info";
+  cli.add_option("--data", data_dir, "data directory (holds rapport.db)");
+  cli.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
+
+  api::ServerOptions server_options;
+  server_options.threads = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+  auto* serve = cli.add_subcommand("serve", "serve the HTTP API");
+  serve->add_option("--address", server_options.address, "listen address");
+  serve->add_option("--port", server_options.port, "listen port (0: any free port)");
+  serve->add_option("--threads", server_options.threads, "I/O threads")->check(CLI::Range(1, 256));
+
+  app::TokenGrant grant;
+  std::string role_name = "agent";
+  domain::Id vendor_id = 0;
+  bool create_user = false;
+  std::string user_name;
+  auto* token = cli.add_subcommand("token", "API tokens");
+  token->require_subcommand(1);
+  auto* token_create = token->add_subcommand("create", "print a new token for a user");
+  token_create->add_option("--user", grant.email, "the user's email")->required();
+  token_create->add_option("--label", grant.label, "what the token is for");
+  token_create->add_flag("--create", create_user, "create the user when missing");
+  token_create->add_option("--name", user_name, "name of a created user");
+  token_create->add_option("--role", role_name, "role of a created user")
+      ->check(CLI::IsMember({"admin", "manager", "agent", "vendor_agent", "viewer"}));
+  token_create->add_option("--vendor", vendor_id, "vendor of a created vendor_agent");
+
+  std::string backup_target;
+  auto* backup = cli.add_subcommand("backup", "consistent online copy of the store");
+  backup->add_option("file", backup_target, "new file to write")->required();
+
+  CLI11_PARSE(cli, argc, argv);
+  SetUpLogging(log_level);
+
+  try {
+    if (serve->parsed()) return Serve(data_dir, server_options);
+    if (token_create->parsed()) {
+      if (create_user) {
+        grant.create_name = user_name.empty() ? grant.email : user_name;
+        grant.create_role = *domain::EnumFromName<domain::Role>(role_name);
+        if (vendor_id > 0) grant.create_vendor_id = vendor_id;
+      }
+      return CreateToken(data_dir, grant);
+    }
+    if (backup->parsed()) return Backup(data_dir, backup_target);
+  } catch (const std::exception& e) {
+    std::cerr << "rapport: internal error: " << e.what() << "\n";
+    return 2;
+  }
+  return 1;
+}
