@@ -66,10 +66,9 @@ std::vector<std::string_view> Segments(std::string_view path) {
   return out;
 }
 
-// Matches a path against a pattern; {name} segments become parameters.
-bool Match(std::string_view pattern, std::string_view path, std::vector<std::string>& params) {
-  auto want = Segments(pattern);
-  auto got = Segments(path);
+// Matches path segments against a route's; {name} segments become parameters.
+bool Match(const std::vector<std::string>& want, const std::vector<std::string_view>& got,
+           std::vector<std::string>& params) {
   if (want.size() != got.size()) return false;
   params.clear();
   for (std::size_t i = 0; i < want.size(); ++i) {
@@ -150,8 +149,8 @@ HttpResponse Problem(const Error& error) {
   return response;
 }
 
-Router::Router(app::Ledger& ledger, store::Store& store, Metrics& metrics, Limits limits)
-    : ledger_(ledger), store_(store), metrics_(metrics), limits_(limits) {
+Router::Router(app::Application& app, Metrics& metrics, Limits limits)
+    : app_(app), ledger_(app.ledger()), metrics_(metrics), limits_(limits) {
   Add({"GET", "/healthz", kPublic, "Liveness: answers when the server serves.",
        {{"responses", {{"200", JsonResponse("serving", {{"type", "object"}})}}}},
        [](const Call&, Respond respond) {
@@ -161,7 +160,7 @@ Router::Router(app::Ledger& ledger, store::Store& store, Metrics& metrics, Limit
        {{"responses", {{"200", {{"description", "metrics"}}}}}},
        [this](const Call&, Respond respond) {
          respond(HttpResponse{200, "text/plain; version=0.0.4",
-                              metrics_.Render(store_.Stats().file_bytes), {}});
+                              metrics_.Render(app_.store().Stats().file_bytes), {}});
        }});
   Add({"GET", "/api/v1/openapi.json", kPublic, "This OpenAPI 3 document.",
        {{"responses", {{"200", JsonResponse("the document", {{"type", "object"}})}}}},
@@ -249,6 +248,7 @@ void Router::Add(Route route) {
   RAPPORT_CHECK(route.roles != 0);
   RAPPORT_CHECK(!route.summary.empty());
   RAPPORT_CHECK(route.openapi.contains("responses"));
+  for (auto segment : Segments(route.pattern)) route.segments.emplace_back(segment);
   routes_.push_back(std::move(route));
 }
 
@@ -397,8 +397,9 @@ void Router::Handle(HttpRequest request, Respond respond) {
   const Route* route = nullptr;
   std::vector<std::string> params;
   std::string allowed;
+  auto segments = Segments(request.path);
   for (const auto& r : routes_) {
-    if (!Match(r.pattern, request.path, params)) continue;
+    if (!Match(r.segments, segments, params)) continue;
     if (r.method == request.method) {
       route = &r;
       break;
@@ -427,7 +428,7 @@ void Router::Handle(HttpRequest request, Respond respond) {
     std::string_view auth = request.authorization;
     std::string_view token;
     if (auth.starts_with("Bearer ")) token = auth.substr(7);
-    auto principal = app::Authenticate(store_, token);
+    auto principal = app_.authenticator().Authenticate(token);
     if (!principal) return timed(Problem(principal.error()));
     if (!(route->roles & RoleBitOf(principal->role))) {
       return timed(Problem({ErrorCode::kForbidden,

@@ -12,7 +12,7 @@
 
 #include "api/http.hpp"
 #include "api/metrics.hpp"
-#include "app/ledger.hpp"
+#include "app/application.hpp"
 
 namespace rapport::api {
 
@@ -40,6 +40,7 @@ struct Route {
   std::string summary;
   boost::json::object openapi;  // the OpenAPI operation, without summary and security
   std::function<void(const Call&, Respond)> handler;
+  std::vector<std::string> segments = {};  // the pattern split at '/', filled by the router
 };
 
 struct Limits {
@@ -48,7 +49,7 @@ struct Limits {
 
 class Router {
  public:
-  Router(app::Ledger& ledger, store::Store& store, Metrics& metrics, Limits limits = {});
+  Router(app::Application& app, Metrics& metrics, Limits limits = {});
 
   void Handle(HttpRequest request, Respond respond);
 
@@ -60,8 +61,8 @@ class Router {
   void AddCollection(app::Collection& collection, unsigned write_roles);
   void BuildOpenApi();
 
+  app::Application& app_;
   app::Ledger& ledger_;
-  store::Store& store_;
   Metrics& metrics_;
   Limits limits_;
   std::vector<Route> routes_;

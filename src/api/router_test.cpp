@@ -42,18 +42,18 @@ class RouterTest : public ::testing::Test {
             ("rapport-router-test-" + std::to_string(::getpid()) + ".db");
     std::filesystem::remove(path_);
     store_ = std::move(*store::OpenSqlite({.path = path_.string()}));
-    ledger_ = std::make_unique<app::Ledger>(*store_);
-    router_ = std::make_unique<Router>(*ledger_, *store_, metrics_);
+    app_ = std::make_unique<app::Application>(*store_);
+    router_ = std::make_unique<Router>(*app_, metrics_);
   }
   void TearDown() override {
     router_.reset();
-    ledger_.reset();
+    app_.reset();
     store_.reset();
     for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_.string() + suffix);
   }
   std::filesystem::path path_;
   std::unique_ptr<store::Store> store_;
-  std::unique_ptr<app::Ledger> ledger_;
+  std::unique_ptr<app::Application> app_;
   Metrics metrics_;
   std::unique_ptr<Router> router_;
 };

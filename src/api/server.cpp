@@ -20,29 +20,70 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// Hands a request to the router and resumes the awaiting coroutine on its own executor
-// when the router answers, whichever thread that happens on. A named initiation (not a
-// lambda) keeps GCC 12 clear of its co_await-with-capturing-lambda miscompilation.
-struct DispatchInitiation {
-  Router* router;
+// The meeting point of a connection's coroutine and the router's answer, which comes
+// either at once (reads) or later from the store's writer thread (writes).
+struct Exchange {
+  std::mutex mu;
+  std::optional<HttpResponse> response;             // an answer nobody waits for yet
+  std::function<void(HttpResponse)> resume;         // set once the coroutine suspended
+};
+
+// The router's callback: hands the answer over, or wakes the suspended coroutine.
+struct ResponseSink {
+  std::shared_ptr<Exchange> exchange;
+  void operator()(HttpResponse response) const {
+    std::function<void(HttpResponse)> resume;
+    {
+      std::lock_guard lock(exchange->mu);
+      if (!exchange->resume) {
+        exchange->response = std::move(response);
+        return;
+      }
+      resume = std::move(exchange->resume);
+    }
+    resume(std::move(response));
+  }
+};
+
+// Suspends the coroutine until the answer arrives; resumes it on its own executor. A
+// named initiation (not a lambda) keeps GCC 12 clear of its co_await-with-capturing-
+// lambda miscompilation.
+struct AwaitResponse {
+  std::shared_ptr<Exchange> exchange;
 
   template <class Handler>
-  void operator()(Handler&& handler, HttpRequest request) const {
+  void operator()(Handler&& handler) const {
     auto shared = std::make_shared<std::decay_t<Handler>>(std::forward<Handler>(handler));
     // Tracked: the io_context must not run out of work while the store is writing.
     auto executor = asio::prefer(asio::get_associated_executor(*shared),
                                  asio::execution::outstanding_work.tracked);
-    router->Handle(std::move(request), [shared, executor](HttpResponse response) {
+    auto resume = [shared, executor](HttpResponse response) {
       asio::post(executor, [shared, response = std::move(response)]() mutable {
         (*shared)(std::move(response));
       });
-    });
+    };
+    std::unique_lock lock(exchange->mu);
+    if (exchange->response) {  // answered between the check and the suspension
+      auto response = std::move(*exchange->response);
+      lock.unlock();
+      resume(std::move(response));
+      return;
+    }
+    exchange->resume = std::move(resume);
   }
 };
 
 asio::awaitable<HttpResponse> Dispatch(Router& router, HttpRequest request) {
-  return asio::async_initiate<const asio::use_awaitable_t<>&, void(HttpResponse)>(
-      DispatchInitiation{&router}, asio::use_awaitable, std::move(request));
+  auto exchange = std::make_shared<Exchange>();
+  router.Handle(std::move(request), ResponseSink{exchange});
+  {
+    std::lock_guard lock(exchange->mu);
+    if (exchange->response) co_return std::move(*exchange->response);  // no suspension
+  }
+  auto response = co_await asio::async_initiate<const asio::use_awaitable_t<>&,
+                                                void(HttpResponse)>(AwaitResponse{exchange},
+                                                                    asio::use_awaitable);
+  co_return response;
 }
 
 std::optional<HttpRequest> Convert(const http::request<http::string_body>& in) {

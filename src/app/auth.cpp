@@ -35,11 +35,17 @@ std::string HashToken(std::string_view token) {
   return Hex(digest, sizeof digest);
 }
 
-Result<Principal> Authenticate(store::Store& store, std::string_view token) {
+Result<Principal> Authenticator::Authenticate(std::string_view token) {
   if (token.empty()) return Fail(ErrorCode::kUnauthenticated, "a bearer token is required");
   std::string hash = HashToken(token);
+  std::uint64_t generation = 0;
+  {
+    std::shared_lock lock(mu_);
+    if (auto it = known_.find(hash); it != known_.end()) return it->second;
+    generation = generation_;
+  }
   std::optional<domain::User> user;
-  auto read = store.Read([&](store::Session& s) -> Result<void> {
+  auto read = store_.Read([&](store::Session& s) -> Result<void> {
     auto id = s.UserIdForToken(hash);
     if (!id) return std::unexpected(id.error());
     if (!*id) return {};
@@ -50,7 +56,21 @@ Result<Principal> Authenticate(store::Store& store, std::string_view token) {
   });
   if (!read) return std::unexpected(read.error());
   if (!user || !user->active) return Fail(ErrorCode::kUnauthenticated, "unknown token");
-  return Principal{user->meta.id, user->role, user->vendor_id};
+  Principal principal{user->meta.id, user->role, user->vendor_id};
+  std::unique_lock lock(mu_);
+  if (generation == generation_) known_.emplace(std::move(hash), principal);
+  return principal;
+}
+
+void Authenticator::OnCommitted(const store::CommittedBatch& batch) {
+  for (const auto& event : batch.events) {
+    if (event.entity == "user") {
+      std::unique_lock lock(mu_);
+      known_.clear();
+      ++generation_;
+      return;
+    }
+  }
 }
 
 }  // namespace rapport::app

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <optional>
+#include <shared_mutex>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 
@@ -29,7 +31,26 @@ std::string NewToken();
 // The SHA-256 of a token as 64 lowercase hex digits: what the store keeps.
 std::string HashToken(std::string_view token);
 
-// The active user owning `token`; kUnauthenticated when unknown or the user is inactive.
-Result<Principal> Authenticate(store::Store& store, std::string_view token);
+// Resolves bearer tokens to principals, remembering answers so that a request costs a
+// hash and a map lookup rather than a store read. Any committed change to users or
+// tokens forgets everything; a generation counter keeps an answer read before such a
+// change from being remembered after it.
+// Threads: safe to call concurrently.
+class Authenticator {
+ public:
+  explicit Authenticator(store::Store& store) : store_(store) {}
+
+  // The active user owning `token`; kUnauthenticated when unknown or the user is inactive.
+  Result<Principal> Authenticate(std::string_view token);
+
+  // Called after each commit with its events.
+  void OnCommitted(const store::CommittedBatch& batch);
+
+ private:
+  store::Store& store_;
+  std::shared_mutex mu_;
+  std::unordered_map<std::string, Principal> known_;  // token hash → principal; guarded by mu_
+  std::uint64_t generation_ = 0;                      // guarded by mu_
+};
 
 }  // namespace rapport::app

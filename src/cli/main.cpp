@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "api/server.hpp"
-#include "app/ledger.hpp"
+#include "app/application.hpp"
 #include "app/tokens.hpp"
 #include "core/log.hpp"
 #include "store/store.hpp"
@@ -27,18 +27,21 @@ int Failed(const Error& error) {
   return 1;
 }
 
-Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data_dir) {
-  return store::OpenSqlite({.path = DatabasePath(data_dir)});
+Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data_dir,
+                                                store::SqliteOptions options = {}) {
+  options.path = DatabasePath(data_dir);
+  return store::OpenSqlite(options);
 }
 
-int Serve(const std::string& data_dir, api::ServerOptions options) {
-  auto store = OpenStore(data_dir);
+int Serve(const std::string& data_dir, const store::SqliteOptions& store_options,
+          api::ServerOptions options) {
+  auto store = OpenStore(data_dir, store_options);
   if (!store) return Failed(store.error());
   api::Metrics metrics;
-  (*store)->SetCommitListener(
+  app::Application app(**store);
+  app.AddObserver(
       [&metrics](const store::CommittedBatch& batch) { metrics.CountBatch(batch.requests); });
-  app::Ledger ledger(**store);
-  api::Router router(ledger, **store, metrics);
+  api::Router router(app, metrics);
   api::Server server(router, options);
   auto port = server.Listen();
   if (!port) return Failed(port.error());
@@ -87,6 +90,12 @@ int main(int argc, char** argv) {
   serve->add_option("--address", server_options.address, "listen address");
   serve->add_option("--port", server_options.port, "listen port (0: any free port)");
   serve->add_option("--threads", server_options.threads, "I/O threads")->check(CLI::Range(1, 256));
+  store::SqliteOptions store_options;
+  serve->add_option("--max-batch", store_options.max_batch,
+                    "most writes per group commit (1: a transaction per write)")
+      ->check(CLI::Range(1, 100000));
+  serve->add_option("--readers", store_options.readers, "reader connections")
+      ->check(CLI::Range(1, 256));
 
   app::TokenGrant grant;
   std::string role_name = "agent";
@@ -112,7 +121,7 @@ int main(int argc, char** argv) {
   SetUpLogging(log_level);
 
   try {
-    if (serve->parsed()) return Serve(data_dir, server_options);
+    if (serve->parsed()) return Serve(data_dir, store_options, server_options);
     if (token_create->parsed()) {
       if (create_user) {
         grant.create_name = user_name.empty() ? grant.email : user_name;

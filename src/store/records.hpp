@@ -102,8 +102,12 @@ void FromSql(const SqlValue& in, std::vector<T>& out, std::string_view column) {
 template <domain::Entity T>
 const TableSpec& Spec() {
   static const TableSpec spec = [] {
-    TableSpec s{domain::Schema<T>::kTable, {"id", "version", "created_at", "updated_at"}};
+    TableSpec s{domain::Schema<T>::kTable, {"id", "version", "created_at", "updated_at"}, {}};
     domain::ForEachField<T>([&](const auto& field) { s.columns.push_back(field.name); });
+    for (auto column : s.columns) {
+      if (!s.column_list.empty()) s.column_list += ',';
+      s.column_list += '"' + std::string(column) + '"';
+    }
     return s;
   }();
   return spec;

@@ -62,11 +62,24 @@ class Connection {
 
   sqlite3* db() { return db_; }
 
+  // Runs one statement without parameters through the statement cache: BEGIN, COMMIT and
+  // savepoints run on every request, and parsing them each time would show in profiles.
   Result<void> Exec(const char* sql) {
+    auto prepared = Prepare(sql);
+    if (!prepared) return std::unexpected(prepared.error());
+    Stmt stmt(*prepared);
+    int rc = SQLITE_ROW;
+    while (rc == SQLITE_ROW) rc = sqlite3_step(stmt.get());
+    if (rc != SQLITE_DONE) return std::unexpected(SqliteError(db_, rc, sql));
+    return {};
+  }
+
+  // Runs a script of several statements (a migration), unprepared.
+  Result<void> ExecScript(const std::string& sql) {
     char* message = nullptr;
-    int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message);
+    int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
     sqlite3_free(message);
-    if (rc != SQLITE_OK) return std::unexpected(SqliteError(db_, rc, sql));
+    if (rc != SQLITE_OK) return std::unexpected(SqliteError(db_, rc, "script"));
     return {};
   }
 
@@ -165,17 +178,6 @@ SqlValue Column(sqlite3_stmt* stmt, int index) {
   }
 }
 
-std::string ColumnList(const TableSpec& spec) {
-  std::string out;
-  for (auto column : spec.columns) {
-    if (!out.empty()) out += ",";
-    out += '"';
-    out += column;
-    out += '"';
-  }
-  return out;
-}
-
 bool HasColumn(const TableSpec& spec, std::string_view column) {
   for (auto c : spec.columns) {
     if (c == column) return true;
@@ -191,7 +193,7 @@ class SqliteSession final : public Session {
   std::vector<Event>& events() { return events_; }
 
   Result<std::optional<Row>> SelectById(const TableSpec& spec, Id id) override {
-    std::string sql = "SELECT " + ColumnList(spec) + " FROM " + std::string(spec.table) +
+    std::string sql = "SELECT " + spec.column_list + " FROM " + std::string(spec.table) +
                       " WHERE id=?";
     auto rows = Run(sql, {id}, spec.columns.size());
     if (!rows) return std::unexpected(rows.error());
@@ -200,7 +202,7 @@ class SqliteSession final : public Session {
   }
 
   Result<std::vector<Row>> Select(const TableSpec& spec, const Query& query) override {
-    std::string sql = "SELECT " + ColumnList(spec) + " FROM " + std::string(spec.table);
+    std::string sql = "SELECT " + spec.column_list + " FROM " + std::string(spec.table);
     Row params;
     std::string where;
     for (const Condition& c : query.where) {
@@ -360,8 +362,8 @@ class SqliteSession final : public Session {
 };
 
 Result<void> Migrate(Connection& conn) {
-  if (auto r = conn.Exec("CREATE TABLE IF NOT EXISTS schema_migrations("
-                         "name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)");
+  if (auto r = conn.ExecScript("CREATE TABLE IF NOT EXISTS schema_migrations("
+                               "name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)");
       !r) {
     return r;
   }
@@ -377,12 +379,10 @@ Result<void> Migrate(Connection& conn) {
     }
     if (applied) continue;
     if (auto r = conn.Exec("BEGIN IMMEDIATE"); !r) return r;
-    std::string sql(m.sql);
-    auto run = conn.Exec(sql.c_str());
+    auto run = conn.ExecScript(std::string(m.sql));
     if (run) {
-      std::string record = "INSERT INTO schema_migrations VALUES('" + std::string(m.name) +
-                           "'," + std::to_string(Now().ms) + ")";
-      run = conn.Exec(record.c_str());
+      run = conn.ExecScript("INSERT INTO schema_migrations VALUES('" + std::string(m.name) +
+                            "'," + std::to_string(Now().ms) + ")");
     }
     if (!run) {
       (void)conn.Exec("ROLLBACK");

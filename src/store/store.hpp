@@ -32,6 +32,7 @@ using Row = std::vector<SqlValue>;  // in the column order of its TableSpec
 struct TableSpec {
   std::string_view table;
   std::vector<std::string_view> columns;
+  std::string column_list;  // the columns quoted and comma-separated, for SELECT
 };
 
 struct Condition {

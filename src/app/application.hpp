@@ -1,0 +1,36 @@
+// The application: the use cases over one store, and the in-process change feed that
+// keeps its caches and projections current. Owns the store's commit listener and fans
+// each committed batch out to its parts and to observers (metrics, ...).
+// Threads: everything reachable from here is safe to call concurrently, except
+// AddObserver, which must be called before the first write.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "app/auth.hpp"
+#include "app/ledger.hpp"
+#include "store/store.hpp"
+
+namespace rapport::app {
+
+class Application {
+ public:
+  // REQUIRES: nothing has been written through `store` yet in this process.
+  explicit Application(store::Store& store);
+
+  store::Store& store() { return store_; }
+  Ledger& ledger() { return ledger_; }
+  Authenticator& authenticator() { return authenticator_; }
+
+  // REQUIRES: called before the first write.
+  void AddObserver(store::CommitListener observer) { observers_.push_back(std::move(observer)); }
+
+ private:
+  store::Store& store_;
+  Ledger ledger_;
+  Authenticator authenticator_;
+  std::vector<store::CommitListener> observers_;
+};
+
+}  // namespace rapport::app

@@ -1,0 +1,188 @@
+"""Fixtures for black-box tests: a real `rapport serve` on a free loopback port with a
+fresh data directory, and API clients for every role."""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+import requests
+
+RAPPORT_BIN = os.environ.get("RAPPORT_BIN", "../build/src/cli/rapport")
+
+
+class Client:
+    """A thin requests wrapper bound to one bearer token."""
+
+    def __init__(self, base, token=None):
+        self.base = base
+        self.session = requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def request(self, method, path, body=None, raw=None, headers=None):
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        return self.session.request(method, self.base + path, data=data, headers=headers or {},
+                                    timeout=30)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body, **kw)
+
+    def patch(self, path, body=None, etag=None, **kw):
+        headers = kw.pop("headers", {}) or {}
+        if etag is not None:
+            headers["If-Match"] = etag
+        return self.request("PATCH", path, body, headers=headers, **kw)
+
+
+class Server:
+    """`rapport serve` as a child process."""
+
+    def __init__(self, data_dir):
+        self.data_dir = data_dir
+        self.process = None
+        self.base = None
+
+    def cli(self, *args, check=True):
+        result = subprocess.run([RAPPORT_BIN, "--data", self.data_dir, *args],
+                                capture_output=True, text=True, timeout=120)
+        if check and result.returncode != 0:
+            raise AssertionError(f"rapport {args} failed: {result.stderr}")
+        return result
+
+    def token(self, email, role, name=None, vendor=None):
+        args = ["token", "create", "--user", email, "--create", "--role", role,
+                "--name", name or email.split("@")[0]]
+        if vendor is not None:
+            args += ["--vendor", str(vendor)]
+        return self.cli(*args).stdout.strip()
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [RAPPORT_BIN, "--data", self.data_dir, "--log-level", "warn", "serve", "--port", "0"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline()
+        match = re.search(r"http://[\d.]+:(\d+)/", line)
+        if not match:
+            self.process.kill()
+            raise AssertionError(f"server did not start: {line!r} {self.process.stderr.read()}")
+        self.base = f"http://127.0.0.1:{match.group(1)}"
+        return self
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode if self.process else None
+
+    def client(self, token=None):
+        return Client(self.base, token)
+
+
+@pytest.fixture
+def data_dir():
+    path = tempfile.mkdtemp(prefix="rapport-test-")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def server(data_dir):
+    srv = Server(data_dir).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def admin(server):
+    return server.client(server.token("admin@example.com", "admin"))
+
+
+def event_count(client):
+    """Length of the event log, read through the API (admin or manager client)."""
+    count, after = 0, 0
+    while True:
+        page = client.get(f"/api/v1/events?after={after}&limit=500").json()
+        count += len(page["items"])
+        if not page["items"]:
+            return count
+        after = page["next_after"]
+
+
+@pytest.fixture
+def world(server, admin):
+    """A small ledger with two vendors, so that visibility rules have something to hide,
+    and a client for every role."""
+    def create(path, body):
+        response = admin.post(path, body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    w = {}
+    w["vendor_a"] = create("/api/v1/vendors", {"name": "Alpha BPO"})
+    w["vendor_b"] = create("/api/v1/vendors", {"name": "Beta BPO"})
+    w["queue_a"] = create("/api/v1/queues", {"name": "Alpha phone", "channel": "phone",
+                                             "vendor_id": w["vendor_a"]["id"]})
+    w["queue_b"] = create("/api/v1/queues", {"name": "Beta email", "channel": "email",
+                                             "vendor_id": w["vendor_b"]["id"]})
+    w["queue_house"] = create("/api/v1/queues", {"name": "In-house chat", "channel": "chat"})
+    w["account"] = create("/api/v1/accounts", {"name": "Globex", "segment": "key",
+                                               "annual_value_minor": 12_000_000,
+                                               "time_zone": "Europe/London", "currency": "GBP"})
+    w["person"] = create("/api/v1/people", {"account_id": w["account"]["id"], "name": "Ann Lee",
+                                            "emails": ["ann@globex.example"],
+                                            "role": "decision_maker"})
+    w["agreement_a"] = create("/api/v1/agreements", {
+        "kind": "vendor", "vendor_id": w["vendor_a"]["id"], "start_date": "2025-01-01",
+        "end_date": "2026-12-31", "queue_ids": [w["queue_a"]["id"]],
+        "cost_per_agent_hour_minor": 2500,
+        "targets": [{"metric": "service_level", "channel": "phone", "target_percent": 80,
+                     "threshold_seconds": 20}]})
+    w["agreement_b"] = create("/api/v1/agreements", {
+        "kind": "vendor", "vendor_id": w["vendor_b"]["id"], "start_date": "2025-01-01",
+        "end_date": "2026-12-31", "queue_ids": [w["queue_b"]["id"]]})
+    w["agreement_customer"] = create("/api/v1/agreements", {
+        "kind": "customer", "account_id": w["account"]["id"], "start_date": "2025-01-01",
+        "end_date": "2026-12-31", "auto_renew": True, "notice_days": 90,
+        "annual_value_minor": 12_000_000, "currency": "GBP"})
+    w["case_a"] = create("/api/v1/cases", {"account_id": w["account"]["id"], "subject": "Phone line down",
+                                           "queue_id": w["queue_a"]["id"],
+                                           "requester_id": w["person"]["id"]})
+    w["case_b"] = create("/api/v1/cases", {"account_id": w["account"]["id"], "subject": "Invoice wrong",
+                                           "queue_id": w["queue_b"]["id"]})
+    w["call_a"] = create("/api/v1/interactions", {
+        "source": "pbx", "external_id": "call-1", "channel": "phone", "direction": "inbound",
+        "queue_id": w["queue_a"]["id"], "case_id": w["case_a"]["id"],
+        "person_id": w["person"]["id"], "arrived_at": "2025-03-03T09:00:00Z",
+        "answered_at": "2025-03-03T09:00:15Z", "ended_at": "2025-03-03T09:05:00Z",
+        "outcome": "answered", "subject": "Line down", "body": "Customer says the line is dead",
+        "tags": ["outage"]})
+    w["email_b"] = create("/api/v1/interactions", {
+        "source": "mail", "external_id": "<m1@globex.example>", "channel": "email",
+        "direction": "inbound", "queue_id": w["queue_b"]["id"], "case_id": w["case_b"]["id"],
+        "arrived_at": "2025-03-04T10:00:00Z", "outcome": "received", "subject": "Invoice",
+        "body": "Secret invoice details",
+        "participants": [{"role": "from", "address": "ann@globex.example"}],
+        "message_id": "<m1@globex.example>"})
+    w["clients"] = {
+        "admin": admin,
+        "manager": server.client(server.token("manager@example.com", "manager")),
+        "agent": server.client(server.token("agent@example.com", "agent")),
+        "vendor_a": server.client(server.token("va@alpha.example", "vendor_agent",
+                                               vendor=w["vendor_a"]["id"])),
+        "vendor_b": server.client(server.token("vb@beta.example", "vendor_agent",
+                                               vendor=w["vendor_b"]["id"])),
+        "viewer": server.client(server.token("viewer@example.com", "viewer")),
+    }
+    return w
