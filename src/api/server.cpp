@@ -76,14 +76,18 @@ struct AwaitResponse {
 asio::awaitable<HttpResponse> Dispatch(Router& router, HttpRequest request) {
   auto exchange = std::make_shared<Exchange>();
   router.Handle(std::move(request), ResponseSink{exchange});
+  std::optional<HttpResponse> ready;
   {
     std::lock_guard lock(exchange->mu);
-    if (exchange->response) co_return std::move(*exchange->response);  // no suspension
+    ready = std::move(exchange->response);  // answered at once: no suspension
+    exchange->response.reset();
   }
-  auto response = co_await asio::async_initiate<const asio::use_awaitable_t<>&,
-                                                void(HttpResponse)>(AwaitResponse{exchange},
-                                                                    asio::use_awaitable);
-  co_return response;
+  if (!ready) {
+    AwaitResponse initiation{exchange};  // named: no temporaries in the co_await (GCC 12)
+    ready = co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(HttpResponse)>(
+        std::move(initiation), asio::use_awaitable);
+  }
+  co_return std::move(*ready);
 }
 
 std::optional<HttpRequest> Convert(const http::request<http::string_body>& in) {
@@ -134,10 +138,11 @@ struct Server::Impl {
 
   asio::awaitable<void> Accept() {
     for (;;) {
-      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc),
-                                                         asio::as_tuple(asio::use_awaitable));
+      auto strand = asio::make_strand(ioc);  // named: no temporaries in the co_await (GCC 12)
+      auto [ec, socket] =
+          co_await acceptor.async_accept(strand, asio::as_tuple(asio::use_awaitable));
       if (ec) {
-        if (stopping) co_return;
+        if (stopping) break;
         spdlog::warn("accept: {}", ec.message());
         continue;
       }
@@ -162,6 +167,9 @@ struct Server::Impl {
 
   asio::awaitable<void> Serve(std::shared_ptr<beast::tcp_stream> stream) {
     beast::flat_buffer buffer(options.header_limit + options.body_limit);
+    // Set when a request was refused unread. (No co_return inside the loop: GCC 12 has
+    // destroyed coroutine locals twice on such paths.)
+    bool linger = false;
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.body_limit(options.body_limit);
@@ -172,20 +180,22 @@ struct Server::Impl {
       (void)bytes;
       if (read_ec == http::error::body_limit || read_ec == http::error::buffer_overflow ||
           read_ec == http::error::header_limit) {
-        co_await Reply(*stream, Problem({ErrorCode::kPayloadTooLarge,
-                                         "the request is larger than this server accepts",
-                                         {}}),
-                       11, false);
+        // Built before the co_await: GCC 12 can destroy temporaries of a co_await
+        // full-expression twice.
+        HttpResponse refusal = Problem(
+            {ErrorCode::kPayloadTooLarge, "the request is larger than this server accepts", {}});
+        co_await Reply(*stream, std::move(refusal), 11, false);
+        linger = true;
         break;
       }
       if (read_ec) {
         bool client_error =
             read_ec.category() == beast::error_code(http::error::bad_target).category() &&
-                            read_ec != http::error::end_of_stream &&
-                            read_ec != http::error::partial_message;
+            read_ec != http::error::end_of_stream && read_ec != http::error::partial_message;
         if (client_error) {
-          co_await Reply(*stream, Problem({ErrorCode::kBadRequest, read_ec.message(), {}}), 11,
-                         false);
+          HttpResponse refusal = Problem({ErrorCode::kBadRequest, read_ec.message(), {}});
+          co_await Reply(*stream, std::move(refusal), 11, false);
+          linger = true;
         }
         break;
       }
@@ -203,8 +213,29 @@ struct Server::Impl {
       bool written = co_await Reply(*stream, std::move(response), message.version(), keep_alive);
       if (!written || !keep_alive) break;
     }
+    if (linger) {
+      co_await LingeringClose(*stream);
+    } else {
+      beast::error_code ignored;
+      stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+  }
+
+  // After refusing a request whose bytes we did not read, closing at once would make the
+  // kernel reset the connection and could destroy the refusal before the client reads
+  // it: stop sending, then read and discard for a moment before closing.
+  asio::awaitable<void> LingeringClose(beast::tcp_stream& stream) {
     beast::error_code ignored;
-    stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    std::array<char, 16 * 1024> scratch;
+    std::size_t discarded = 0;
+    stream.expires_after(std::chrono::seconds(2));
+    while (discarded < options.body_limit) {
+      auto [ec, n] = co_await stream.async_read_some(asio::buffer(scratch),
+                                                     asio::as_tuple(asio::use_awaitable));
+      if (ec) break;
+      discarded += n;
+    }
   }
 
   asio::awaitable<bool> Reply(beast::tcp_stream& stream, HttpResponse response, unsigned version,

@@ -90,6 +90,10 @@ int main(int argc, char** argv) {
   serve->add_option("--address", server_options.address, "listen address");
   serve->add_option("--port", server_options.port, "listen port (0: any free port)");
   serve->add_option("--threads", server_options.threads, "I/O threads")->check(CLI::Range(1, 256));
+  int read_timeout_seconds = static_cast<int>(server_options.read_timeout.count());
+  serve->add_option("--read-timeout", read_timeout_seconds,
+                    "seconds a connection may take to send a request (and idle between them)")
+      ->check(CLI::Range(1, 3600));
   store::SqliteOptions store_options;
   serve->add_option("--max-batch", store_options.max_batch,
                     "most writes per group commit (1: a transaction per write)")
@@ -121,7 +125,10 @@ int main(int argc, char** argv) {
   SetUpLogging(log_level);
 
   try {
-    if (serve->parsed()) return Serve(data_dir, store_options, server_options);
+    if (serve->parsed()) {
+      server_options.read_timeout = std::chrono::seconds(read_timeout_seconds);
+      return Serve(data_dir, store_options, server_options);
+    }
     if (token_create->parsed()) {
       if (create_user) {
         grant.create_name = user_name.empty() ? grant.email : user_name;
