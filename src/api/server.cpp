@@ -123,24 +123,35 @@ http::response<http::string_body> ToBeast(HttpResponse&& in, unsigned version, b
 
 struct Server::Impl {
   Impl(Router& r, ServerOptions o)
-      : router(r), options(std::move(o)), ioc(options.threads), acceptor(ioc),
-        signals(ioc, SIGINT, SIGTERM) {}
+      : router(r), options(std::move(o)), contexts(MakeContexts(options.threads)),
+        acceptor(*contexts[0]), signals(*contexts[0], SIGINT, SIGTERM) {}
+
+  // One single-threaded io_context per thread: a connection lives on one of them, so its
+  // handlers need neither a strand nor the scheduler's lock.
+  static std::vector<std::unique_ptr<asio::io_context>> MakeContexts(int threads) {
+    std::vector<std::unique_ptr<asio::io_context>> out;
+    for (int i = 0; i < threads; ++i) out.push_back(std::make_unique<asio::io_context>(1));
+    return out;
+  }
 
   Router& router;
   ServerOptions options;
-  asio::io_context ioc;
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::size_t next_context = 0;  // used only by Accept()
   tcp::acceptor acceptor;
   asio::signal_set signals;
   std::atomic<bool> stopping{false};
+  std::function<void()> release_idle;  // lets the other contexts end once they are idle
 
   std::mutex sessions_mu;
   std::set<std::shared_ptr<beast::tcp_stream>> sessions;  // guarded by sessions_mu
 
   asio::awaitable<void> Accept() {
     for (;;) {
-      auto strand = asio::make_strand(ioc);  // named: no temporaries in the co_await (GCC 12)
+      // Round robin over the contexts. Named: no temporaries in a co_await (GCC 12).
+      auto& context = *contexts[next_context++ % contexts.size()];
       auto [ec, socket] =
-          co_await acceptor.async_accept(strand, asio::as_tuple(asio::use_awaitable));
+          co_await acceptor.async_accept(context, asio::as_tuple(asio::use_awaitable));
       if (ec) {
         if (stopping) break;
         spdlog::warn("accept: {}", ec.message());
@@ -256,6 +267,7 @@ struct Server::Impl {
       beast::error_code ignored;
       acceptor.close(ignored);
       signals.cancel();
+      if (release_idle) release_idle();
     });
     std::lock_guard lock(sessions_mu);
     for (const auto& stream : sessions) {
@@ -292,10 +304,21 @@ void Server::Run() {
   impl.signals.async_wait([&impl](const beast::error_code& ec, int) {
     if (!ec) impl.BeginStop();
   });
-  asio::co_spawn(impl.ioc, impl.Accept(), asio::detached);
+  asio::co_spawn(*impl.contexts[0], impl.Accept(), asio::detached);
+  // Contexts other than the acceptor's would return at once while they have no
+  // connection yet: hold them open until the stop.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> idle_guards;
+  for (std::size_t i = 1; i < impl.contexts.size(); ++i) {
+    idle_guards.push_back(asio::make_work_guard(*impl.contexts[i]));
+  }
+  impl.release_idle = [&idle_guards] {
+    for (auto& guard : idle_guards) guard.reset();
+  };
   std::vector<std::thread> threads;
-  for (int i = 1; i < impl.options.threads; ++i) threads.emplace_back([&impl] { impl.ioc.run(); });
-  impl.ioc.run();
+  for (std::size_t i = 1; i < impl.contexts.size(); ++i) {
+    threads.emplace_back([&impl, i] { impl.contexts[i]->run(); });
+  }
+  impl.contexts[0]->run();
   for (auto& t : threads) t.join();
 }
 

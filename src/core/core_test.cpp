@@ -24,6 +24,18 @@ TEST(Instant, RejectsWhatIsNotRfc3339) {
   }
 }
 
+TEST(Instant, ParsesFractionsAndZonesStrictly) {
+  EXPECT_EQ(ParseRfc3339("2024-03-10T12:34:56.1Z")->ms, 1710074096100);
+  EXPECT_EQ(ParseRfc3339("2024-03-10T12:34:56.123456789Z")->ms, 1710074096123);
+  EXPECT_EQ(ParseRfc3339("2024-02-29T00:00:00Z")->ms, 1709164800000);
+  EXPECT_EQ(ParseRfc3339("1969-12-31T23:59:59.999Z")->ms, -1);
+  for (const char* bad : {"2024-03-10T12:34:56.Z", "2024-03-10T12:34:56+0200",
+                          "2024-03-10T12:34:56+02:00x", "2024-03-10T12:60:00Z",
+                          "2024-03-10T12:34:56+24:00", "2024-03-10t12:34:56Z"}) {
+    EXPECT_FALSE(ParseRfc3339(bad).has_value()) << bad;
+  }
+}
+
 TEST(Instant, FormatsWithMilliseconds) {
   EXPECT_EQ(FormatRfc3339(Instant{1710074096123}), "2024-03-10T12:34:56.123Z");
   EXPECT_EQ(FormatRfc3339(Instant{0}), "1970-01-01T00:00:00.000Z");
