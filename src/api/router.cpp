@@ -1,5 +1,7 @@
 #include "api/router.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <charconv>
 
 namespace rapport::api {
@@ -133,10 +135,17 @@ int HttpStatus(ErrorCode code) {
 
 HttpResponse Problem(const Error& error) {
   int status = HttpStatus(error.code);
+  // Server errors carry internals (SQL, paths): the log gets them, the client does not.
+  std::string detail = error.message;
+  if (status >= 500) {
+    spdlog::error("{}: {}", ErrorCodeName(error.code), error.message);
+    detail = status == 503 ? "the server is busy or stopping; retry"
+                           : "internal error; the server log has the details";
+  }
   json::object body{{"type", "urn:rapport:problem:" + std::string(ErrorCodeName(error.code))},
                     {"title", ErrorCodeName(error.code)},
                     {"status", status},
-                    {"detail", error.message}};
+                    {"detail", detail}};
   if (!error.fields.empty()) {
     json::array errors;
     for (const auto& f : error.fields) {

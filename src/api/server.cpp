@@ -182,6 +182,9 @@ struct Server::Impl {
     // destroyed coroutine locals twice on such paths.)
     bool linger = false;
     for (;;) {
+      // A stop that came while the last response was being written found no read to
+      // cancel: look before waiting for another request.
+      if (stopping) break;
       http::request_parser<http::string_body> parser;
       parser.body_limit(options.body_limit);
       parser.header_limit(static_cast<std::uint32_t>(options.header_limit));

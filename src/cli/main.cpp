@@ -6,8 +6,11 @@
 #include <iostream>
 #include <thread>
 
+#include <unistd.h>
+
 #include "api/server.hpp"
 #include "app/application.hpp"
+#include "app/demo.hpp"
 #include "app/tokens.hpp"
 #include "core/log.hpp"
 #include "store/store.hpp"
@@ -74,6 +77,23 @@ int Backup(const std::string& data_dir, const std::string& target) {
   return 0;
 }
 
+int Demo(const std::string& data_dir, app::DemoOptions options) {
+  auto store = OpenStore(data_dir);
+  if (!store) return Failed(store.error());
+  if (isatty(STDERR_FILENO)) {
+    options.progress = [](std::string_view line) { std::cerr << "\r" << line << std::flush; };
+  }
+  auto summary = app::GenerateDemo(**store, options);
+  if (options.progress) std::cerr << "\n";
+  if (!summary) return Failed(summary.error());
+  std::cout << "demo company: " << summary->accounts << " accounts, " << summary->people
+            << " people, " << summary->vendors << " vendors, " << summary->queues
+            << " queues, " << summary->users << " users, " << summary->agreements
+            << " agreements, " << summary->cases << " cases, " << summary->interactions
+            << " interactions\nadministrator: " << app::kDemoAdminEmail << std::endl;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -121,6 +141,12 @@ int main(int argc, char** argv) {
   auto* backup = cli.add_subcommand("backup", "consistent online copy of the store");
   backup->add_option("file", backup_target, "new file to write")->required();
 
+  app::DemoOptions demo_options;
+  auto* demo = cli.add_subcommand("demo", "generate the demo company into an empty store");
+  demo->add_option("--scale", demo_options.scale, "1: ~500,000 interactions")
+      ->check(CLI::Range(0.0001, 100.0));
+  demo->add_option("--seed", demo_options.seed, "random seed (same seed, same company)");
+
   CLI11_PARSE(cli, argc, argv);
   SetUpLogging(log_level);
 
@@ -138,6 +164,7 @@ int main(int argc, char** argv) {
       return CreateToken(data_dir, grant);
     }
     if (backup->parsed()) return Backup(data_dir, backup_target);
+    if (demo->parsed()) return Demo(data_dir, demo_options);
   } catch (const std::exception& e) {
     std::cerr << "rapport: internal error: " << e.what() << "\n";
     return 2;

@@ -1,0 +1,1925 @@
+#include "app/demo.hpp"
+
+#include <date/date.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/json.hpp>
+#include <cmath>
+#include <future>
+#include <memory>
+#include <numbers>
+#include <optional>
+#include <random>
+#include <span>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "app/ledger.hpp"
+#include "domain/json_codec.hpp"
+#include "store/records.hpp"
+
+namespace rapport::app {
+
+namespace {
+
+using domain::Account;
+using domain::Agreement;
+using domain::AgreementKind;
+using domain::Case;
+using domain::CaseStatus;
+using domain::Channel;
+using domain::Direction;
+using domain::Interaction;
+using domain::Metric;
+using domain::MetricTarget;
+using domain::Outcome;
+using domain::Participant;
+using domain::ParticipantRole;
+using domain::Person;
+using domain::PersonRole;
+using domain::Priority;
+using domain::Queue;
+using domain::Role;
+using domain::User;
+using domain::Vendor;
+using store::Session;
+
+constexpr std::int64_t kSecond = 1000;
+constexpr std::int64_t kMinute = 60 * kSecond;
+constexpr std::int64_t kHour = 60 * kMinute;
+constexpr std::int64_t kDay = 24 * kHour;
+
+// Records per store transaction: large enough that the commit's fsync is amortised,
+// small enough that a chunk's drafts stay a few megabytes.
+constexpr std::size_t kBatch = 4000;
+constexpr std::int64_t kProgressEvery = 50000;
+
+// Episodes (one customer problem each: a contact with its retries, or a case with its
+// whole exchange) started per day at scale 1, before the weekday and season factors;
+// tuned so that a year holds ~500,000 interactions.
+constexpr double kEpisodesPerDay = 810;
+
+// ---- randomness -----------------------------------------------------------------------
+
+// Every random figure comes from raw std::mt19937_64 draws (whose sequence the standard
+// fixes) through the arithmetic below, never through std::*_distribution (whose
+// algorithms differ between standard libraries): the demo is the same everywhere.
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed) : engine_(seed) {}
+
+  // Uniform in [0, 1), 53 random bits.
+  double Uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
+  // Uniform in [0, n). REQUIRES: n > 0.
+  std::int64_t Below(std::int64_t n) {
+    return std::min(n - 1, static_cast<std::int64_t>(Uniform() * static_cast<double>(n)));
+  }
+  // Uniform in [lo, hi].
+  std::int64_t Between(std::int64_t lo, std::int64_t hi) { return lo + Below(hi - lo + 1); }
+  bool Chance(double p) { return Uniform() < p; }
+  double Exponential(double mean) { return -std::log1p(-Uniform()) * mean; }
+  // Standard normal by Box–Muller (one of the pair; the other is not kept).
+  double Normal() {
+    double u1 = 1.0 - Uniform();  // (0, 1]: the log is finite
+    double u2 = Uniform();
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+  }
+  double LogNormal(double median, double sigma) { return median * std::exp(sigma * Normal()); }
+  // Inversion for small means; above 30 the normal approximation is close enough.
+  std::int64_t Poisson(double mean) {
+    if (mean <= 0) return 0;
+    if (mean > 30) {
+      return std::max<std::int64_t>(0, std::llround(mean + std::sqrt(mean) * Normal()));
+    }
+    double u = Uniform();
+    double p = std::exp(-mean);
+    double cumulative = p;
+    std::int64_t k = 0;
+    while (u >= cumulative && k < 200) {
+      ++k;
+      p *= mean / static_cast<double>(k);
+      cumulative += p;
+    }
+    return k;
+  }
+  // An index drawn in proportion to the weights whose running sums are `cumulative`.
+  std::size_t Pick(std::span<const double> cumulative) {
+    double x = Uniform() * cumulative.back();
+    auto it = std::upper_bound(cumulative.begin(), cumulative.end(), x);
+    return std::min<std::size_t>(it - cumulative.begin(), cumulative.size() - 1);
+  }
+  template <class C>
+  const auto& OneOf(const C& items) {
+    return items[static_cast<std::size_t>(Below(static_cast<std::int64_t>(std::size(items))))];
+  }
+
+ private:
+  std::mt19937_64 engine_;
+};
+
+// Independent streams from one seed (SplitMix64), so that drawing more for one part of
+// the company does not reshuffle the others.
+std::uint64_t StreamSeed(std::uint64_t seed, std::uint64_t stream) {
+  std::uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (stream + 1);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+template <std::size_t N>
+std::array<double, N> Cumulative(const std::array<double, N>& weights) {
+  std::array<double, N> out{};
+  double sum = 0;
+  for (std::size_t i = 0; i < N; ++i) out[i] = sum += weights[i];
+  return out;
+}
+
+Instant Plus(Instant t, double ms) { return Instant{t.ms + std::llround(ms)}; }
+std::int64_t DayOf(Instant t) { return t.ms / kDay; }
+// Monday 00:00 is hour 0 (1970-01-01 was a Thursday).
+int HourOfWeek(std::int64_t hours_since_epoch) {
+  return static_cast<int>((hours_since_epoch + 72) % 168);
+}
+
+// `text` with its "{n}" (if any) replaced by `n`.
+std::string Fill(std::string_view text, std::int64_t n) {
+  std::string out(text);
+  if (auto at = out.find("{n}"); at != std::string::npos) out.replace(at, 3, std::to_string(n));
+  return out;
+}
+
+std::string Lower(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c >= 'A' && c <= 'Z') {
+      out += static_cast<char>(c - 'A' + 'a');
+    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// ---- names and words --------------------------------------------------------------------
+
+constexpr std::array<std::string_view, 48> kFirstNames = {
+    "Aisha",   "Ben",   "Carla",  "Daniel", "Elif",   "Farah",   "George",  "Hannah",
+    "Ivan",    "Julia", "Kenji",  "Laura",  "Marcus", "Nadia",   "Oliver",  "Paula",
+    "Quentin", "Rosa",  "Samuel", "Tara",   "Umar",   "Valeria", "William", "Xin",
+    "Yusuf",   "Zoe",   "Amelia", "Bruno",  "Chloe",  "David",   "Emma",    "Felix",
+    "Grace",   "Hugo",  "Isla",   "Jonas",  "Kira",   "Liam",    "Mia",     "Noah",
+    "Olga",    "Pedro", "Ruth",   "Sofia",  "Theo",   "Una",     "Victor",  "Wendy"};
+constexpr std::array<std::string_view, 48> kLastNames = {
+    "Adams",     "Bauer",      "Chen",     "Dubois",    "Evans",  "Fischer",  "Garcia",  "Hughes",
+    "Ito",       "Jensen",     "Kowalski", "Lambert",   "Martin", "Nguyen",   "Okafor",  "Patel",
+    "Quinn",     "Rossi",      "Schmidt",  "Tanaka",    "Usman",  "Vargas",   "Walsh",   "Xu",
+    "Young",     "Zimmermann", "Andersen", "Brennan",   "Costa",  "Dietrich", "Eriksen", "Fontaine",
+    "Gallagher", "Hoffmann",   "Iversen",  "Jovanovic", "Keller", "Larsen",   "Moreau",  "Novak",
+    "Olsen",     "Petrov",     "Reyes",    "Sato",      "Torres", "Weber",    "Yilmaz",  "Ziegler"};
+constexpr std::array<std::string_view, 40> kCompanyFirstWords = {
+    "Blue",    "North",   "Silver",   "Granite", "Harbor",   "Summit",  "Cedar",     "Iron",
+    "Bright",  "Red",     "Pine",     "Lake",    "River",    "Stone",   "Oak",       "Maple",
+    "Falcon",  "Atlas",   "Nova",     "Vertex",  "Apex",     "Orbit",   "Crescent",  "Willow",
+    "Golden",  "Prairie", "Coastal",  "Alpine",  "Sterling", "Union",   "Beacon",    "Evergreen",
+    "Pioneer", "Horizon", "Keystone", "Liberty", "Quarry",   "Redwood", "Tidewater", "Lantern"};
+constexpr std::array<std::string_view, 30> kCompanySecondWords = {
+    "Logistics",     "Foods",    "Health",   "Systems",  "Retail",     "Analytics",
+    "Manufacturing", "Energy",   "Software", "Labs",     "Outfitters", "Pharma",
+    "Freight",       "Holdings", "Media",    "Robotics", "Textiles",   "Motors",
+    "Insurance",     "Dental",   "Farms",    "Hotels",   "Networks",   "Brewing",
+    "Builders",      "Capital",  "Clinics",  "Mobility", "Supply",     "Biotech"};
+
+// ---- the company's shape ----------------------------------------------------------------
+
+enum class Region { kAmericas, kEmea, kApac };
+
+struct ZoneShape {
+  std::string_view name;  // IANA
+  int utc_offset_hours;   // standard time: daylight saving is ignored (an approximation)
+  Region region;
+  std::string_view currency;
+  std::string_view phone_prefix;  // followed by `phone_digits` random digits
+  int phone_digits;
+  std::string_view company_suffix;
+  double share;
+};
+
+constexpr std::array<ZoneShape, 12> kZones = {{
+    {"America/New_York", -5, Region::kAmericas, "USD", "+1 212 555 01", 2, "Inc.", 0.24},
+    {"America/Chicago", -6, Region::kAmericas, "USD", "+1 312 555 01", 2, "LLC", 0.12},
+    {"America/Denver", -7, Region::kAmericas, "USD", "+1 303 555 01", 2, "Corp.", 0.05},
+    {"America/Los_Angeles", -8, Region::kAmericas, "USD", "+1 213 555 01", 2, "Inc.", 0.14},
+    {"America/Toronto", -5, Region::kAmericas, "USD", "+1 416 555 01", 2, "Ltd.", 0.05},
+    {"Europe/London", 0, Region::kEmea, "GBP", "+44 20 7946 0", 3, "Ltd", 0.14},
+    {"Europe/Dublin", 0, Region::kEmea, "EUR", "+353 1 555 ", 4, "Ltd", 0.03},
+    {"Europe/Berlin", 1, Region::kEmea, "EUR", "+49 30 5555 ", 4, "GmbH", 0.08},
+    {"Europe/Paris", 1, Region::kEmea, "EUR", "+33 1 55 55 ", 4, "SAS", 0.05},
+    {"Europe/Amsterdam", 1, Region::kEmea, "EUR", "+31 20 555 ", 4, "B.V.", 0.03},
+    {"Australia/Sydney", 10, Region::kApac, "USD", "+61 2 5550 ", 4, "Pty Ltd", 0.05},
+    {"Asia/Singapore", 8, Region::kApac, "USD", "+65 6555 ", 4, "Pte Ltd", 0.02},
+}};
+
+struct SegmentShape {
+  std::string_view name;
+  double share;
+  double median_value_major;  // annual value, in major units of the account's currency
+  double value_sigma;
+  Priority priority;
+  double people_mean;
+  double activity;  // contacts per person, relative
+  std::int64_t notice_days;
+  int longest_term_years;
+  double agreement_share;  // accounts with a current customer agreement
+};
+
+constexpr std::array<SegmentShape, 4> kSegments = {{
+    {"strategic", 0.05, 1'200'000, 0.5, Priority::kHigh, 12, 1.6, 90, 3, 1.0},
+    {"key", 0.15, 250'000, 0.45, Priority::kHigh, 7, 1.3, 90, 3, 0.97},
+    {"standard", 0.45, 45'000, 0.5, Priority::kNormal, 5, 1.0, 60, 2, 0.92},
+    {"smb", 0.35, 6'000, 0.6, Priority::kLow, 3, 0.7, 30, 1, 0.82},
+}};
+constexpr std::size_t kStrategic = 0, kKey = 1, kSmb = 3;
+
+struct VendorShape {
+  std::string_view name;
+  std::string_view executive_sponsor;
+  std::string_view point_of_contact;
+  std::string_view email_domain;
+  std::string_view team;
+  int agents;
+  std::string_view currency;
+  std::int64_t cost_per_agent_hour_minor;
+};
+
+constexpr std::array<VendorShape, 3> kVendors = {{
+    {"Northwind Contact Services", "Dana Whitfield, VP Operations", "ops@northwind-contact.example",
+     "northwind-contact.example", "Northwind Americas", 20, "USD", 2650},
+    {"Meridian CX", "Henrik Solberg, Managing Director", "service@meridian-cx.example",
+     "meridian-cx.example", "Meridian EMEA", 15, "EUR", 3100},
+    {"Tasman Support Co", "Olivia Tran, Head of Delivery", "accounts@tasman-support.example",
+     "tasman-support.example", "Tasman APAC", 12, "USD", 2400},
+}};
+// Teams 0..2 are the vendors'; the in-house team comes last.
+constexpr std::size_t kInHouse = kVendors.size();
+constexpr std::size_t kTeams = kVendors.size() + 1;
+constexpr int kInHouseAgents = 12;
+
+struct QueueShape {
+  std::string_view name;
+  Channel channel;
+  std::size_t team;
+  // Hours of cover (replies, for email) in the team's local time.
+  int home_offset_hours;
+  int open_hour;
+  int close_hour;
+  bool weekends;
+  bool voicemail;  // phone: callers out of hours may leave a message
+  // How hard the team runs. Live: the load-weighted mean occupancy its schedule is
+  // planned for (staff follow the forecast only partly, load^0.75, so peaks run hotter).
+  // Email: the mean business time to a reply.
+  double occupancy;
+  double reply_hours;
+};
+
+// The teams differ so that the scorecards do: Meridian runs hot and misses its targets,
+// the premium desk is generously staffed.
+constexpr std::array<QueueShape, 8> kQueues = {{
+    {"Premium Phone", Channel::kPhone, kInHouse, -5, 2, 22, true, true, 0.62, 0},
+    {"Premium Email", Channel::kEmail, kInHouse, -5, 7, 19, false, false, 0, 1.5},
+    {"Americas Phone", Channel::kPhone, 0, -5, 7, 21, true, true, 0.70, 0},
+    {"Americas Email", Channel::kEmail, 0, -5, 8, 20, false, false, 0, 3},
+    {"EMEA Phone", Channel::kPhone, 1, 0, 8, 19, false, true, 0.80, 0},
+    {"EMEA Email", Channel::kEmail, 1, 0, 8, 18, false, false, 0, 6},
+    {"APAC Phone", Channel::kPhone, 2, 10, 8, 18, false, false, 0.66, 0},
+    {"Global Chat", Channel::kChat, 2, 0, 0, 24, false, false, 0.68, 0},
+}};
+constexpr std::size_t kPremiumPhone = 0, kPremiumEmail = 1, kAmericasPhone = 2, kAmericasEmail = 3,
+                      kEmeaPhone = 4, kEmeaEmail = 5, kApacPhone = 6, kGlobalChat = 7;
+
+// Live contacts: callers' patience, the longest a queue holds a contact, the wait scale
+// and the handle time, per channel.
+struct LiveShape {
+  double patience_s;
+  double max_wait_s;
+  double base_wait_s;
+  double handle_median_s;
+  double handle_sigma;
+};
+constexpr LiveShape kPhoneShape{240, 900, 8, 300, 0.55};
+constexpr LiveShape kChatShape{300, 600, 20, 540, 0.5};
+
+// Contacts by local hour: peaks mid-morning and mid-afternoon.
+constexpr std::array<double, 24> kIntraday = {0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.6, 1.5,
+                                              4.0, 7.0, 8.5, 7.5, 5.5, 6.5, 7.5, 7.0,
+                                              5.5, 3.5, 2.0, 1.3, 1.0, 0.8, 0.5, 0.3};
+// Monday first.
+constexpr std::array<double, 7> kWeekday = {1.25, 1.1, 1.05, 1.0, 0.9, 0.3, 0.2};
+// January first.
+constexpr std::array<double, 12> kMonth = {1.10, 1.05, 1.05, 1.0,  0.97, 0.93,
+                                           0.90, 0.90, 1.02, 1.05, 1.08, 0.95};
+constexpr std::array<double, 3> kChannelShare = {0.48, 0.32, 0.20};  // phone, email, chat
+constexpr std::array<Channel, 3> kChannels = {Channel::kPhone, Channel::kEmail, Channel::kChat};
+
+struct CategoryShape {
+  std::string_view name;
+  double share;
+  double case_chance;  // of an episode about it becoming a case
+  double resolve_hours;
+  std::array<std::string_view, 3> subjects;
+  std::array<std::string_view, 3> inbound;  // the customer's words
+  std::array<std::string_view, 3> replies;  // the agent's first answer
+  std::array<std::string_view, 3> notes;    // an agent's note of a call or chat
+  std::array<std::string_view, 2> resolutions;
+};
+
+constexpr std::array<CategoryShape, 7> kCategories = {{
+    {.name = "billing",
+     .share = 0.20,
+     .case_chance = 0.3,
+     .resolve_hours = 30,
+     .subjects = {"Invoice {n} charged twice", "Question about invoice {n}",
+                  "Unexpected charge on our account"},
+     .inbound = {"We were charged twice for invoice {n} this month. Please refund the duplicate.",
+                 "The amount on invoice {n} does not match our contract.",
+                 "Our card was declined but the charge still shows as pending. Can you check?"},
+     .replies =
+         {"I have checked invoice {n} and can see the duplicate charge; I have asked our billing "
+          "team to refund it.",
+          "Thanks for flagging this. I am comparing the invoice with your contract now.",
+          "I have corrected the invoice and attached the updated copy."},
+     .notes = {"Walked the customer through the invoice lines.",
+               "Customer disputes a charge; refund requested.",
+               "Explained proration on the latest invoice."},
+     .resolutions = {"The refund has been issued and should appear within 5 business days.",
+                     "The corrected invoice is now on your account."}},
+    {.name = "outage",
+     .share = 0.10,
+     .case_chance = 0.5,
+     .resolve_hours = 40,
+     .subjects = {"Service unavailable since this morning", "Dashboard not loading",
+                  "API returning 503 errors"},
+     .inbound = {"None of our users can log in since about 9am. This is blocking our whole team.",
+                 "We are getting 503 errors from the API on every request.",
+                 "The dashboard has been spinning for an hour and never loads."},
+     .replies =
+         {"We are aware of the disruption and our engineers are working on it. I will update you "
+          "as soon as it is fixed.",
+          "I have linked your report to the ongoing incident and will keep you posted.",
+          "Could you tell me which region your users are in and send a screenshot of the error?"},
+     .notes = {"Confirmed the customer is affected by the current incident.",
+               "Collected error details and escalated to engineering.",
+               "Customer reports the service is down for all users."},
+     .resolutions =
+         {"The incident is resolved and service is back to normal. Sorry for the disruption.",
+          "Engineering deployed a fix; please let us know if anything still looks wrong."}},
+    {.name = "shipping",
+     .share = 0.16,
+     .case_chance = 0.25,
+     .resolve_hours = 60,
+     .subjects = {"Where is order {n}?", "Tracking has not updated for order {n}",
+                  "Delivery address change for order {n}"},
+     .inbound = {"Our order {n} was due on Monday and still has not arrived.",
+                 "The tracking for order {n} has not moved in four days.",
+                 "Can we change the delivery address for order {n}?"},
+     .replies = {"I have contacted the carrier and asked them to trace the parcel.",
+                 "Your order is on its way; the carrier shows delivery within two days.",
+                 "I have updated the delivery address on order {n}."},
+     .notes = {"Gave the customer the latest tracking status.", "Opened a trace with the carrier.",
+               "Updated the delivery address."},
+     .resolutions = {"The order has been delivered; the carrier confirms receipt.",
+                     "A replacement shipment is on its way with express delivery."}},
+    {.name = "returns",
+     .share = 0.12,
+     .case_chance = 0.45,
+     .resolve_hours = 80,
+     .subjects = {"Return request for order {n}", "Refund for returned items not received",
+                  "Wrong item received in order {n}"},
+     .inbound =
+         {"We would like to return part of order {n}. How do we do that?",
+          "We returned the items from order {n} two weeks ago and have not had a refund yet.",
+          "We received the wrong item in order {n}."},
+     .replies =
+         {"I have created a return label and emailed it to you.",
+          "I can see the return has arrived at our warehouse; the refund is being processed.",
+          "Sorry about the mix-up. I have arranged for the correct item to be sent."},
+     .notes = {"Explained how to return the items.", "Checked the return status at the warehouse.",
+               "Arranged an exchange for the wrong item."},
+     .resolutions = {"The refund has been issued to the original payment method.",
+                     "The correct item has been delivered and the return is complete."}},
+    {.name = "account_access",
+     .share = 0.14,
+     .case_chance = 0.2,
+     .resolve_hours = 10,
+     .subjects = {"Cannot log in", "Password reset email not arriving",
+                  "Please add a new user to our account"},
+     .inbound = {"I cannot log in: it says my password is wrong even after a reset.",
+                 "The password reset email never arrives. I have checked the spam folder.",
+                 "Please add our new colleague as a user on account {n}."},
+     .replies = {"I have reset your login; you should receive a new link within a few minutes.",
+                 "I have resent the reset email from a different address; please check again.",
+                 "The new user has been added and will receive an invitation shortly."},
+     .notes = {"Reset the customer's password.", "Unlocked the account after failed sign-ins.",
+               "Added a new user to the account."},
+     .resolutions = {"Access is restored; the customer confirmed they can sign in.",
+                     "The new user has accepted the invitation."}},
+    {.name = "how_to",
+     .share = 0.20,
+     .case_chance = 0.08,
+     .resolve_hours = 20,
+     .subjects = {"How do I export reports?", "Setting up user roles",
+                  "Question about the integration settings"},
+     .inbound = {"How do I export last month's report to a spreadsheet?",
+                 "Which role should our team leads have so they can approve orders?",
+                 "Where do I find the API key for the integration?"},
+     .replies = {"You can export any report from the Reports page with the Export button at the "
+                 "top right.",
+                 "Team leads need the Approver role; you can set it under Settings, Users.",
+                 "The API key is under Settings, Integrations. I have sent you a short guide."},
+     .notes = {"Showed the customer how to export reports.", "Explained user roles.",
+               "Walked through the integration settings."},
+     .resolutions = {"The customer confirmed the steps worked.",
+                     "Sent the guide; nothing further needed."}},
+    {.name = "product_defect",
+     .share = 0.08,
+     .case_chance = 0.55,
+     .resolve_hours = 100,
+     .subjects = {"Device keeps restarting", "Scanner not pairing",
+                  "Feature not working as documented"},
+     .inbound = {"Our handheld device restarts every few minutes since the last update.",
+                 "The barcode scanner will not pair with the tablet any more.",
+                 "Bulk edit does not save changes although the help page says it should."},
+     .replies = {"Thanks for the details. I have reproduced the problem and passed it to our "
+                 "product team.",
+                 "Could you send the device's serial number and the firmware version?",
+                 "I have logged this as a defect and asked engineering for a fix date."},
+     .notes = {"Troubleshot the device with the customer; fault confirmed.",
+               "Collected serial number and firmware version.",
+               "Logged a defect with engineering."},
+     .resolutions = {"We have shipped a replacement unit and it has been delivered.",
+                     "The fix is released; please update to the latest version."}},
+}};
+constexpr std::size_t kBilling = 0, kOutage = 1, kReturns = 3, kProductDefect = 6;
+
+constexpr std::array<std::string_view, 3> kAskTexts = {
+    "Could you send us a screenshot and the time it happened?",
+    "Could you confirm the account email and the order number?",
+    "Could you tell us which of your users are affected?"};
+constexpr std::array<std::string_view, 3> kFollowUpTexts = {
+    "Here are the details you asked for.", "I have attached the screenshot you asked for.",
+    "Any update on this?"};
+constexpr std::array<std::string_view, 2> kAckTexts = {
+    "Thank you, that helps. We are on it.",
+    "Thanks for the details; I have passed them on to the team."};
+constexpr std::array<std::string_view, 2> kUpdateTexts = {
+    "Our specialist team has looked into this and we are preparing a fix.",
+    "Quick update: engineering has found the cause and is working on it."};
+constexpr std::array<std::string_view, 2> kStillBrokenTexts = {
+    "The problem is back: it is still not working after your fix.",
+    "Sorry, but it is still not working. Same issue as before."};
+constexpr std::string_view kSupportAddress = "support@demo.rapport";
+constexpr std::string_view kPremiumSupportAddress = "premium-support@demo.rapport";
+
+// How often someone in `role` gets in touch, relative to the other roles.
+double ContactWeight(PersonRole role) {
+  switch (role) {
+    case PersonRole::kEndUser:
+      return 4.0;
+    case PersonRole::kOther:
+      return 2.0;
+    case PersonRole::kDecisionMaker:
+      return 1.0;
+    case PersonRole::kExecutiveSponsor:
+      return 0.3;
+  }
+  return 0;
+}
+
+// ---- the company as the episodes need it ------------------------------------------------
+
+struct Agent {
+  Id id = 0;
+  std::string name;
+};
+
+struct PersonModel {
+  Id id = 0;
+  PersonRole role = PersonRole::kEndUser;
+  std::string first_name;
+  std::string name;
+};
+
+struct AccountModel {
+  Id id = 0;
+  std::size_t zone = 0;
+  std::size_t segment = 0;
+  std::vector<PersonModel> people;
+  std::vector<double> caller_cumulative;  // who of them gets in touch, by role
+
+  const ZoneShape& zone_shape() const { return kZones[zone]; }
+  bool premium() const { return segment == kStrategic || segment == kKey; }
+};
+
+struct QueueModel {
+  Id id = 0;
+  std::optional<Id> vendor_id;
+  std::array<double, 168> occupancy{};  // planned, by UTC hour of week; 0 when closed
+};
+
+// The queue serving `account`'s contacts on `channel`: strategic and key accounts get the
+// in-house premium desk, everyone else the vendor of their region.
+std::size_t Route(const AccountModel& account, Channel channel) {
+  Region region = account.zone_shape().region;
+  switch (channel) {
+    case Channel::kPhone:
+      if (account.premium()) return kPremiumPhone;
+      return region == Region::kAmericas ? kAmericasPhone
+             : region == Region::kEmea   ? kEmeaPhone
+                                         : kApacPhone;
+    case Channel::kEmail:
+      if (account.premium()) return kPremiumEmail;
+      return region == Region::kAmericas ? kAmericasEmail : kEmeaEmail;
+    default:
+      return kGlobalChat;
+  }
+}
+
+// Whether `queue` is staffed in the UTC hour of the week `utc_how`.
+bool IsOpen(const QueueShape& queue, int utc_how) {
+  int how = (utc_how + queue.home_offset_hours + 168) % 168;
+  int hour = how % 24;
+  if (how / 24 >= 5 && !queue.weekends) return false;
+  return hour >= queue.open_hour && hour < queue.close_hour;
+}
+
+// ---- records in flight ------------------------------------------------------------------
+
+// The text of a record's "created" event, made before the store assigns the record's id
+// (and, for an interaction, its case's id) and completed with them by the writer. JSON
+// formatting (RFC 3339 instants above all) is the costliest part of a write: made this
+// way, it runs on the generating thread while the store's writer thread inserts the
+// previous chunk.
+class CreatedText {
+ public:
+  CreatedText() = default;
+  // REQUIRES: `record` is domain::ToJson of a record whose id is 0 (ToJson writes the id
+  // first); with `case_to_fill`, of an interaction whose case_id is null.
+  CreatedText(const boost::json::value& record, bool case_to_fill)
+      : text_(boost::json::serialize(record)) {
+    RAPPORT_CHECK(text_.starts_with(kIdPlaceholder));
+    if (case_to_fill) {
+      // Only "source" and "external_id" come before it, and neither can hold this text.
+      case_at_ = text_.find(kCasePlaceholder);
+      RAPPORT_CHECK(case_at_ != std::string::npos);
+    }
+  }
+
+  // REQUIRES: `case_id` only when made with `case_to_fill`.
+  std::string Complete(Id id, std::optional<Id> case_id) const {
+    std::string out = "{\"id\":" + std::to_string(id);
+    const std::size_t rest = kIdPlaceholder.size() - 1;  // the comma after the 0
+    if (!case_id) return out.append(text_, rest);
+    RAPPORT_CHECK(case_at_ != std::string::npos);
+    const std::size_t null_at = case_at_ + kCasePlaceholder.size() - 4;
+    out.append(text_, rest, null_at - rest);
+    out += std::to_string(*case_id);
+    return out.append(text_, null_at + 4);
+  }
+
+ private:
+  static constexpr std::string_view kIdPlaceholder = "{\"id\":0,";
+  static constexpr std::string_view kCasePlaceholder = ",\"case_id\":null";
+  std::string text_;
+  std::size_t case_at_ = std::string::npos;
+};
+
+struct CaseDraft {
+  Case record;  // status, resolved_at and closed_at are set from `history` when prepared
+  Instant opened;
+  std::vector<std::pair<CaseStatus, Instant>> history;  // the steps after "new", in order
+  CreatedText created;                                  // the case as opened, status "new"
+  std::vector<std::string> changes;                     // the status_changed events' text, by step
+};
+
+struct InteractionDraft {
+  Interaction record;
+  std::optional<std::size_t> case_slot;  // into Chunk::cases; the case's id is known once written
+  CreatedText created;
+};
+
+// What one store transaction writes: cases before the interactions that refer to them.
+struct Chunk {
+  std::vector<CaseDraft> cases;
+  std::vector<InteractionDraft> interactions;
+};
+
+// One customer problem being played out.
+struct Episode {
+  const AccountModel* account = nullptr;
+  const PersonModel* person = nullptr;
+  const CategoryShape* category = nullptr;
+  std::int64_t number = 0;     // names its email message ids
+  std::int64_t reference = 0;  // the order or invoice number in its texts
+  std::string subject;
+  std::optional<std::size_t> case_slot;
+  std::optional<std::size_t> owner_team;  // the case's assignee
+  std::size_t owner = 0;
+  std::optional<std::string> last_message_id;  // of its email thread
+  int emails = 0;
+  // Set once anything would happen at or after the window's end: the rest of the
+  // episode is not written (times only move forward within an episode).
+  bool past_end = false;
+};
+
+struct LiveResult {
+  std::optional<std::size_t> index;  // into Chunk::interactions; absent when not written
+  Outcome outcome = Outcome::kMissedOffHours;
+  Instant ended;
+  bool reached() const {
+    return index && (outcome == Outcome::kAnswered || outcome == Outcome::kTransferred);
+  }
+};
+
+enum class Story {
+  kRepeatContacts,
+  kLongEmailThread,
+  kDecisionMakerCopied,
+  kPolicyQuoted,
+  kOfferWhileUnresolved,
+  kFailedFix,
+};
+constexpr int kStoryKinds = 6;
+
+// Sets the fields store::Insert(…, at) sets, so that the record's JSON can be built before
+// the insert.
+template <domain::Entity T>
+void StampCreated(T& record, Instant at) {
+  record.meta.version = 1;
+  record.meta.created_at = at;
+  record.meta.updated_at = at;
+}
+
+template <domain::Entity T>
+Result<void> CheckRecord(const T& record) {
+  FieldErrors errors;
+  domain::Validate(record, errors);
+  if (errors.empty()) return {};
+  std::string message =
+      "demo generator built an invalid " + std::string(domain::Schema<T>::kEntity) + ":";
+  for (const auto& e : errors.list()) message += " " + e.field + " " + e.message + ";";
+  return Fail(ErrorCode::kInternal, message);
+}
+
+Result<void> AppendEvent(Session& s, std::string_view entity, Id id, std::string action, Instant at,
+                         std::string change) {
+  domain::Event event{
+      0, at, kSystemUserId, std::string(entity), id, std::move(action), std::move(change)};
+  return s.AppendEvent(event);
+}
+
+// Stores `record` with `at` as its creation instant, and its "created" event.
+template <domain::Entity T>
+Result<void> InsertCreated(Session& s, T& record, Instant at) {
+  if (auto r = store::Insert(s, record, at); !r) return r;
+  return AppendEvent(s, domain::Schema<T>::kEntity, record.meta.id, "created", at,
+                     boost::json::serialize(domain::ToJson(record)));
+}
+
+// Writes a prepared chunk: cases first (each created as it was opened, status "new",
+// then one status_changed event per step), then the interactions pointing at them.
+Result<void> WriteChunk(Session& s, Chunk& chunk) {
+  for (CaseDraft& draft : chunk.cases) {
+    if (auto r = store::Insert(s, draft.record, draft.opened); !r) return r;
+    const Id id = draft.record.meta.id;
+    if (auto r =
+            AppendEvent(s, "case", id, "created", draft.opened, draft.created.Complete(id, {}));
+        !r) {
+      return r;
+    }
+    for (std::size_t i = 0; i < draft.changes.size(); ++i) {
+      if (auto r = AppendEvent(s, "case", id, "status_changed", draft.history[i].second,
+                               std::move(draft.changes[i]));
+          !r) {
+        return r;
+      }
+    }
+  }
+  for (InteractionDraft& draft : chunk.interactions) {
+    if (draft.case_slot) draft.record.case_id = chunk.cases[*draft.case_slot].record.meta.id;
+    if (auto r = store::Insert(s, draft.record, draft.record.arrived_at); !r) return r;
+    const Id id = draft.record.meta.id;
+    if (auto r = AppendEvent(s, "interaction", id, "created", draft.record.arrived_at,
+                             draft.created.Complete(id, draft.record.case_id));
+        !r) {
+      return r;
+    }
+  }
+  return {};
+}
+
+// ---- the generator ----------------------------------------------------------------------
+
+class DemoGenerator {
+ public:
+  DemoGenerator(store::Store& store, const DemoOptions& options)
+      : store_(store),
+        options_(options),
+        end_(options.end),
+        start_(Instant{options.end.ms - 365 * kDay}),
+        setup_(Instant{options.end.ms - 400 * kDay}),
+        company_(StreamSeed(options.seed, 0)),
+        staff_(StreamSeed(options.seed, 1)),
+        traffic_(StreamSeed(options.seed, 2)),
+        stories_(StreamSeed(options.seed, 3)) {}
+
+  // Even when generating threw: the writer thread may still be reading writing_.
+  ~DemoGenerator() {
+    if (write_.valid()) write_.wait();
+  }
+
+  Result<DemoSummary> Run() {
+    if (!(options_.scale > 0 && options_.scale <= 100)) {
+      return Fail(ErrorCode::kInvalid, "the demo scale must be above 0 and at most 100",
+                  {{"scale", "must be in (0, 100]"}});
+    }
+    if (auto r = CheckEmpty(); !r) return std::unexpected(r.error());
+    if (auto r = WriteStaff(); !r) return std::unexpected(r.error());
+    if (auto r = WriteCustomers(); !r) return std::unexpected(r.error());
+    PlanStaffing();
+    PlanDays();
+    auto generated = WriteYear();
+    if (generated) generated = WriteStories();
+    auto written = AwaitWrite();  // even after a failure: the result must be final
+    if (!generated) return std::unexpected(generated.error());
+    if (!written) return std::unexpected(written.error());
+    return summary_;
+  }
+
+ private:
+  // ---- set-up ----
+
+  Result<void> CheckEmpty() {
+    bool any = false;
+    auto read = store_.Read([&](Session& s) -> Result<void> {
+      store::Query first;
+      first.limit = 1;
+      auto rows = s.Select(store::Spec<Account>(), first);
+      if (!rows) return std::unexpected(rows.error());
+      any = !rows->empty();
+      return {};
+    });
+    if (!read) return read;
+    if (any) {
+      return Fail(ErrorCode::kConflict,
+                  "the store already holds accounts: demo data goes only into an empty store");
+    }
+    return {};
+  }
+
+  // Writes `records` with their events, kBatch to a transaction; records[i] is created
+  // at at(i).
+  template <domain::Entity T, class At>
+  Result<void> WriteAll(std::vector<T>& records, At at) {
+    for (const T& record : records) {
+      if (auto r = CheckRecord(record); !r) return r;
+    }
+    for (std::size_t begin = 0; begin < records.size(); begin += kBatch) {
+      std::size_t stop = std::min(records.size(), begin + kBatch);
+      auto written = store_.WriteAndWait([&](Session& s) -> Result<void> {
+        for (std::size_t i = begin; i < stop; ++i) {
+          if (auto r = InsertCreated(s, records[i], at(i)); !r) return r;
+        }
+        return {};
+      });
+      if (!written) return written;
+    }
+    return {};
+  }
+
+  std::string UniqueEmail(std::string_view first, std::string_view last, std::string_view domain) {
+    std::string base = Lower(first) + "." + Lower(last);
+    std::string email = base + "@" + std::string(domain);
+    for (int n = 2; !user_emails_.insert(email).second; ++n) {
+      email = base + std::to_string(n) + "@" + std::string(domain);
+    }
+    return email;
+  }
+
+  // Vendors, users (admin, managers, agents, a viewer) and queues: fixed at every scale.
+  Result<void> WriteStaff() {
+    std::vector<Vendor> vendors;
+    for (const VendorShape& shape : kVendors) {
+      Vendor v;
+      v.name = shape.name;
+      v.executive_sponsor = std::string(shape.executive_sponsor);
+      v.point_of_contact = std::string(shape.point_of_contact);
+      vendors.push_back(std::move(v));
+    }
+    if (auto r = WriteAll(vendors, [&](std::size_t) { return setup_; }); !r) return r;
+
+    std::vector<User> users;
+    std::vector<std::optional<std::size_t>> team_of;  // agents: their team
+    auto add = [&](std::string name, std::string email, Role role, std::string team,
+                   std::optional<std::size_t> agent_team) {
+      User u;
+      u.name = std::move(name);
+      u.email = std::move(email);
+      u.role = role;
+      u.team = std::move(team);
+      u.is_agent = agent_team.has_value();
+      if (role == Role::kVendorAgent) u.vendor_id = vendors[*agent_team].meta.id;
+      users.push_back(std::move(u));
+      team_of.push_back(agent_team);
+    };
+    user_emails_.insert(std::string(kDemoAdminEmail));
+    add("Demo Admin", std::string(kDemoAdminEmail), Role::kAdmin, "Administration", std::nullopt);
+    struct Named {
+      std::string_view first, last, team;
+      Role role;
+    };
+    constexpr std::array<Named, 5> kNamed = {{
+        {"Maya", "Ortiz", "Service Operations", Role::kManager},
+        {"Tom", "Becker", "Vendor Management", Role::kManager},
+        {"Priya", "Raman", "Account Management", Role::kManager},
+        {"James", "Connell", "Account Management", Role::kManager},
+        {"Elena", "Fischer", "Executive", Role::kViewer},
+    }};
+    for (const Named& n : kNamed) {
+      add(std::string(n.first) + " " + std::string(n.last),
+          UniqueEmail(n.first, n.last, "demo.rapport"), n.role, std::string(n.team), std::nullopt);
+    }
+    auto add_agents = [&](std::size_t team, int count, std::string_view domain,
+                          std::string_view team_name) {
+      for (int i = 0; i < count; ++i) {
+        std::string_view first = staff_.OneOf(kFirstNames);
+        std::string_view last = staff_.OneOf(kLastNames);
+        add(std::string(first) + " " + std::string(last), UniqueEmail(first, last, domain),
+            team == kInHouse ? Role::kAgent : Role::kVendorAgent, std::string(team_name), team);
+      }
+    };
+    add_agents(kInHouse, kInHouseAgents, "demo.rapport", "Premium Support");
+    for (std::size_t v = 0; v < kVendors.size(); ++v) {
+      add_agents(v, kVendors[v].agents, kVendors[v].email_domain, kVendors[v].team);
+    }
+    if (auto r = WriteAll(users, [&](std::size_t) { return setup_; }); !r) return r;
+    for (std::size_t i = 0; i < users.size(); ++i) {
+      if (team_of[i]) agents_[*team_of[i]].push_back({users[i].meta.id, users[i].name});
+      if (users[i].team == "Account Management") account_managers_.push_back(users[i].meta.id);
+    }
+
+    std::vector<Queue> queues;
+    for (const QueueShape& shape : kQueues) {
+      Queue q;
+      q.name = shape.name;
+      q.channel = shape.channel;
+      if (shape.team != kInHouse) q.vendor_id = vendors[shape.team].meta.id;
+      queues.push_back(std::move(q));
+    }
+    if (auto r = WriteAll(queues, [&](std::size_t) { return setup_; }); !r) return r;
+    for (std::size_t i = 0; i < queues.size(); ++i) {
+      queues_[i].id = queues[i].meta.id;
+      queues_[i].vendor_id = queues[i].vendor_id;
+    }
+
+    std::vector<Agreement> agreements;
+    Date start{static_cast<std::int32_t>(DayOf(setup_))};
+    for (std::size_t v = 0; v < kVendors.size(); ++v) {
+      const VendorShape& shape = kVendors[v];
+      Agreement a;
+      a.kind = AgreementKind::kVendor;
+      a.vendor_id = vendors[v].meta.id;
+      a.start_date = start;
+      a.end_date = Date{start.days + 3 * 365 - 1};
+      a.auto_renew = true;
+      a.notice_days = 90;
+      a.currency = shape.currency;
+      a.cost_per_agent_hour_minor = shape.cost_per_agent_hour_minor;
+      a.annual_value_minor = shape.cost_per_agent_hour_minor * shape.agents * 1800;
+      bool phone = false, chat = false;
+      for (std::size_t q = 0; q < kQueues.size(); ++q) {
+        if (kQueues[q].team != v) continue;
+        a.queue_ids.push_back(queues[q].meta.id);
+        phone = phone || kQueues[q].channel == Channel::kPhone;
+        chat = chat || kQueues[q].channel == Channel::kChat;
+      }
+      if (phone) a.targets.push_back({Metric::kServiceLevel, Channel::kPhone, 80, 20});
+      if (chat) a.targets.push_back({Metric::kServiceLevel, Channel::kChat, 80, 60});
+      a.targets.push_back({Metric::kFirstContactResolution, std::nullopt, 70, std::nullopt});
+      a.targets.push_back({Metric::kAbandonment, std::nullopt, 5, std::nullopt});
+      agreements.push_back(std::move(a));
+    }
+    auto agreement_start = [&](std::size_t i) { return Midnight(agreements[i].start_date); };
+    if (auto r = WriteAll(agreements, agreement_start); !r) return r;
+    summary_.vendors = static_cast<std::int64_t>(vendors.size());
+    summary_.users = static_cast<std::int64_t>(users.size());
+    summary_.queues = static_cast<std::int64_t>(queues.size());
+    summary_.agreements += static_cast<std::int64_t>(agreements.size());
+    return {};
+  }
+
+  static Instant Midnight(Date date) { return Instant{date.days * kDay}; }
+
+  struct Company {
+    std::string name;
+    std::string domain;  // of its people's email addresses, under the reserved .example
+  };
+
+  // A name not used yet ("Cedar Freight GmbH") and a domain not used yet.
+  Company NewCompany(std::string_view suffix) {
+    std::string words;
+    for (int attempt = 0; attempt < 20; ++attempt) {
+      words = std::string(company_.OneOf(kCompanyFirstWords)) + " " +
+              std::string(company_.OneOf(kCompanySecondWords));
+      if (!company_names_.contains(words + " " + std::string(suffix))) break;
+    }
+    std::string name = words + " " + std::string(suffix);
+    for (int n = 2; !company_names_.insert(name).second; ++n) {
+      name = words + " " + std::to_string(n) + " " + std::string(suffix);
+    }
+    std::string base = Lower(words);
+    std::string domain = base + ".example";
+    for (int n = 2; !domains_.insert(domain).second; ++n) {
+      domain = base + std::to_string(n) + ".example";
+    }
+    return {std::move(name), std::move(domain)};
+  }
+
+  // The segment of each of `count` accounts: by quota, so that small scales keep the
+  // proportions, in random order.
+  std::vector<std::size_t> Segments(std::int64_t count) {
+    std::vector<std::size_t> segments;
+    double cumulative = 0;
+    for (std::size_t s = 0; s < kSegments.size(); ++s) {
+      cumulative += kSegments[s].share;
+      while (static_cast<double>(segments.size()) + 0.5 <=
+                 cumulative * static_cast<double>(count) &&
+             static_cast<std::int64_t>(segments.size()) < count) {
+        segments.push_back(s);
+      }
+    }
+    while (static_cast<std::int64_t>(segments.size()) < count) segments.push_back(kSmb);
+    for (std::size_t i = segments.size() - 1; i > 0; --i) {
+      std::swap(
+          segments[i],
+          segments[static_cast<std::size_t>(company_.Below(static_cast<std::int64_t>(i) + 1))]);
+    }
+    return segments;
+  }
+
+  // A current agreement of one to a few years for `account`, ending within its term.
+  Agreement NewCustomerAgreement(const SegmentShape& segment, const Account& account) {
+    Agreement g;
+    g.kind = AgreementKind::kCustomer;
+    const int term_years = static_cast<int>(company_.Between(1, segment.longest_term_years));
+    const std::int64_t end_day = DayOf(end_);
+    g.end_date =
+        Date{static_cast<std::int32_t>(end_day + company_.Between(1, term_years * 365 - 1))};
+    g.start_date = Date{g.end_date.days - term_years * 365 + 1};
+    g.auto_renew = company_.Chance(0.75);
+    constexpr std::array<std::int64_t, 3> kNoticeDays = {90, 60, 30};
+    g.notice_days = company_.Chance(0.8) ? segment.notice_days : company_.OneOf(kNoticeDays);
+    g.annual_value_minor = account.annual_value_minor;
+    g.currency = account.currency;
+    return g;
+  }
+
+  // The people of `model`'s account (a decision maker first, an executive sponsor for
+  // strategic and key accounts, then mostly end users), recorded in `model` too.
+  std::vector<Person> NewPeople(AccountModel& model, const std::string& domain) {
+    const ZoneShape& zone = model.zone_shape();
+    const auto headcount = 2 + company_.Poisson(kSegments[model.segment].people_mean - 2);
+    std::vector<Person> records;
+    std::unordered_set<std::string> local_parts;
+    double calls = 0;
+    for (std::int64_t p = 0; p < headcount; ++p) {
+      PersonModel person;
+      person.role = p == 0                      ? PersonRole::kDecisionMaker
+                    : p == 1 && model.premium() ? PersonRole::kExecutiveSponsor
+                    : company_.Chance(0.85)     ? PersonRole::kEndUser
+                                                : PersonRole::kOther;
+      std::string_view first = company_.OneOf(kFirstNames);
+      std::string_view last = company_.OneOf(kLastNames);
+      person.first_name = first;
+      person.name = std::string(first) + " " + std::string(last);
+      Person record;
+      record.name = person.name;
+      record.role = person.role;
+      std::string local = Lower(first) + "." + Lower(last);
+      for (int n = 2; !local_parts.insert(local).second; ++n) {
+        local = Lower(first) + "." + Lower(last) + std::to_string(n);
+      }
+      record.emails.push_back(local + "@" + domain);
+      if (company_.Chance(0.85)) {
+        std::string phone(zone.phone_prefix);
+        for (int d = 0; d < zone.phone_digits; ++d) {
+          phone += static_cast<char>('0' + company_.Below(10));
+        }
+        record.phones.push_back(std::move(phone));
+      }
+      model.caller_cumulative.push_back(calls += ContactWeight(person.role));
+      model.people.push_back(std::move(person));
+      records.push_back(std::move(record));
+    }
+    return records;
+  }
+
+  // Accounts, their people and their customer agreements (one in the notice window at
+  // least), in proportion to the scale.
+  Result<void> WriteCustomers() {
+    const auto count = std::max<std::int64_t>(10, std::llround(300 * options_.scale));
+    const std::int64_t end_day = DayOf(end_);
+    const std::vector<std::size_t> segments = Segments(count);
+    std::array<double, kZones.size()> zone_share{};
+    for (std::size_t z = 0; z < kZones.size(); ++z) zone_share[z] = kZones[z].share;
+    const auto zone_cumulative = Cumulative(zone_share);
+
+    std::vector<Account> accounts;
+    std::vector<std::vector<Person>> people(static_cast<std::size_t>(count));
+    std::vector<std::optional<Agreement>> agreements(static_cast<std::size_t>(count));
+    accounts_.resize(static_cast<std::size_t>(count));
+    for (std::size_t i = 0; i < accounts_.size(); ++i) {
+      AccountModel& model = accounts_[i];
+      model.segment = segments[i];
+      model.zone = company_.Pick(zone_cumulative);
+      const SegmentShape& segment = kSegments[model.segment];
+      const ZoneShape& zone = model.zone_shape();
+
+      Company company = NewCompany(zone.company_suffix);
+      Account a;
+      a.name = std::move(company.name);
+      a.segment = segment.name;
+      a.priority = segment.priority;
+      a.currency = zone.currency;
+      a.time_zone = zone.name;
+      a.annual_value_minor =
+          std::llround(company_.LogNormal(segment.median_value_major, segment.value_sigma)) * 100;
+      a.customer_since = Date{static_cast<std::int32_t>(end_day - company_.Between(400, 8 * 365))};
+      if (model.segment != kSmb) a.owner_id = company_.OneOf(account_managers_);
+      if (company_.Chance(segment.agreement_share)) {
+        agreements[i] = NewCustomerAgreement(segment, a);
+      }
+      people[i] = NewPeople(model, company.domain);
+      accounts.push_back(std::move(a));
+    }
+
+    // One agreement, drawn at random, has its notice deadline inside the next 60 days
+    // whatever the other draws did, so that the renewals view is never empty. Customers
+    // are customers since their agreement's start at the latest.
+    std::vector<std::size_t> with_agreement;
+    for (std::size_t i = 0; i < agreements.size(); ++i) {
+      if (agreements[i]) with_agreement.push_back(i);
+    }
+    if (!with_agreement.empty()) {
+      Agreement& g = *agreements[company_.OneOf(with_agreement)];
+      std::int32_t term = g.end_date.days - g.start_date.days;
+      g.end_date =
+          Date{static_cast<std::int32_t>(end_day + company_.Between(5, 55) + g.notice_days)};
+      g.start_date = Date{g.end_date.days - term};
+    }
+    for (std::size_t i = 0; i < agreements.size(); ++i) {
+      if (agreements[i] && agreements[i]->start_date < *accounts[i].customer_since) {
+        accounts[i].customer_since = agreements[i]->start_date;
+      }
+    }
+
+    auto customer_since = [&](std::size_t i) { return Midnight(*accounts[i].customer_since); };
+    if (auto r = WriteAll(accounts, customer_since); !r) return r;
+    std::vector<Person> all_people;
+    std::vector<Instant> people_since;  // people are on record from their account's start
+    std::vector<Agreement> customer_agreements;
+    for (std::size_t i = 0; i < accounts.size(); ++i) {
+      accounts_[i].id = accounts[i].meta.id;
+      for (Person& p : people[i]) {
+        p.account_id = accounts[i].meta.id;
+        all_people.push_back(std::move(p));
+        people_since.push_back(customer_since(i));
+      }
+      if (agreements[i]) {
+        agreements[i]->account_id = accounts[i].meta.id;
+        customer_agreements.push_back(std::move(*agreements[i]));
+      }
+    }
+    if (auto r = WriteAll(all_people, [&](std::size_t i) { return people_since[i]; }); !r) {
+      return r;
+    }
+    std::size_t next = 0;
+    for (AccountModel& model : accounts_) {
+      for (PersonModel& person : model.people) person.id = all_people[next++].meta.id;
+    }
+    auto customer_start = [&](std::size_t i) {
+      return Midnight(customer_agreements[i].start_date);
+    };
+    if (auto r = WriteAll(customer_agreements, customer_start); !r) return r;
+
+    double sum = 0;
+    for (const AccountModel& model : accounts_) {
+      account_cumulative_.push_back(sum += kSegments[model.segment].activity *
+                                           static_cast<double>(model.people.size()));
+    }
+    summary_.accounts = static_cast<std::int64_t>(accounts.size());
+    summary_.people = static_cast<std::int64_t>(all_people.size());
+    summary_.agreements += static_cast<std::int64_t>(customer_agreements.size());
+    return {};
+  }
+
+  // The occupancy each live queue runs at, by UTC hour of the week, from the expected
+  // arrivals and the queue's planned mean (QueueShape::occupancy): staffing follows the
+  // forecast only partly, so peaks run hotter.
+  void PlanStaffing() {
+    std::array<std::array<double, 168>, kQueues.size()> load{};
+    double previous = 0;
+    for (std::size_t a = 0; a < accounts_.size(); ++a) {
+      const AccountModel& account = accounts_[a];
+      double weight = account_cumulative_[a] - previous;
+      previous = account_cumulative_[a];
+      for (std::size_t c = 0; c < kChannels.size(); ++c) {
+        std::size_t q = Route(account, kChannels[c]);
+        for (int local = 0; local < 168; ++local) {
+          int utc = (local - account.zone_shape().utc_offset_hours + 168) % 168;
+          load[q][static_cast<std::size_t>(utc)] += weight * kChannelShare[c] *
+                                                    kWeekday[static_cast<std::size_t>(local / 24)] *
+                                                    kIntraday[static_cast<std::size_t>(local % 24)];
+        }
+      }
+    }
+    for (std::size_t q = 0; q < kQueues.size(); ++q) {
+      double served = 0, weighted = 0;
+      for (int how = 0; how < 168; ++how) {
+        double l = load[q][static_cast<std::size_t>(how)];
+        if (!IsOpen(kQueues[q], how)) continue;
+        served += l;
+        weighted += std::pow(l, 1.25);
+      }
+      if (weighted <= 0 || kQueues[q].occupancy <= 0) continue;
+      double k = weighted / (kQueues[q].occupancy * served);
+      for (int how = 0; how < 168; ++how) {
+        double l = load[q][static_cast<std::size_t>(how)];
+        if (IsOpen(kQueues[q], how)) {
+          queues_[q].occupancy[static_cast<std::size_t>(how)] = std::pow(l, 0.25) / k;
+        }
+      }
+    }
+  }
+
+  // Each day's load beyond what the schedules planned for: noise, and a handful of outage
+  // days.
+  void PlanDays() {
+    first_day_ = DayOf(start_) - 1;
+    const std::int64_t days = DayOf(end_) + 2 - first_day_;
+    std::vector<std::int64_t> outages;
+    for (int i = 0; i < 5; ++i) outages.push_back(first_day_ + 1 + traffic_.Below(days - 2));
+    for (std::int64_t d = 0; d < days; ++d) {
+      bool outage = std::find(outages.begin(), outages.end(), first_day_ + d) != outages.end();
+      outage_day_.push_back(outage);
+      day_load_.push_back(std::exp(0.08 * traffic_.Normal()) * (outage ? 1.5 : 1.0));
+    }
+  }
+
+  double DayLoad(std::int64_t day) const {
+    std::int64_t i = day - first_day_;
+    if (i < 0 || i >= static_cast<std::int64_t>(day_load_.size())) return 1.0;
+    return day_load_[static_cast<std::size_t>(i)];
+  }
+
+  static double Season(std::int64_t day) {
+    date::year_month_day ymd{date::sys_days{date::days{day}}};
+    unsigned month = static_cast<unsigned>(ymd.month());
+    unsigned dom = static_cast<unsigned>(ymd.day());
+    bool holiday = (month == 12 && (dom == 24 || dom == 25 || dom == 26 || dom == 31)) ||
+                   (month == 1 && dom == 1);
+    return kMonth[month - 1] * (holiday ? 0.35 : 1.0);
+  }
+
+  // ---- the year ----
+
+  Result<void> WriteYear() {
+    const auto intraday = Cumulative(kIntraday);
+    const auto channels = Cumulative(kChannelShare);
+    std::array<double, kCategories.size()> shares{};
+    for (std::size_t c = 0; c < kCategories.size(); ++c) shares[c] = kCategories[c].share;
+    const auto categories = Cumulative(shares);
+
+    for (std::int64_t day = first_day_; day <= DayOf(end_) + 1; ++day) {
+      const bool outage = outage_day_[static_cast<std::size_t>(day - first_day_)] != 0;
+      double mean = kEpisodesPerDay * options_.scale *
+                    kWeekday[static_cast<std::size_t>((day + 3) % 7)] * Season(day) * DayLoad(day);
+      for (std::int64_t n = traffic_.Poisson(mean); n > 0; --n) {
+        const AccountModel& account = accounts_[traffic_.Pick(account_cumulative_)];
+        auto hour = static_cast<std::int64_t>(traffic_.Pick(intraday));
+        Instant at{day * kDay + (hour - account.zone_shape().utc_offset_hours) * kHour +
+                   traffic_.Below(kHour)};
+        std::size_t category =
+            outage && traffic_.Chance(0.35) ? kOutage : traffic_.Pick(categories);
+        Channel channel = kChannels[traffic_.Pick(channels)];
+        Episode ep =
+            NewEpisode(traffic_, account, account.people[traffic_.Pick(account.caller_cumulative)],
+                       kCategories[category]);
+        if (at < start_ || at >= end_) continue;
+        PlayEpisode(ep, channel, at);
+        if (chunk_.interactions.size() >= kBatch) {
+          if (auto r = Flush(); !r) return r;
+        }
+      }
+    }
+    return Flush();
+  }
+
+  Episode NewEpisode(Rng& rng, const AccountModel& account, const PersonModel& person,
+                     const CategoryShape& category) {
+    Episode ep;
+    ep.account = &account;
+    ep.person = &person;
+    ep.category = &category;
+    ep.number = next_episode_++;
+    ep.reference = rng.Between(10000, 99999);
+    ep.subject = Fill(rng.OneOf(category.subjects), ep.reference);
+    return ep;
+  }
+
+  // An ordinary problem: a contact (with the customer's retries when not reached), and
+  // when it needs follow-up work a case with its exchange, resolution and closure.
+  void PlayEpisode(Episode& ep, Channel channel, Instant at) {
+    Rng& rng = traffic_;
+    const bool with_case = rng.Chance(ep.category->case_chance);
+    if (channel == Channel::kEmail) {
+      if (with_case) OpenCase(ep, Route(*ep.account, Channel::kEmail), at);
+      auto in =
+          EmailIn(ep, *ep.person, at, Fill(rng.OneOf(ep.category->inbound), ep.reference), {});
+      Instant replied = Reply(rng, ep, in, Fill(rng.OneOf(ep.category->replies), ep.reference));
+      if (with_case) {
+        Assign(ep, in);
+        Move(ep, CaseStatus::kOpen, replied);
+        WorkCase(rng, ep, replied);
+      }
+      return;
+    }
+    LiveResult first = Reach(rng, ep, channel, at);
+    if (!with_case || !first.reached()) return;
+    InteractionDraft& draft = chunk_.interactions[*first.index];
+    OpenCase(ep, Route(*ep.account, draft.record.channel), *draft.record.answered_at);
+    draft.case_slot = ep.case_slot;
+    Assign(ep, first.index);
+    Move(ep, CaseStatus::kOpen, *draft.record.answered_at);
+    WorkCase(rng, ep, first.ended);
+  }
+
+  // The case's life after it is open: questions to the customer, escalations, the fix,
+  // now and then a fix that did not hold, and closure a few days after resolution.
+  void WorkCase(Rng& rng, Episode& ep, Instant t) {
+    for (int step = 0; step < 3 && rng.Chance(0.4); ++step) {
+      if (rng.Chance(0.6)) {
+        t = AgentMessage(rng, ep, Plus(t, rng.Exponential(2 * kHour)), rng.OneOf(kAskTexts));
+        Move(ep, CaseStatus::kPendingCustomer, t);
+        if (rng.Chance(0.12)) {  // the customer never answers
+          t = Plus(t, 5 * kDay);
+          Move(ep, CaseStatus::kResolved, t);
+          Move(ep, CaseStatus::kClosed, Plus(t, rng.Between(3, 7) * kDay));
+          return;
+        }
+        auto [arrived, done] = CustomerMessage(rng, ep, Plus(t, rng.Exponential(18 * kHour)),
+                                               rng.OneOf(kFollowUpTexts));
+        Move(ep, CaseStatus::kOpen, arrived);
+        t = done;
+      } else {
+        t = Plus(t, rng.Exponential(kHour));
+        Move(ep, CaseStatus::kPendingInternal, t);
+        t = AgentMessage(rng, ep, Plus(t, rng.Exponential(30 * kHour)), rng.OneOf(kUpdateTexts));
+        Move(ep, CaseStatus::kOpen, t);
+      }
+    }
+    t = AgentMessage(rng, ep, Plus(t, rng.Exponential(ep.category->resolve_hours * kHour)),
+                     rng.OneOf(ep.category->resolutions));
+    Move(ep, CaseStatus::kResolved, t);
+    if (rng.Chance(0.05)) {  // the fix did not hold
+      auto [arrived, done] = CustomerMessage(rng, ep, Plus(t, rng.Exponential(36 * kHour)),
+                                             rng.OneOf(kStillBrokenTexts));
+      Move(ep, CaseStatus::kOpen, arrived);
+      t = AgentMessage(rng, ep, Plus(done, rng.Exponential(ep.category->resolve_hours * kHour)),
+                       rng.OneOf(ep.category->resolutions));
+      Move(ep, CaseStatus::kResolved, t);
+    }
+    Move(ep, CaseStatus::kClosed, Plus(t, rng.Between(3, 7) * kDay));
+  }
+
+  // ---- contacts ----
+
+  Interaction Base(const Episode& ep, std::size_t queue, Direction direction, Instant at) const {
+    Interaction i;
+    i.source = "demo";
+    i.channel = kQueues[queue].channel;
+    i.direction = direction;
+    i.account_id = ep.account->id;
+    i.person_id = ep.person->id;
+    i.queue_id = queues_[queue].id;
+    i.vendor_id = queues_[queue].vendor_id;  // as the ledger derives it from the queue
+    i.category = std::string(ep.category->name);
+    i.arrived_at = at;
+    return i;
+  }
+
+  // Keeps `record` when it ends inside the window; returns its index in the chunk.
+  std::optional<std::size_t> Append(Episode& ep, Interaction record, bool on_case = true) {
+    Instant last = std::max({record.arrived_at, record.answered_at.value_or(record.arrived_at),
+                             record.ended_at.value_or(record.arrived_at)});
+    if (ep.past_end || last >= end_) {
+      ep.past_end = true;
+      return std::nullopt;
+    }
+    record.external_id = "demo-" + std::to_string(next_external_id_++);
+    chunk_.interactions.push_back({std::move(record), on_case ? ep.case_slot : std::nullopt, {}});
+    return chunk_.interactions.size() - 1;
+  }
+
+  // The agent taking a contact on `queue`: mostly the case's owner when it is the same
+  // team, otherwise anyone on the team serving the queue.
+  const Agent& AgentFor(Rng& rng, const Episode& ep, std::size_t queue) {
+    std::size_t team = kQueues[queue].team;
+    if (ep.owner_team == team && rng.Chance(0.7)) return agents_[team][ep.owner];
+    return rng.OneOf(agents_[team]);
+  }
+
+  // An inbound call or chat. Out of hours it goes to voicemail or is missed; in hours the
+  // wait follows the queue's occupancy at that hour and the caller's patience decides
+  // between answer, abandonment and time-out. `must_answer`: the story needs it answered.
+  LiveResult Live(Rng& rng, Episode& ep, Channel channel, Instant at, std::string_view note,
+                  bool must_answer = false) {
+    const std::size_t q = Route(*ep.account, channel);
+    const QueueShape& queue = kQueues[q];
+    const LiveShape& shape = channel == Channel::kPhone ? kPhoneShape : kChatShape;
+    Interaction i = Base(ep, q, Direction::kInbound, at);
+    LiveResult result;
+    const int how = HourOfWeek(at.ms / kHour);
+    if (!must_answer && !IsOpen(queue, how)) {
+      bool message = queue.voicemail && rng.Chance(0.6);
+      result.outcome = message ? Outcome::kVoicemail : Outcome::kMissedOffHours;
+      i.ended_at = Plus(at, (message ? rng.Between(20, 90) : rng.Between(5, 30)) * kSecond);
+    } else {
+      double occupancy = queues_[q].occupancy[static_cast<std::size_t>(how)] * DayLoad(DayOf(at));
+      double wait_s = rng.Uniform() * 4;  // ringing
+      if (rng.Chance(std::min(1.0, occupancy * occupancy))) {
+        wait_s += rng.Exponential(shape.base_wait_s * occupancy /
+                                  std::max(0.05, 1.05 - std::min(occupancy, 1.0)));
+      }
+      double patience_s = rng.Exponential(shape.patience_s);
+      if (!must_answer && std::min(wait_s, patience_s) > shape.max_wait_s) {
+        result.outcome = Outcome::kTimedOut;
+        i.ended_at = Plus(at, shape.max_wait_s * kSecond);
+      } else if (!must_answer && patience_s < wait_s) {
+        result.outcome = Outcome::kAbandoned;
+        i.ended_at = Plus(at, patience_s * kSecond);
+      } else {
+        result.outcome = rng.Chance(0.03) ? Outcome::kTransferred : Outcome::kAnswered;
+        i.answered_at = Plus(at, std::min(wait_s, shape.max_wait_s - 1) * kSecond);
+        i.ended_at = Plus(*i.answered_at,
+                          rng.LogNormal(shape.handle_median_s, shape.handle_sigma) * kSecond);
+        i.agent_id = AgentFor(rng, ep, q).id;
+        i.body = std::string(note);
+      }
+    }
+    i.outcome = result.outcome;
+    result.ended = *i.ended_at;
+    result.index = Append(ep, std::move(i));
+    return result;
+  }
+
+  // An agent's call to the customer: answered, or a message left.
+  LiveResult OutboundCall(Rng& rng, Episode& ep, Instant at, std::string_view note) {
+    const std::size_t q = Route(*ep.account, Channel::kPhone);
+    Interaction i = Base(ep, q, Direction::kOutbound, at);
+    i.agent_id = AgentFor(rng, ep, q).id;
+    Instant rung = Plus(at, rng.Between(5, 25) * kSecond);
+    LiveResult result;
+    if (rng.Chance(0.7)) {
+      result.outcome = Outcome::kAnswered;
+      i.answered_at = rung;
+      i.ended_at = Plus(rung, rng.LogNormal(180, 0.5) * kSecond);
+      i.body = std::string(note);
+    } else {
+      result.outcome = Outcome::kVoicemail;
+      i.ended_at = Plus(rung, rng.Between(20, 60) * kSecond);
+      i.body = "Left a voicemail: " + std::string(note);
+    }
+    i.outcome = result.outcome;
+    result.ended = *i.ended_at;
+    result.index = Append(ep, std::move(i));
+    return result;
+  }
+
+  // A call or chat until someone picks it up: callers retry after abandoning, call again
+  // when the lines open, and are called back after a voicemail. Returns the last attempt.
+  LiveResult Reach(Rng& rng, Episode& ep, Channel channel, Instant at) {
+    const std::size_t q = Route(*ep.account, channel);
+    std::string_view note = rng.OneOf(ep.category->notes);
+    LiveResult r;
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      r = Live(rng, ep, channel, at, note);
+      if (!r.index || r.reached()) return r;
+      switch (r.outcome) {
+        case Outcome::kVoicemail:
+          return OutboundCall(rng, ep,
+                              Plus(NextOpen(rng, q, Plus(r.ended, rng.Exponential(40 * kMinute))),
+                                   rng.Exponential(kHour)),
+                              note);
+        case Outcome::kMissedOffHours:
+          if (!rng.Chance(0.65)) return r;
+          at = Plus(NextOpen(rng, q, r.ended), rng.Exponential(50 * kMinute));
+          break;
+        default:  // abandoned or timed out
+          if (!rng.Chance(0.6)) return r;
+          at = Plus(r.ended, 30 * kSecond + rng.Exponential(6 * kMinute));
+          break;
+      }
+    }
+    return r;
+  }
+
+  // The first instant at or after `t` when `queue` is staffed.
+  Instant NextOpen(Rng& rng, std::size_t queue, Instant t) {
+    if (IsOpen(kQueues[queue], HourOfWeek(t.ms / kHour))) return t;
+    std::int64_t hour = t.ms / kHour + 1;
+    for (int i = 0; i < 168 && !IsOpen(kQueues[queue], HourOfWeek(hour)); ++i) ++hour;
+    return Instant{hour * kHour + rng.Below(20 * kMinute)};
+  }
+
+  // The first instant at or after `t` inside the account's business hours (Mon–Fri
+  // 9:00–17:00 local): when a story's customer gets in touch.
+  Instant BusinessMoment(Rng& rng, const AccountModel& account, Instant t) {
+    std::int64_t hour = t.ms / kHour;
+    for (int i = 0; i < 168; ++i, ++hour) {
+      int how = HourOfWeek(hour + account.zone_shape().utc_offset_hours);
+      if (how / 24 < 5 && how % 24 >= 9 && how % 24 < 16) break;
+    }
+    return std::max(t, Instant{hour * kHour + rng.Below(45 * kMinute)});
+  }
+
+  std::string SupportAddress(std::size_t queue) const {
+    return std::string(kQueues[queue].team == kInHouse ? kPremiumSupportAddress : kSupportAddress);
+  }
+
+  std::string NextMessageId(Episode& ep) {
+    return "<" + std::to_string(ep.number) + "." + std::to_string(++ep.emails) + "@demo.rapport>";
+  }
+
+  // A customer's email in the episode's thread, from `from`, copying `cc`.
+  std::optional<std::size_t> EmailIn(Episode& ep, const PersonModel& from, Instant at,
+                                     const std::string& text, std::vector<Id> cc) {
+    const std::size_t q = Route(*ep.account, Channel::kEmail);
+    Interaction i = Base(ep, q, Direction::kInbound, at);
+    i.person_id = from.id;
+    i.outcome = Outcome::kReceived;
+    i.participants.push_back({ParticipantRole::kFrom, from.id, std::nullopt});
+    i.participants.push_back({ParticipantRole::kTo, std::nullopt, SupportAddress(q)});
+    for (Id person : cc) i.participants.push_back({ParticipantRole::kCc, person, std::nullopt});
+    i.subject = ep.emails == 0 ? ep.subject : "Re: " + ep.subject;
+    i.in_reply_to = ep.last_message_id;
+    i.message_id = NextMessageId(ep);
+    i.body = "Hi,\n\n" + text + "\n\nThanks,\n" + from.name;
+    std::string message_id = *i.message_id;
+    auto index = Append(ep, std::move(i));
+    if (index) ep.last_message_id = std::move(message_id);
+    return index;
+  }
+
+  // An agent's email to the customer: a reply in the thread when there is one, else a
+  // new message. Tagged `tags`; `on_case` false for mail that is not about the case.
+  std::optional<std::size_t> EmailOut(Rng& rng, Episode& ep, Instant at, const std::string& text,
+                                      std::vector<std::string> tags = {}, bool on_case = true,
+                                      std::optional<std::string> subject = std::nullopt) {
+    const std::size_t q = Route(*ep.account, Channel::kEmail);
+    const Agent& agent = AgentFor(rng, ep, q);
+    Interaction i = Base(ep, q, Direction::kOutbound, at);
+    i.agent_id = agent.id;
+    const bool reply = on_case && ep.last_message_id.has_value();
+    i.outcome = reply ? Outcome::kReplied : Outcome::kSent;
+    i.participants.push_back({ParticipantRole::kFrom, std::nullopt, SupportAddress(q)});
+    i.participants.push_back({ParticipantRole::kTo, ep.person->id, std::nullopt});
+    i.subject = subject ? *subject : reply ? "Re: " + ep.subject : ep.subject;
+    if (reply) i.in_reply_to = ep.last_message_id;
+    i.message_id = NextMessageId(ep);
+    i.body = "Hello " + ep.person->first_name + ",\n\n" + text + "\n\nKind regards,\n" +
+             agent.name + "\nCustomer Support";
+    i.tags = std::move(tags);
+    std::string message_id = *i.message_id;
+    auto index = Append(ep, std::move(i), on_case);
+    if (index && on_case) ep.last_message_id = std::move(message_id);
+    return index;
+  }
+
+  // The agent's answer to the inbound email `in`, in business hours; marks `in` answered.
+  // Returns when it was sent.
+  Instant Reply(Rng& rng, Episode& ep, std::optional<std::size_t> in, const std::string& text) {
+    if (!in) return end_;
+    const std::size_t q = Route(*ep.account, Channel::kEmail);
+    const double mean = kQueues[q].reply_hours * kHour;
+    Instant seen = NextOpen(
+        rng, q, Plus(chunk_.interactions[*in].record.arrived_at, rng.Exponential(15 * kMinute)));
+    Instant at = NextOpen(rng, q, Plus(seen, rng.Exponential(mean)));
+    auto out = EmailOut(rng, ep, at, text);
+    if (!out) return at;
+    Interaction& inbound = chunk_.interactions[*in].record;
+    inbound.answered_at = at;
+    inbound.agent_id = chunk_.interactions[*out].record.agent_id;
+    return at;
+  }
+
+  // The agent gets back to the customer about the case: in the email thread if there is
+  // one, else by phone or a new email. Returns when.
+  Instant AgentMessage(Rng& rng, Episode& ep, Instant at, std::string_view text) {
+    at = NextOpen(rng, Route(*ep.account, Channel::kEmail), at);
+    if (!ep.last_message_id && rng.Chance(0.5)) {
+      return OutboundCall(rng, ep, at, text).ended;
+    }
+    EmailOut(rng, ep, at, std::string(text));
+    return at;
+  }
+
+  // The customer gets back about the case: by email in the thread (answered by the
+  // agent), or by phone. Returns when it arrived and when it was dealt with.
+  std::pair<Instant, Instant> CustomerMessage(Rng& rng, Episode& ep, Instant at,
+                                              std::string_view text) {
+    if (ep.last_message_id && rng.Chance(0.7)) {
+      auto in = EmailIn(ep, *ep.person, at, std::string(text), {});
+      return {at, Reply(rng, ep, in, std::string(rng.OneOf(kAckTexts)))};
+    }
+    LiveResult r = Live(rng, ep, Channel::kPhone, at, text);
+    if (!r.reached() && r.index) {  // one more try, a little later
+      r = Live(rng, ep, Channel::kPhone, Plus(r.ended, rng.Exponential(20 * kMinute)), text);
+    }
+    return {at, r.ended};
+  }
+
+  // ---- cases ----
+
+  void OpenCase(Episode& ep, std::size_t queue, Instant at) {
+    if (ep.past_end || at >= end_) {
+      ep.past_end = true;
+      return;
+    }
+    CaseDraft draft;
+    Case& c = draft.record;
+    c.account_id = ep.account->id;
+    c.requester_id = ep.person->id;
+    c.subject = ep.subject;
+    c.category = std::string(ep.category->name);
+    c.priority = ep.category == &kCategories[kOutage] ? Priority::kUrgent
+                 : ep.account->premium()              ? Priority::kHigh
+                                                      : Priority::kNormal;
+    c.queue_id = queues_[queue].id;
+    c.vendor_id = queues_[queue].vendor_id;  // as the ledger derives it from the queue
+    draft.opened = at;
+    ep.case_slot = chunk_.cases.size();
+    chunk_.cases.push_back(std::move(draft));
+  }
+
+  // The agent who handled interaction `handled` owns the case from now on.
+  void Assign(Episode& ep, std::optional<std::size_t> handled) {
+    if (!ep.case_slot || !handled) return;
+    const Interaction& i = chunk_.interactions[*handled].record;
+    if (!i.agent_id) return;
+    for (std::size_t team = 0; team < kTeams; ++team) {
+      for (std::size_t a = 0; a < agents_[team].size(); ++a) {
+        if (agents_[team][a].id != *i.agent_id) continue;
+        ep.owner_team = team;
+        ep.owner = a;
+        chunk_.cases[*ep.case_slot].record.assignee_id = *i.agent_id;
+        return;
+      }
+    }
+  }
+
+  // Records a status change of the episode's case, unless it would happen after the end.
+  void Move(Episode& ep, CaseStatus to, Instant at) {
+    if (!ep.case_slot) return;
+    if (ep.past_end || at >= end_) {
+      ep.past_end = true;
+      return;
+    }
+    chunk_.cases[*ep.case_slot].history.emplace_back(to, at);
+  }
+
+  // Sets the case's status and instants by replaying its history through the status
+  // machine (a step it refuses is a generator bug), and builds its events' text.
+  static Result<void> PrepareCase(CaseDraft& draft) {
+    Case& c = draft.record;
+    StampCreated(c, draft.opened);
+    c.status = CaseStatus::kNew;
+    draft.created = CreatedText(domain::ToJson(c), false);
+    Instant previous = draft.opened;
+    for (const auto& [to, at] : draft.history) {
+      const CaseStatus from = c.status;
+      if (!domain::IsLegalTransition(from, to) || at < previous) {
+        return Fail(ErrorCode::kInternal, "demo generator built an illegal case history: " +
+                                              std::string(domain::Name(from)) + " to " +
+                                              std::string(domain::Name(to)));
+      }
+      c.status = to;
+      domain::ApplyTransitionInstants(c, from, at);
+      previous = at;
+      boost::json::object change{{"patch", {{"status", domain::Name(to)}}},
+                                 {"from", domain::Name(from)},
+                                 {"to", domain::Name(to)}};
+      draft.changes.push_back(boost::json::serialize(change));
+    }
+    return CheckRecord(c);
+  }
+
+  // Prepares the chunk and hands it to the store's writer thread, after the previous
+  // chunk's write has succeeded: one write in flight while the next chunk is generated.
+  Result<void> Flush() {
+    if (chunk_.cases.empty() && chunk_.interactions.empty()) return {};
+    for (CaseDraft& draft : chunk_.cases) {
+      if (auto r = PrepareCase(draft); !r) return r;
+    }
+    for (InteractionDraft& draft : chunk_.interactions) {
+      if (auto r = CheckRecord(draft.record); !r) return r;
+      StampCreated(draft.record, draft.record.arrived_at);
+      draft.created = CreatedText(domain::ToJson(draft.record), draft.case_slot.has_value());
+    }
+    if (auto r = AwaitWrite(); !r) return r;
+    writing_ = std::make_unique<Chunk>(std::move(chunk_));
+    chunk_ = Chunk{};
+    auto done = std::make_shared<std::promise<Result<void>>>();
+    write_ = done->get_future();
+    store_.Write([chunk = writing_.get()](Session& s) { return WriteChunk(s, *chunk); },
+                 [done](Result<void> r) { done->set_value(std::move(r)); });
+    return {};
+  }
+
+  // Waits for the chunk in flight, if any, counts it and frees it (here rather than on
+  // the writer thread, the busier one).
+  Result<void> AwaitWrite() {
+    if (!write_.valid()) return {};
+    auto written = write_.get();
+    std::unique_ptr<Chunk> chunk = std::move(writing_);
+    if (!written) return written;
+    const std::int64_t before = summary_.interactions;
+    summary_.cases += static_cast<std::int64_t>(chunk->cases.size());
+    summary_.interactions += static_cast<std::int64_t>(chunk->interactions.size());
+    if (options_.progress && summary_.interactions / kProgressEvery > before / kProgressEvery) {
+      options_.progress("demo: " + std::to_string(summary_.interactions) + " interactions written");
+    }
+    return {};
+  }
+
+  // ---- relationships going wrong ----
+
+  // A few dozen accounts (at least two) each get stories of the ways the design names:
+  // every kind at least once, in the last weeks so that what is unresolved still is.
+  Result<void> WriteStories() {
+    Rng& rng = stories_;
+    std::vector<std::size_t> troubled;
+    const std::size_t count = std::max<std::size_t>(2, accounts_.size() / 10);
+    std::vector<std::size_t> order(accounts_.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    for (std::size_t i = 0; i < count; ++i) {
+      std::swap(order[i], order[i + static_cast<std::size_t>(
+                                        rng.Below(static_cast<std::int64_t>(order.size() - i)))]);
+      troubled.push_back(order[i]);
+    }
+    const std::size_t stories = std::max<std::size_t>(kStoryKinds, 2 * count);
+    for (std::size_t j = 0; j < stories; ++j) {
+      PlayStory(rng, static_cast<Story>(j % kStoryKinds), accounts_[troubled[j % count]]);
+      if (chunk_.interactions.size() >= kBatch) {
+        if (auto r = Flush(); !r) return r;
+      }
+    }
+    return Flush();
+  }
+
+  // Someone at the account who is not a decision maker or sponsor (they are brought in).
+  const PersonModel& Requester(Rng& rng, const AccountModel& account) {
+    std::vector<const PersonModel*> users;
+    for (const PersonModel& p : account.people) {
+      if (p.role == PersonRole::kEndUser || p.role == PersonRole::kOther) users.push_back(&p);
+    }
+    return users.empty() ? account.people.back() : *rng.OneOf(users);
+  }
+
+  // Whom a requester brings in: the executive sponsor, else a decision maker.
+  const PersonModel& Senior(const AccountModel& account, const PersonModel& requester) {
+    for (const PersonModel& p : account.people) {
+      if (&p != &requester && p.role == PersonRole::kExecutiveSponsor) return p;
+    }
+    for (const PersonModel& p : account.people) {
+      if (&p != &requester && p.role == PersonRole::kDecisionMaker) return p;
+    }
+    return account.people.front();
+  }
+
+  // A moment in the account's business hours, `lo` to `hi` days before the end.
+  Instant DaysBeforeEnd(Rng& rng, const AccountModel& account, int lo, int hi) {
+    return BusinessMoment(rng, account, Instant{end_.ms - rng.Between(lo, hi) * kDay});
+  }
+
+  void PlayStory(Rng& rng, Story story, const AccountModel& account) {
+    const PersonModel& requester = Requester(rng, account);
+    switch (story) {
+      case Story::kRepeatContacts: {
+        // Three to five calls about one case inside a week.
+        Episode ep = NewEpisode(rng, account, requester, kCategories[kOutage]);
+        Instant t = DaysBeforeEnd(rng, account, 20, 80);
+        LiveResult first = Live(rng, ep, Channel::kPhone, t, rng.OneOf(ep.category->notes), true);
+        if (!first.index) return;
+        InteractionDraft& draft = chunk_.interactions[*first.index];
+        OpenCase(ep, Route(account, Channel::kPhone), *draft.record.answered_at);
+        draft.case_slot = ep.case_slot;
+        Assign(ep, first.index);
+        Move(ep, CaseStatus::kOpen, *draft.record.answered_at);
+        Move(ep, CaseStatus::kPendingInternal, Plus(first.ended, 10 * kMinute));
+        t = first.ended;
+        const auto calls = rng.Between(2, 4);
+        for (std::int64_t n = 0; n < calls; ++n) {
+          t = BusinessMoment(rng, account, Plus(t, rng.Between(14, 36) * kHour));
+          t = Live(rng, ep, Channel::kPhone, t,
+                   "Customer called again for an update: still down for their team.", true)
+                  .ended;
+        }
+        Move(ep, CaseStatus::kOpen, t);
+        t = AgentMessage(rng, ep, Plus(t, rng.Exponential(2 * kDay)),
+                         rng.OneOf(ep.category->resolutions));
+        Move(ep, CaseStatus::kResolved, t);
+        Move(ep, CaseStatus::kClosed, Plus(t, 4 * kDay));
+        return;
+      }
+      case Story::kLongEmailThread: {
+        // Back-and-forth by email on a case nobody resolves, and nobody calls.
+        Episode ep = NewEpisode(rng, account, requester, kCategories[kBilling]);
+        Instant t = DaysBeforeEnd(rng, account, 20, 26);
+        OpenCase(ep, Route(account, Channel::kEmail), t);
+        constexpr std::array<std::string_view, 5> kNudges = {
+            "We still have not had a refund for the duplicate charge on invoice {n}.",
+            "This is the third time I am writing about invoice {n}. Can someone look at it?",
+            "Another week and still nothing on invoice {n}. Please escalate this.",
+            "I have now written five times about invoice {n}. This is not acceptable.",
+            "Still waiting on invoice {n}."};
+        const auto inbound = rng.Between(4, 6);
+        for (std::int64_t n = 0; n < inbound; ++n) {
+          std::string text = n == 0 ? Fill(ep.category->inbound[0], ep.reference)
+                                    : Fill(kNudges[static_cast<std::size_t>(n - 1)], ep.reference);
+          auto in = EmailIn(ep, requester, t, text, {});
+          if (n > 0) Move(ep, CaseStatus::kOpen, t);
+          t = Reply(rng, ep, in,
+                    n == 0 ? std::string(kAskTexts[1])
+                           : "Sorry for the delay. I have chased our billing team "
+                             "again and will come back to you.");
+          if (n == 0) {
+            Assign(ep, in);
+            Move(ep, CaseStatus::kOpen, t);
+          }
+          Move(ep, CaseStatus::kPendingCustomer, t);
+          t = BusinessMoment(rng, account, Plus(t, rng.Between(18, 30) * kHour));
+        }
+        return;
+      }
+      case Story::kDecisionMakerCopied: {
+        // The requester copies in their executive sponsor or decision maker, who then
+        // writes in themselves.
+        Episode ep = NewEpisode(rng, account, requester, kCategories[kProductDefect]);
+        const PersonModel& senior = Senior(account, requester);
+        Instant t = DaysBeforeEnd(rng, account, 15, 45);
+        OpenCase(ep, Route(account, Channel::kEmail), t);
+        auto first = EmailIn(ep, requester, t, Fill(ep.category->inbound[0], ep.reference), {});
+        t = Reply(rng, ep, first, std::string(ep.category->replies[2]));
+        Assign(ep, first);
+        Move(ep, CaseStatus::kOpen, t);
+        Move(ep, CaseStatus::kPendingInternal, Plus(t, 30 * kMinute));
+        t = BusinessMoment(rng, account, Plus(t, 2 * kDay));
+        auto copied = EmailIn(
+            ep, requester, t,
+            "I am copying in " + senior.name + " because this has now affected our team for days.",
+            {senior.id});
+        t = Reply(rng, ep, copied, std::string(kUpdateTexts[1]));
+        t = BusinessMoment(rng, account, Plus(t, kDay));
+        auto escalated = EmailIn(ep, senior, t,
+                                 "I need a date for the fix. This is now putting our renewal "
+                                 "discussion at risk.",
+                                 {requester.id});
+        t = Reply(rng, ep, escalated,
+                  "I understand. I have escalated this to our head of support, who will call "
+                  "you today.");
+        if (rng.Chance(0.5)) {
+          Move(ep, CaseStatus::kOpen, t);
+          t = AgentMessage(rng, ep, Plus(t, rng.Exponential(3 * kDay)),
+                           std::string(ep.category->resolutions[1]));
+          Move(ep, CaseStatus::kResolved, t);
+        }
+        return;
+      }
+      case Story::kPolicyQuoted: {
+        // The agent answers a refund request with policy.
+        Episode ep = NewEpisode(rng, account, requester, kCategories[kReturns]);
+        Instant t = DaysBeforeEnd(rng, account, 10, 60);
+        OpenCase(ep, Route(account, Channel::kEmail), t);
+        auto in = EmailIn(
+            ep, requester, t,
+            Fill("Order {n} arrived damaged six weeks ago. We would like a refund.", ep.reference),
+            {});
+        t = Reply(rng, ep, in,
+                  "Per our policy, refunds are only available within 30 days of delivery, so I "
+                  "am unable to refund this order.");
+        Assign(ep, in);
+        Move(ep, CaseStatus::kOpen, t);
+        Move(ep, CaseStatus::kPendingCustomer, t);
+        t = BusinessMoment(rng, account, Plus(t, rng.Between(4, 20) * kHour));
+        auto angry = EmailIn(ep, requester, t,
+                             "That is not acceptable. The damage was there on delivery and we "
+                             "told your driver.",
+                             {});
+        Move(ep, CaseStatus::kOpen, t);
+        t = Reply(rng, ep, angry,
+                  "I understand your frustration, but our policy is that damage must be "
+                  "reported within 30 days.");
+        Move(ep, CaseStatus::kResolved, t);
+        Move(ep, CaseStatus::kClosed, Plus(t, 5 * kDay));
+        return;
+      }
+      case Story::kOfferWhileUnresolved: {
+        // A sales offer goes out while the account waits on an unresolved problem.
+        Episode ep = NewEpisode(rng, account, requester, kCategories[kOutage]);
+        Instant t = DaysBeforeEnd(rng, account, 10, 25);
+        LiveResult first = Live(rng, ep, Channel::kPhone, t, ep.category->notes[1], true);
+        if (!first.index) return;
+        InteractionDraft& draft = chunk_.interactions[*first.index];
+        OpenCase(ep, Route(account, Channel::kPhone), *draft.record.answered_at);
+        draft.case_slot = ep.case_slot;
+        Assign(ep, first.index);
+        Move(ep, CaseStatus::kOpen, *draft.record.answered_at);
+        Move(ep, CaseStatus::kPendingInternal, Plus(first.ended, 15 * kMinute));
+        t = BusinessMoment(rng, account, Plus(first.ended, rng.Between(2, 6) * kDay));
+        const bool upsell = rng.Chance(0.5);
+        EmailOut(
+            rng, ep, t,
+            upsell ? "Teams like yours get more from Premium Support: a named engineer and "
+                     "a one-hour response. Upgrade this month and save 20%."
+                   : "As a valued customer you can try our Analytics add-on free for 60 "
+                     "days. Reply to this email to start your trial.",
+            {upsell ? "upsell" : "offer"}, /*on_case=*/false,
+            upsell ? "Upgrade to Premium Support and save 20%" : "Try Analytics free for 60 days");
+        return;
+      }
+      case Story::kFailedFix: {
+        // A replacement that does not fix it: the case is reopened.
+        Episode ep = NewEpisode(rng, account, requester, kCategories[kProductDefect]);
+        Instant t = DaysBeforeEnd(rng, account, 12, 40);
+        LiveResult first = Live(rng, ep, Channel::kPhone, t, ep.category->notes[0], true);
+        if (!first.index) return;
+        InteractionDraft& draft = chunk_.interactions[*first.index];
+        OpenCase(ep, Route(account, Channel::kPhone), *draft.record.answered_at);
+        draft.case_slot = ep.case_slot;
+        Assign(ep, first.index);
+        Move(ep, CaseStatus::kOpen, *draft.record.answered_at);
+        t = BusinessMoment(rng, account, Plus(first.ended, rng.Between(1, 3) * kDay));
+        EmailOut(rng, ep, t, std::string(ep.category->resolutions[0]));
+        Move(ep, CaseStatus::kResolved, t);
+        t = BusinessMoment(rng, account, Plus(t, rng.Between(1, 3) * kDay));
+        LiveResult again = Live(rng, ep, Channel::kPhone, t,
+                                "Customer says the replacement is still not working: same fault "
+                                "as before.",
+                                true);
+        Move(ep, CaseStatus::kOpen, t);
+        Move(ep, CaseStatus::kPendingInternal, Plus(again.ended, 20 * kMinute));
+        return;
+      }
+    }
+  }
+
+  store::Store& store_;
+  const DemoOptions& options_;
+  const Instant end_;
+  const Instant start_;  // of the twelve months of traffic
+  const Instant setup_;  // when the vendors, queues and staff were set up
+  Rng company_;          // accounts, people, agreements
+  Rng staff_;            // agents' names
+  Rng traffic_;          // the year's episodes
+  Rng stories_;          // relationships going wrong
+  DemoSummary summary_;
+
+  std::unordered_set<std::string> user_emails_;
+  std::unordered_set<std::string> company_names_;
+  std::unordered_set<std::string> domains_;
+  std::array<std::vector<Agent>, kTeams> agents_;
+  std::vector<Id> account_managers_;
+  std::array<QueueModel, kQueues.size()> queues_;
+  std::vector<AccountModel> accounts_;
+  std::vector<double> account_cumulative_;  // who gets in touch, by activity and headcount
+
+  std::int64_t first_day_ = 0;
+  std::vector<double> day_load_;  // by day from first_day_
+  std::vector<char> outage_day_;
+
+  Chunk chunk_;                      // being generated
+  std::unique_ptr<Chunk> writing_;   // in flight: the writer thread reads it until write_ is ready
+  std::future<Result<void>> write_;  // of writing_
+  std::int64_t next_external_id_ = 1;
+  std::int64_t next_episode_ = 1;
+};
+
+}  // namespace
+
+Result<DemoSummary> GenerateDemo(store::Store& store, const DemoOptions& options) {
+  return DemoGenerator(store, options).Run();
+}
+
+}  // namespace rapport::app

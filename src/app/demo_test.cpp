@@ -1,0 +1,306 @@
+#include "app/demo.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "app/ledger.hpp"
+#include "domain/json_codec.hpp"
+#include "store/records.hpp"
+
+namespace rapport::app {
+namespace {
+
+using domain::Agreement;
+using domain::AgreementKind;
+using domain::Case;
+using domain::CaseStatus;
+using domain::Direction;
+using domain::Event;
+using domain::Id;
+using domain::Interaction;
+
+// 2025-03-14T12:00:00Z: a fixed end, so that every run generates the same year.
+constexpr Instant kEnd{1741953600000};
+constexpr std::int64_t kDayMs = 24 * 60 * 60 * 1000;
+
+DemoOptions Small(std::uint64_t seed = 42) {
+  DemoOptions options;
+  options.scale = 0.01;
+  options.seed = seed;
+  options.end = kEnd;
+  return options;
+}
+
+struct Snapshot {
+  DemoSummary summary;
+  std::vector<Interaction> interactions;
+  std::vector<Case> cases;
+  std::vector<Agreement> agreements;
+  std::vector<domain::Queue> queues;
+  std::vector<Event> events;
+};
+
+class DemoTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("rapport-demo-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<store::Store> Open(const std::string& name) {
+    auto store = store::OpenSqlite({.path = (dir_ / name).string()});
+    EXPECT_TRUE(store) << store.error().message;
+    return std::move(*store);
+  }
+
+  template <domain::Entity T>
+  static std::vector<T> All(store::Store& store) {
+    std::vector<T> out;
+    auto read = store.Read([&](store::Session& s) -> Result<void> {
+      store::Query everything;
+      everything.limit = 10'000'000;
+      auto rows = store::List<T>(s, everything);
+      if (!rows) return std::unexpected(rows.error());
+      out = std::move(*rows);
+      return {};
+    });
+    EXPECT_TRUE(read) << read.error().message;
+    return out;
+  }
+
+  // Generates at scale 0.01 into a fresh store and reads everything back.
+  Snapshot Generate(const std::string& name, std::uint64_t seed = 42) {
+    auto store = Open(name);
+    Snapshot snap;
+    auto summary = GenerateDemo(*store, Small(seed));
+    EXPECT_TRUE(summary) << summary.error().message;
+    if (!summary) return snap;
+    snap.summary = *summary;
+    snap.interactions = All<Interaction>(*store);
+    snap.cases = All<Case>(*store);
+    snap.agreements = All<Agreement>(*store);
+    snap.queues = All<domain::Queue>(*store);
+    auto read = store->Read([&](store::Session& s) -> Result<void> {
+      auto events = s.EventsAfter(0, 10'000'000);
+      if (!events) return std::unexpected(events.error());
+      snap.events = std::move(*events);
+      return {};
+    });
+    EXPECT_TRUE(read);
+    return snap;
+  }
+
+  std::filesystem::path dir_;
+};
+
+std::size_t HashInteractions(const std::vector<Interaction>& interactions) {
+  std::size_t hash = 0;
+  for (const Interaction& i : interactions) {
+    hash = hash * 1000003 ^ std::hash<std::string>{}(boost::json::serialize(domain::ToJson(i)));
+  }
+  return hash;
+}
+
+TEST_F(DemoTest, GeneratesABelievableSmallCompany) {
+  Snapshot snap = Generate("demo.db");
+  const DemoSummary& s = snap.summary;
+  EXPECT_EQ(s.vendors, 3);
+  EXPECT_EQ(s.queues, 8);
+  EXPECT_GE(s.users, 20);
+  EXPECT_GE(s.accounts, 10);
+  EXPECT_LE(s.accounts, 12);
+  EXPECT_GE(s.people, 3 * s.accounts);
+  EXPECT_LE(s.people, 8 * s.accounts);
+  EXPECT_GE(s.interactions, 3500);
+  EXPECT_LE(s.interactions, 7000);
+  EXPECT_GE(s.cases, 100);
+  EXPECT_LT(s.cases, s.interactions / 2);
+  EXPECT_EQ(static_cast<std::int64_t>(snap.interactions.size()), s.interactions);
+  EXPECT_EQ(static_cast<std::int64_t>(snap.cases.size()), s.cases);
+  EXPECT_EQ(static_cast<std::int64_t>(snap.agreements.size()), s.agreements);
+}
+
+TEST_F(DemoTest, IsDeterministicForOneSeed) {
+  Snapshot a = Generate("a.db");
+  Snapshot b = Generate("b.db");
+  ASSERT_EQ(a.interactions.size(), b.interactions.size());
+  EXPECT_EQ(HashInteractions(a.interactions), HashInteractions(b.interactions));
+  ASSERT_EQ(a.events.size(), b.events.size());
+  for (std::size_t i = 0; i < a.events.size(); ++i) {
+    ASSERT_EQ(a.events[i].change, b.events[i].change) << "event " << i;
+    ASSERT_EQ(a.events[i].at, b.events[i].at) << "event " << i;
+  }
+  Snapshot c = Generate("c.db", 7);
+  EXPECT_NE(HashInteractions(a.interactions), HashInteractions(c.interactions));
+}
+
+TEST_F(DemoTest, InteractionsFollowTheRules) {
+  Snapshot snap = Generate("demo.db");
+  std::map<Id, std::optional<Id>> queue_vendor;
+  std::map<Id, domain::Channel> queue_channel;
+  for (const auto& q : snap.queues) {
+    queue_vendor[q.meta.id] = q.vendor_id;
+    queue_channel[q.meta.id] = q.channel;
+  }
+  std::set<std::string> external_ids;
+  for (const Interaction& i : snap.interactions) {
+    ASSERT_TRUE(i.outcome);
+    EXPECT_TRUE(domain::OutcomeFitsChannel(i.channel, *i.outcome)) << i.meta.id;
+    if (i.answered_at) {
+      EXPECT_GE(*i.answered_at, i.arrived_at) << i.meta.id;
+    }
+    ASSERT_TRUE(i.queue_id);
+    EXPECT_EQ(i.vendor_id, queue_vendor.at(*i.queue_id)) << i.meta.id;
+    EXPECT_EQ(i.channel, queue_channel.at(*i.queue_id)) << i.meta.id;
+    EXPECT_TRUE(i.account_id && i.person_id && i.category) << i.meta.id;
+    EXPECT_EQ(i.source, "demo");
+    ASSERT_TRUE(i.external_id);
+    EXPECT_TRUE(external_ids.insert(*i.external_id).second) << *i.external_id;
+    EXPECT_LT(i.arrived_at, kEnd);
+    EXPECT_GE(i.arrived_at.ms, kEnd.ms - 366 * kDayMs);
+    EXPECT_EQ(i.meta.created_at, i.arrived_at);
+  }
+  for (const Case& c : snap.cases) {
+    EXPECT_EQ(c.vendor_id, queue_vendor.at(*c.queue_id)) << c.meta.id;
+    bool resolved = c.status == CaseStatus::kResolved || c.status == CaseStatus::kClosed;
+    EXPECT_EQ(c.resolved_at.has_value(), resolved) << c.meta.id;
+    EXPECT_EQ(c.closed_at.has_value(), c.status == CaseStatus::kClosed) << c.meta.id;
+  }
+}
+
+TEST_F(DemoTest, ContainsRelationshipsGoingWrong) {
+  Snapshot snap = Generate("demo.db");
+
+  // Repeat contacts: three inbound contacts on one case within seven days.
+  std::map<Id, std::vector<std::int64_t>> inbound_by_case;
+  for (const Interaction& i : snap.interactions) {
+    if (i.case_id && i.direction == Direction::kInbound) {
+      inbound_by_case[*i.case_id].push_back(i.arrived_at.ms);
+    }
+  }
+  bool repeat = false;
+  for (auto& [id, times] : inbound_by_case) {
+    std::sort(times.begin(), times.end());
+    for (std::size_t k = 2; k < times.size(); ++k) {
+      repeat = repeat || times[k] - times[k - 2] <= 7 * kDayMs;
+    }
+  }
+  EXPECT_TRUE(repeat);
+
+  bool policy = false, offer = false, copied = false;
+  for (const Interaction& i : snap.interactions) {
+    if (i.direction == Direction::kOutbound && i.body &&
+        i.body->find("policy") != std::string::npos) {
+      policy = true;
+    }
+    for (const auto& tag : i.tags) offer = offer || tag == "offer" || tag == "upsell";
+    for (const auto& p : i.participants) {
+      copied = copied || (p.role == domain::ParticipantRole::kCc && p.person_id);
+    }
+  }
+  EXPECT_TRUE(policy);
+  EXPECT_TRUE(offer);
+  EXPECT_TRUE(copied);
+
+  // Some case was reopened: resolved, then open again.
+  bool reopened = false;
+  for (const Event& e : snap.events) {
+    if (e.action != "status_changed") continue;
+    auto change = boost::json::parse(e.change).as_object();
+    reopened = reopened || (change.at("from") == "resolved" && change.at("to") == "open");
+  }
+  EXPECT_TRUE(reopened);
+
+  // Some customer agreement's notice deadline falls within the 60 days after the end.
+  const std::int64_t end_day = kEnd.ms / kDayMs;
+  bool in_notice_window = false;
+  for (const Agreement& a : snap.agreements) {
+    if (a.kind != AgreementKind::kCustomer) continue;
+    std::int64_t deadline = a.end_date.days - a.notice_days;
+    in_notice_window = in_notice_window || (deadline > end_day && deadline <= end_day + 60);
+  }
+  EXPECT_TRUE(in_notice_window);
+}
+
+TEST_F(DemoTest, WritesOneEventPerRecordAndLegalCaseHistories) {
+  Snapshot snap = Generate("demo.db");
+  const DemoSummary& s = snap.summary;
+  std::int64_t records = s.users + s.vendors + s.queues + s.accounts + s.people + s.agreements +
+                         s.cases + s.interactions;
+  std::int64_t created = 0, status_changes = 0;
+  std::map<Id, CaseStatus> replayed;
+  for (const Event& e : snap.events) {
+    EXPECT_EQ(e.actor_id, kSystemUserId);
+    if (e.action == "created") {
+      ++created;
+      if (e.entity == "case") replayed[e.entity_id] = CaseStatus::kNew;
+      continue;
+    }
+    ASSERT_EQ(e.action, "status_changed");
+    ASSERT_EQ(e.entity, "case");
+    ++status_changes;
+    auto change = boost::json::parse(e.change).as_object();
+    auto from = domain::EnumFromName<CaseStatus>(change.at("from").as_string());
+    auto to = domain::EnumFromName<CaseStatus>(change.at("to").as_string());
+    ASSERT_TRUE(from && to);
+    ASSERT_TRUE(replayed.contains(e.entity_id));
+    EXPECT_EQ(replayed[e.entity_id], *from);
+    EXPECT_TRUE(domain::IsLegalTransition(*from, *to));
+    replayed[e.entity_id] = *to;
+  }
+  EXPECT_EQ(created, records);
+  EXPECT_EQ(static_cast<std::int64_t>(snap.events.size()), records + status_changes);
+  for (const Case& c : snap.cases) EXPECT_EQ(replayed.at(c.meta.id), c.status) << c.meta.id;
+}
+
+TEST_F(DemoTest, CreatedEventsCarryTheStoredRecords) {
+  Snapshot snap = Generate("demo.db");
+  std::map<Id, const Interaction*> interactions;
+  for (const Interaction& i : snap.interactions) interactions[i.meta.id] = &i;
+  std::map<Id, Case> opened;  // each case as it was created: status new, nothing resolved
+  for (Case c : snap.cases) {
+    c.status = CaseStatus::kNew;
+    c.resolved_at.reset();
+    c.closed_at.reset();
+    opened[c.meta.id] = c;
+  }
+  std::int64_t checked = 0;
+  for (const Event& e : snap.events) {
+    if (e.action != "created") continue;
+    if (e.entity == "interaction") {
+      const Interaction& i = *interactions.at(e.entity_id);
+      EXPECT_EQ(boost::json::parse(e.change), domain::ToJson(i)) << e.change;
+      EXPECT_EQ(e.at, i.arrived_at);
+      ++checked;
+    } else if (e.entity == "case") {
+      const Case& c = opened.at(e.entity_id);
+      EXPECT_EQ(boost::json::parse(e.change), domain::ToJson(c)) << e.change;
+      EXPECT_EQ(e.at, c.meta.created_at);
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, snap.summary.interactions + snap.summary.cases);
+}
+
+TEST_F(DemoTest, RefusesAStoreThatHoldsAccounts) {
+  auto store = Open("demo.db");
+  ASSERT_TRUE(GenerateDemo(*store, Small()));
+  auto again = GenerateDemo(*store, Small());
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kConflict);
+}
+
+}  // namespace
+}  // namespace rapport::app
