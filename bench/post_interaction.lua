@@ -2,9 +2,9 @@
 local token = os.getenv("TOKEN") or ""
 local run = os.getenv("RUN") or "run"
 local counter = 0
-local thread_id = 0
 local next_thread = 0
 
+-- Runs in the main Lua state; sets the global `thread_id` in each thread's own state.
 setup = function(thread)
   next_thread = next_thread + 1
   thread:set("thread_id", next_thread)

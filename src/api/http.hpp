@@ -2,6 +2,7 @@
 // routing, auth and handlers are tested without a socket.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <functional>
 #include <string>
 #include <utility>
@@ -24,6 +25,10 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, the body is this value serialised — done by the server on the connection's
+  // own thread, so that answers completed on the store's writer thread cost it nothing.
+  boost::json::value json = nullptr;
+  bool has_json = false;
 };
 
 // Each handler answers exactly once, possibly on another thread.

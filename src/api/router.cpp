@@ -30,8 +30,11 @@ json::array RoleNames(unsigned roles) {
   return out;
 }
 
-HttpResponse Json(int status, const json::value& body) {
-  return HttpResponse{status, "application/json", json::serialize(body), {}};
+HttpResponse Json(int status, json::value body) {
+  HttpResponse response{status, "application/json", {}, {}};
+  response.json = std::move(body);
+  response.has_json = true;
+  return response;
 }
 
 std::string ETag(std::int64_t version) { return "\"" + std::to_string(version) + "\""; }
@@ -204,7 +207,7 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
          json::object body{{"items", *events}};
          body["next_after"] =
              events->empty() ? after : events->back().as_object().at("sequence").as_int64();
-         respond(Json(200, body));
+         respond(Json(200, std::move(body)));
        }});
 
   for (const auto& collection : ledger_.collections()) {
@@ -246,7 +249,7 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
                                       if (!r) return respond(Problem(r.error()));
                                       json::array items;
                                       for (auto& rec : *r) items.push_back(std::move(rec.body));
-                                      respond(Json(200, json::object{{"items", items}}));
+                                      respond(Json(200, json::object{{"items", std::move(items)}}));
                                     });
        }});
   BuildOpenApi();
@@ -313,7 +316,7 @@ void Router::AddCollection(app::Collection& collection, unsigned write_roles) {
          json::object body{{"items", std::move(page->items)}};
          body["next_cursor"] = page->next_cursor ? json::value(std::to_string(*page->next_cursor))
                                                  : json::value(nullptr);
-         respond(Json(200, body));
+         respond(Json(200, std::move(body)));
        }});
 
   Add({"POST", base, write_roles, "Create a " + entity + ".",
@@ -338,7 +341,7 @@ void Router::AddCollection(app::Collection& collection, unsigned write_roles) {
          collection.Create(call.who, std::move(body), [respond, base](Result<app::Record> r) {
            if (!r) return respond(Problem(r.error()));
            auto id = r->body.as_object().at("id").as_int64();
-           HttpResponse response = Json(r->already_existed ? 200 : 201, r->body);
+           HttpResponse response = Json(r->already_existed ? 200 : 201, std::move(r->body));
            response.headers.emplace_back("ETag", ETag(r->version));
            response.headers.emplace_back("Location", base + "/" + std::to_string(id));
            respond(std::move(response));
@@ -355,7 +358,7 @@ void Router::AddCollection(app::Collection& collection, unsigned write_roles) {
          if (!id) return respond(Problem({ErrorCode::kNotFound, "no such record", {}}));
          auto record = collection.Get(call.who, *id);
          if (!record) return respond(Problem(record.error()));
-         HttpResponse response = Json(200, record->body);
+         HttpResponse response = Json(200, std::move(record->body));
          response.headers.emplace_back("ETag", ETag(record->version));
          respond(std::move(response));
        }});
@@ -394,7 +397,7 @@ void Router::AddCollection(app::Collection& collection, unsigned write_roles) {
          collection.Update(call.who, *id, version.value_or(-1), std::move(patch),
                            [respond](Result<app::Record> r) {
                              if (!r) return respond(Problem(r.error()));
-                             HttpResponse response = Json(200, r->body);
+                             HttpResponse response = Json(200, std::move(r->body));
                              response.headers.emplace_back("ETag", ETag(r->version));
                              respond(std::move(response));
                            });

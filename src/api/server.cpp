@@ -113,7 +113,7 @@ http::response<http::string_body> ToBeast(HttpResponse&& in, unsigned version, b
   out.set(http::field::server, "rapport");
   out.set(http::field::content_type, in.content_type);
   for (auto& [name, value] : in.headers) out.set(name, value);
-  out.body() = std::move(in.body);
+  out.body() = in.has_json ? boost::json::serialize(in.json) : std::move(in.body);
   out.keep_alive(keep_alive);
   out.prepare_payload();
   return out;

@@ -344,11 +344,12 @@ class CollectionImpl final : public Collection {
     }
     Instant now = Now();
     if (auto r = store::Insert(s, record, now); !r) return std::unexpected(r.error());
+    // One serialisation serves the event (the whole record) and the answer.
+    json::value full = domain::ToJson(record);
     domain::Event event{0, now, who.user_id, std::string(domain::Schema<T>::kEntity),
-                        record.meta.id, "created",
-                        boost::json::serialize(domain::ToJson(record))};
+                        record.meta.id, "created", boost::json::serialize(full)};
     if (auto r = s.AppendEvent(event); !r) return std::unexpected(r.error());
-    return Record{Present(who, record), record.meta.version, false};
+    return Record{Redacted(who, record, std::move(full)), record.meta.version, false};
   }
 
  private:

@@ -62,12 +62,11 @@ inline bool DetailVisible(const Principal& who, unsigned flags, std::optional<Id
   return true;
 }
 
-// The record as the caller may see it. REQUIRES: CanSee(who, record).
+// `full` (the record's ToJson) as the caller may see it. REQUIRES: CanSee(who, record).
 template <domain::Entity T>
-boost::json::value Present(const Principal& who, const T& record) {
-  boost::json::value out = domain::ToJson(record);
-  if (!who.IsVendorAgent()) return out;
-  auto& object = out.as_object();
+boost::json::value Redacted(const Principal& who, const T& record, boost::json::value full) {
+  if (!who.IsVendorAgent()) return full;
+  auto& object = full.as_object();
   bool summary = false;
   domain::ForEachField<T>([&](const auto& field) {
     if (!DetailVisible(who, field.flags, OwningVendor(record))) {
@@ -76,7 +75,13 @@ boost::json::value Present(const Principal& who, const T& record) {
     }
   });
   if (summary) object["visibility"] = "summary";
-  return out;
+  return full;
+}
+
+// The record as the caller may see it. REQUIRES: CanSee(who, record).
+template <domain::Entity T>
+boost::json::value Present(const Principal& who, const T& record) {
+  return Redacted(who, record, domain::ToJson(record));
 }
 
 }  // namespace rapport::app
