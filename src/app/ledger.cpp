@@ -389,6 +389,12 @@ class CollectionImpl final : public Collection {
                           const json::value& patch) {
     auto current = Visible(s, who, id);
     if (!current) return std::unexpected(current.error());
+    // A vendor agent may see another vendor's interactions as summaries, but changes only
+    // its own vendor's records: to it, the others are as missing as they look.
+    if (!MayChange(who, *current)) {
+      return Fail(ErrorCode::kNotFound, std::string(domain::Schema<T>::kEntity) + " " +
+                                            std::to_string(id) + " not found");
+    }
     if (current->meta.version != expected_version) {
       return Fail(ErrorCode::kPreconditionFailed,
                   "the record changed: it is at version " + std::to_string(current->meta.version));

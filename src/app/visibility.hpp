@@ -53,6 +53,17 @@ bool CanSee(const Principal& who, const T& record) {
   return OwningVendor(record) == who.vendor_id;
 }
 
+// Whether the caller may change `record`: a vendor agent only its own vendor's records
+// where records belong to vendors (cases and interactions; in-house ones are not its).
+template <domain::Entity T>
+bool MayChange(const Principal& who, const T& record) {
+  if (!who.IsVendorAgent()) return true;
+  if constexpr (requires { record.vendor_id; } || std::is_same_v<T, domain::Vendor>) {
+    return OwningVendor(record) == who.vendor_id;
+  }
+  return true;
+}
+
 // Whether a vendor agent may filter on or see the full value of `flags`' field of
 // `record`.
 inline bool DetailVisible(const Principal& who, unsigned flags, std::optional<Id> owner) {
