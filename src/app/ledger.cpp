@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "app/record_cache.hpp"
 #include "app/visibility.hpp"
 #include "domain/json_codec.hpp"
 #include "domain/json_schema.hpp"
@@ -277,16 +278,23 @@ class CollectionImpl final : public Collection {
   }
 
   Result<Record> Get(const Principal& who, Id id) override {
-    Record record;
-    auto read = store_.Read([&](Session& s) -> Result<void> {
-      auto found = Visible(s, who, id);
-      if (!found) return std::unexpected(found.error());
-      record = {Present(who, *found), found->meta.version};
-      return {};
-    });
-    if (!read) return std::unexpected(read.error());
-    return record;
+    std::shared_ptr<const T> record = cache_.Find(id);
+    if (!record) {
+      std::uint64_t generation = cache_.generation();
+      auto read = store_.Read([&](Session& s) -> Result<void> {
+        auto found = store::Get<T>(s, id);
+        if (!found) return std::unexpected(found.error());
+        if (*found) record = std::make_shared<const T>(std::move(**found));
+        return {};
+      });
+      if (!read) return std::unexpected(read.error());
+      if (record) cache_.Remember(id, record, generation);
+    }
+    if (!record || !CanSee(who, *record)) return NotFound(id);
+    return Record{Present(who, *record), record->meta.version};
   }
+
+  void Forget(Id id) override { cache_.Forget(id); }
 
   void Create(const Principal& who, json::value body, Callback<Record> done) override {
     auto parsed = domain::ParseRecord<T>(body);
@@ -355,13 +363,15 @@ class CollectionImpl final : public Collection {
  private:
   static std::string_view name_of() { return domain::Schema<T>::kTable; }
 
+  static std::unexpected<Error> NotFound(Id id) {
+    return Fail(ErrorCode::kNotFound,
+                std::string(domain::Schema<T>::kEntity) + " " + std::to_string(id) + " not found");
+  }
+
   Result<T> Visible(Session& s, const Principal& who, Id id) {
     auto found = store::Get<T>(s, id);
     if (!found) return std::unexpected(found.error());
-    if (!*found || !CanSee(who, **found)) {
-      return Fail(ErrorCode::kNotFound, std::string(domain::Schema<T>::kEntity) + " " +
-                                            std::to_string(id) + " not found");
-    }
+    if (!*found || !CanSee(who, **found)) return NotFound(id);
     return std::move(**found);
   }
 
@@ -391,10 +401,7 @@ class CollectionImpl final : public Collection {
     if (!current) return std::unexpected(current.error());
     // A vendor agent may see another vendor's interactions as summaries, but changes only
     // its own vendor's records: to it, the others are as missing as they look.
-    if (!MayChange(who, *current)) {
-      return Fail(ErrorCode::kNotFound, std::string(domain::Schema<T>::kEntity) + " " +
-                                            std::to_string(id) + " not found");
-    }
+    if (!MayChange(who, *current)) return NotFound(id);
     if (current->meta.version != expected_version) {
       return Fail(ErrorCode::kPreconditionFailed,
                   "the record changed: it is at version " + std::to_string(current->meta.version));
@@ -438,6 +445,7 @@ class CollectionImpl final : public Collection {
   }
 
   store::Store& store_;
+  RecordCache<T> cache_{kCachedRecordsPerCollection};
 };
 
 }  // namespace
@@ -517,6 +525,14 @@ void Ledger::CreateInteractions(const Principal& who, json::value body,
         if (!r) return done(std::unexpected(r.error()));
         done(std::move(*results));
       });
+}
+
+void Ledger::OnCommitted(const store::CommittedBatch& batch) {
+  for (const auto& event : batch.events) {
+    for (const auto& collection : collections_) {
+      if (collection->entity() == event.entity) collection->Forget(event.entity_id);
+    }
+  }
 }
 
 Result<json::array> Ledger::Events(std::int64_t after_sequence, std::int64_t limit) {

@@ -67,7 +67,13 @@ class Collection {
   // REQUIRES: `expected_version` is the version named by the caller's If-Match.
   virtual void Update(const Principal& who, Id id, std::int64_t expected_version,
                       json::value patch, Callback<Record> done) = 0;
+
+  // Drops any remembered copy of record `id` (called from the change feed).
+  virtual void Forget(Id id) = 0;
 };
+
+// How many records per collection Get() remembers.
+inline constexpr std::size_t kCachedRecordsPerCollection = 100'000;
 
 class Ledger {
  public:
@@ -89,6 +95,10 @@ class Ledger {
 
   // The caller's own user record.
   Result<Record> Me(const Principal& who);
+
+  // The change feed: forgets remembered copies of every record the batch changed.
+  // REQUIRES: called for every committed batch, before its writers are answered.
+  void OnCommitted(const store::CommittedBatch& batch);
 
  private:
   store::Store& store_;
