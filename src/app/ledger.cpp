@@ -299,10 +299,19 @@ class CollectionImpl final : public Collection {
   void Create(const Principal& who, json::value body, Callback<Record> done) override {
     auto parsed = domain::ParseRecord<T>(body);
     if (!parsed) return done(std::unexpected(parsed.error()));
+    std::optional<Prepared> prepared;
+    auto checked = store_.Read([&](Session& s) -> Result<void> {
+      auto p = Prepare(s, who, std::move(*parsed), Now());
+      if (!p) return std::unexpected(p.error());
+      prepared = std::move(*p);
+      return {};
+    });
+    if (!checked) return done(std::unexpected(checked.error()));
     auto result = std::make_shared<Record>();
     store_.Write(
-        [this, who, record = std::move(*parsed), result](Session& s) mutable -> Result<void> {
-          auto created = CreateIn(s, who, std::move(record));
+        [this, who, prepared = std::move(*prepared), result](Session& s) mutable
+        -> Result<void> {
+          auto created = CreateIn(s, who, prepared);
           if (!created) return std::unexpected(created.error());
           *result = std::move(*created);
           return {};
@@ -334,8 +343,17 @@ class CollectionImpl final : public Collection {
         });
   }
 
-  // The create use case inside a write: rules, checks, idempotency, row and event.
-  Result<Record> CreateIn(Session& s, const Principal& who, T record) {
+  // A new record checked and rendered before it reaches the store's one writer, which is
+  // left only what must happen inside the transaction. The checks read through a reader
+  // snapshot taken just before the write: records are never deleted, so a foreign id
+  // found there still exists when the write commits.
+  struct Prepared {
+    T record;
+    std::string event_text;  // the record as JSON with id 0: the "created" event's change
+    json::value answer;      // the record as the caller may see it, id 0
+  };
+
+  Result<Prepared> Prepare(Session& s, const Principal& who, T record, Instant now) {
     FieldErrors errors;
     if (auto r = ApplyRules(s, who, record, static_cast<const T*>(nullptr), errors); !r) {
       return std::unexpected(r.error());
@@ -343,6 +361,16 @@ class CollectionImpl final : public Collection {
     domain::Validate(record, errors);
     if (auto r = CheckReferences(s, who, record, errors); !r) return std::unexpected(r.error());
     if (!errors.empty()) return std::unexpected(errors.ToError());
+    record.meta = {0, 1, now, now};
+    json::value full = domain::ToJson(record);
+    std::string event_text = boost::json::serialize(full);
+    json::value answer = Redacted(who, record, std::move(full));
+    return Prepared{std::move(record), std::move(event_text), std::move(answer)};
+  }
+
+  // The create use case inside a write: idempotency, row and event.
+  Result<Record> CreateIn(Session& s, const Principal& who, Prepared& prepared) {
+    T& record = prepared.record;
     if constexpr (std::is_same_v<T, Interaction>) {
       if (record.external_id) {
         auto existing = RepeatOf(s, who, record);
@@ -350,14 +378,15 @@ class CollectionImpl final : public Collection {
         if (*existing) return std::move(**existing);
       }
     }
-    Instant now = Now();
-    if (auto r = store::Insert(s, record, now); !r) return std::unexpected(r.error());
-    // One serialisation serves the event (the whole record) and the answer.
-    json::value full = domain::ToJson(record);
-    domain::Event event{0, now, who.user_id, std::string(domain::Schema<T>::kEntity),
-                        record.meta.id, "created", boost::json::serialize(full)};
+    if (auto r = store::Insert(s, record, record.meta.created_at); !r) {
+      return std::unexpected(r.error());
+    }
+    domain::Event event{0, record.meta.created_at, who.user_id,
+                        std::string(domain::Schema<T>::kEntity), record.meta.id, "created",
+                        domain::WithId(prepared.event_text, record.meta.id)};
     if (auto r = s.AppendEvent(event); !r) return std::unexpected(r.error());
-    return Record{Redacted(who, record, std::move(full)), record.meta.version, false};
+    prepared.answer.as_object()["id"] = record.meta.id;
+    return Record{std::move(prepared.answer), record.meta.version, false};
   }
 
  private:
@@ -494,30 +523,51 @@ void Ledger::CreateInteractions(const Principal& who, json::value body,
   if (!errors.empty()) return done(std::unexpected(errors.ToError("invalid batch")));
 
   auto* interactions = static_cast<CollectionImpl<Interaction>*>(Find("interactions"));
+  using Prepared = CollectionImpl<Interaction>::Prepared;
+  // Every item is checked so that the caller learns of every bad one.
+  std::vector<Prepared> prepared;
+  prepared.reserve(records.size());
+  std::vector<FieldError> item_errors;
+  Instant now = Now();
+  auto checked = store_.Read([&](Session& s) -> Result<void> {
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      auto p = interactions->Prepare(s, who, std::move(records[i]), now);
+      if (p) {
+        prepared.push_back(std::move(*p));
+      } else if (p.error().code == ErrorCode::kInvalid) {
+        auto prefixed = WithPrefix(p.error(), "items[" + std::to_string(i) + "]");
+        item_errors.insert(item_errors.end(), prefixed.fields.begin(), prefixed.fields.end());
+      } else {
+        return std::unexpected(p.error());
+      }
+    }
+    return {};
+  });
+  if (!checked) return done(std::unexpected(checked.error()));
+  if (!item_errors.empty()) {
+    return done(std::unexpected(Error{ErrorCode::kInvalid, "invalid batch: nothing was stored",
+                                      std::move(item_errors)}));
+  }
+
   auto results = std::make_shared<std::vector<Record>>();
   store_.Write(
-      [who, interactions, records = std::move(records), results](Session& s) mutable
+      [who, interactions, prepared = std::move(prepared), results](Session& s) mutable
       -> Result<void> {
-        // Every item is tried so that the caller learns of every bad one; any failure
-        // fails the batch, and its savepoint takes back the items that did land.
-        std::vector<FieldError> item_errors;
-        ErrorCode code = ErrorCode::kInvalid;
-        for (std::size_t i = 0; i < records.size(); ++i) {
-          auto created = interactions->CreateIn(s, who, std::move(records[i]));
+        // Any failure fails the batch, and its savepoint takes back the items that landed.
+        std::vector<FieldError> conflicts;
+        for (std::size_t i = 0; i < prepared.size(); ++i) {
+          auto created = interactions->CreateIn(s, who, prepared[i]);
           if (created) {
             results->push_back(std::move(*created));
             continue;
           }
-          if (created.error().code != ErrorCode::kInvalid &&
-              created.error().code != ErrorCode::kConflict) {
-            return std::unexpected(created.error());
-          }
-          if (created.error().code == ErrorCode::kConflict) code = ErrorCode::kConflict;
+          if (created.error().code != ErrorCode::kConflict) return std::unexpected(created.error());
           auto prefixed = WithPrefix(created.error(), "items[" + std::to_string(i) + "]");
-          item_errors.insert(item_errors.end(), prefixed.fields.begin(), prefixed.fields.end());
+          conflicts.insert(conflicts.end(), prefixed.fields.begin(), prefixed.fields.end());
         }
-        if (!item_errors.empty()) {
-          return std::unexpected(Error{code, "invalid batch: nothing was stored", item_errors});
+        if (!conflicts.empty()) {
+          return std::unexpected(
+              Error{ErrorCode::kConflict, "invalid batch: nothing was stored", conflicts});
         }
         return {};
       },

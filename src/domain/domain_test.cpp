@@ -57,6 +57,15 @@ TEST(Codec, MergePatchFollowsRfc7386) {
   EXPECT_EQ(merged, Json(R"({"b": {"c": 9, "d": 3}, "e": [2], "f": "x"})"));
 }
 
+TEST(Codec, WithIdFillsTheIdOfTextMadeBeforeIt) {
+  Vendor v;
+  v.name = "Acme";
+  std::string text = json::serialize(ToJson(v));
+  v.meta.id = 42;
+  EXPECT_EQ(WithId(text, 42), json::serialize(ToJson(v)));
+  EXPECT_THROW(WithId("{\"name\":1}", 1), std::logic_error);
+}
+
 TEST(Rules, OutcomeMustFitTheChannel) {
   EXPECT_TRUE(OutcomeFitsChannel(Channel::kPhone, Outcome::kAbandoned));
   EXPECT_TRUE(OutcomeFitsChannel(Channel::kEmail, Outcome::kReplied));

@@ -69,6 +69,14 @@ bool IsMetaField(std::string_view name) {
   return name == "id" || name == "version" || name == "created_at" || name == "updated_at";
 }
 
+std::string WithId(std::string_view text, Id id) {
+  constexpr std::string_view kZeroId = "{\"id\":0,";
+  RAPPORT_CHECK(text.starts_with(kZeroId));
+  std::string out = "{\"id\":" + std::to_string(id);
+  out.append(text.substr(kZeroId.size() - 1));
+  return out;
+}
+
 json::value MergePatch(json::value target, const json::value& patch) {
   const auto* patch_object = patch.if_object();
   if (!patch_object) return patch;

@@ -200,6 +200,12 @@ void CopyServerFields(const T& from, T& to) {
   });
 }
 
+// `text` is the serialised ToJson of an entity made while its id was still 0 (ToJson
+// writes the id first); returns the same text with `id`. Lets JSON be formatted before a
+// record reaches the store's one writer, which alone learns the id.
+// REQUIRES: text starts with {"id":0,
+std::string WithId(std::string_view text, Id id);
+
 // RFC 7386 JSON merge patch: objects merge recursively, null deletes, anything else
 // replaces.
 json::value MergePatch(json::value target, const json::value& patch);

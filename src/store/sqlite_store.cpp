@@ -62,12 +62,20 @@ Error SqliteError(sqlite3* db, int rc, std::string_view what) {
 class Connection {
  public:
   static Result<std::unique_ptr<Connection>> Open(const std::string& path, bool reader) {
+    static std::once_flag configured;
+    std::call_once(configured, [] {
+      // SQLite's allocation statistics take a global mutex on every malloc; we never read
+      // them. Only possible before SQLite initialises; harmless if it already has.
+      sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    });
     sqlite3* db = nullptr;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
     auto conn = std::unique_ptr<Connection>(new Connection(db));
     if (rc != SQLITE_OK) return std::unexpected(SqliteError(db, rc, "open " + path));
     sqlite3_extended_result_codes(db, 1);
+    // Room for SQLite's many small per-statement allocations inside the connection.
+    sqlite3_db_config(db, SQLITE_DBCONFIG_LOOKASIDE, nullptr, 1200, 1000);
     if (auto r = conn->Configure(reader); !r) return std::unexpected(r.error());
     return conn;
   }
