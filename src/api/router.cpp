@@ -37,6 +37,12 @@ HttpResponse Json(int status, json::value body) {
   return response;
 }
 
+// A use case's record as a response: its remembered text, or its JSON.
+HttpResponse Answer(int status, app::Record record) {
+  if (!record.text) return Json(status, std::move(record.body));
+  return HttpResponse{status, "application/json", *record.text, {}};
+}
+
 std::string ETag(std::int64_t version) { return "\"" + std::to_string(version) + "\""; }
 
 // The version an If-Match names, or nullopt when it names none we could match.
@@ -181,7 +187,7 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
        {{"responses", {{"200", JsonResponse("the caller", Ref("User"))}}}},
        [this](const Call& call, Respond respond) {
          auto me = ledger_.Me(call.who);
-         respond(me ? Json(200, me->body) : Problem(me.error()));
+         respond(me ? Answer(200, std::move(*me)) : Problem(me.error()));
        }});
   Add({"GET", "/api/v1/events", kAdmin | kManager,
        "The event log (audit trail and change feed), oldest first.",
@@ -358,8 +364,9 @@ void Router::AddCollection(app::Collection& collection, unsigned write_roles) {
          if (!id) return respond(Problem({ErrorCode::kNotFound, "no such record", {}}));
          auto record = collection.Get(call.who, *id);
          if (!record) return respond(Problem(record.error()));
-         HttpResponse response = Json(200, std::move(record->body));
-         response.headers.emplace_back("ETag", ETag(record->version));
+         std::string etag = ETag(record->version);
+         HttpResponse response = Answer(200, std::move(*record));
+         response.headers.emplace_back("ETag", std::move(etag));
          respond(std::move(response));
        }});
 

@@ -278,20 +278,26 @@ class CollectionImpl final : public Collection {
   }
 
   Result<Record> Get(const Principal& who, Id id) override {
-    std::shared_ptr<const T> record = cache_.Find(id);
-    if (!record) {
+    std::shared_ptr<const Remembered> found = cache_.Find(id);
+    if (!found) {
       std::uint64_t generation = cache_.generation();
       auto read = store_.Read([&](Session& s) -> Result<void> {
-        auto found = store::Get<T>(s, id);
-        if (!found) return std::unexpected(found.error());
-        if (*found) record = std::make_shared<const T>(std::move(**found));
+        auto row = store::Get<T>(s, id);
+        if (!row) return std::unexpected(row.error());
+        if (*row) found = Remember(std::move(**row));
         return {};
       });
       if (!read) return std::unexpected(read.error());
-      if (record) cache_.Remember(id, record, generation);
+      if (found) cache_.Remember(id, found, generation);
     }
-    if (!record || !CanSee(who, *record)) return NotFound(id);
-    return Record{Present(who, *record), record->meta.version};
+    if (!found || !CanSee(who, found->record)) return NotFound(id);
+    Record answer{nullptr, found->record.meta.version, false, nullptr};
+    if (who.IsVendorAgent()) {
+      answer.body = Present(who, found->record);
+    } else {
+      answer.text = std::shared_ptr<const std::string>(found, &found->text);
+    }
+    return answer;
   }
 
   void Forget(Id id) override { cache_.Forget(id); }
@@ -386,7 +392,7 @@ class CollectionImpl final : public Collection {
                         domain::WithId(prepared.event_text, record.meta.id)};
     if (auto r = s.AppendEvent(event); !r) return std::unexpected(r.error());
     prepared.answer.as_object()["id"] = record.meta.id;
-    return Record{std::move(prepared.answer), record.meta.version, false};
+    return Record{std::move(prepared.answer), record.meta.version, false, nullptr};
   }
 
  private:
@@ -421,7 +427,7 @@ class CollectionImpl final : public Collection {
                       " was already ingested with different content",
                   {{"external_id", "already used with different content"}});
     }
-    return std::optional<Record>{Record{Present(who, existing), existing.meta.version, true}};
+    return std::optional<Record>{Record{Present(who, existing), existing.meta.version, true, nullptr}};
   }
 
   Result<Record> UpdateIn(Session& s, const Principal& who, Id id, std::int64_t expected_version,
@@ -470,11 +476,22 @@ class CollectionImpl final : public Collection {
     domain::Event event{0, now, who.user_id, std::string(domain::Schema<T>::kEntity), id,
                         action, boost::json::serialize(change)};
     if (auto r = s.AppendEvent(event); !r) return std::unexpected(r.error());
-    return Record{Present(who, updated), updated.meta.version, false};
+    return Record{Present(who, updated), updated.meta.version, false, nullptr};
+  }
+
+  // A record as remembered: with its full JSON, which is every in-house role's answer.
+  struct Remembered {
+    T record;
+    std::string text;
+  };
+
+  static std::shared_ptr<const Remembered> Remember(T record) {
+    std::string text = boost::json::serialize(domain::ToJson(record));
+    return std::make_shared<const Remembered>(Remembered{std::move(record), std::move(text)});
   }
 
   store::Store& store_;
-  RecordCache<T> cache_{kCachedRecordsPerCollection};
+  RecordCache<Remembered> cache_{kCachedRecordsPerCollection};
 };
 
 }  // namespace

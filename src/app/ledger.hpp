@@ -28,6 +28,8 @@ struct Record {
   json::value body;
   std::int64_t version = 0;
   bool already_existed = false;  // an idempotent repeat of an earlier create
+  // Set instead of `body` when the answer is a remembered record already serialised.
+  std::shared_ptr<const std::string> text;
 };
 
 struct Page {
