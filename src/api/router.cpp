@@ -242,15 +242,9 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
           {"413", ProblemResponse("too many items")},
           {"422", ProblemResponse("bad items, named items[i].field")}}}},
        [this](const Call& call, Respond respond) {
-         boost::system::error_code ec;
-         json::parse_options options;
-         options.max_depth = limits_.max_json_depth;
-         auto body = json::parse(call.request.body, ec, {}, options);
-         if (ec) {
-           return respond(Problem({ErrorCode::kBadRequest, "malformed JSON: " + ec.message(),
-                                   {{"body", ec.message()}}}));
-         }
-         ledger_.CreateInteractions(call.who, std::move(body),
+         auto body = ParseBody(call.request.body);
+         if (!body) return respond(Problem(body.error()));
+         ledger_.CreateInteractions(call.who, std::move(*body),
                                     [respond](Result<std::vector<app::Record>> r) {
                                       if (!r) return respond(Problem(r.error()));
                                       json::array items;
@@ -259,6 +253,18 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
                                     });
        }});
   BuildOpenApi();
+}
+
+Result<json::value> Router::ParseBody(const std::string& text) const {
+  boost::system::error_code ec;
+  json::parse_options options;
+  options.max_depth = limits_.max_json_depth;
+  auto body = json::parse(text, ec, {}, options);
+  if (ec) {
+    return Fail(ErrorCode::kBadRequest, "malformed JSON: " + ec.message(),
+                {{"body", ec.message()}});
+  }
+  return body;
 }
 
 void Router::Add(Route route) {
@@ -336,15 +342,9 @@ void Router::AddCollection(app::Collection& collection, unsigned write_roles) {
           {"413", ProblemResponse("body too large")},
           {"422", ProblemResponse("invalid fields, each named")}}}},
        [this, &collection, base](const Call& call, Respond respond) {
-         boost::system::error_code ec;
-         json::parse_options options;
-         options.max_depth = limits_.max_json_depth;
-         auto body = json::parse(call.request.body, ec, {}, options);
-         if (ec) {
-           return respond(Problem({ErrorCode::kBadRequest, "malformed JSON: " + ec.message(),
-                                   {{"body", ec.message()}}}));
-         }
-         collection.Create(call.who, std::move(body), [respond, base](Result<app::Record> r) {
+         auto body = ParseBody(call.request.body);
+         if (!body) return respond(Problem(body.error()));
+         collection.Create(call.who, std::move(*body), [respond, base](Result<app::Record> r) {
            if (!r) return respond(Problem(r.error()));
            auto id = r->body.as_object().at("id").as_int64();
            HttpResponse response = Json(r->already_existed ? 200 : 201, std::move(r->body));
@@ -393,15 +393,9 @@ void Router::AddCollection(app::Collection& collection, unsigned write_roles) {
                                    "send If-Match with the ETag you read", {}}));
          }
          auto version = IfMatchVersion(call.request.if_match);
-         boost::system::error_code ec;
-         json::parse_options options;
-         options.max_depth = limits_.max_json_depth;
-         auto patch = json::parse(call.request.body, ec, {}, options);
-         if (ec) {
-           return respond(Problem({ErrorCode::kBadRequest, "malformed JSON: " + ec.message(),
-                                   {{"body", ec.message()}}}));
-         }
-         collection.Update(call.who, *id, version.value_or(-1), std::move(patch),
+         auto patch = ParseBody(call.request.body);
+         if (!patch) return respond(Problem(patch.error()));
+         collection.Update(call.who, *id, version.value_or(-1), std::move(*patch),
                            [respond](Result<app::Record> r) {
                              if (!r) return respond(Problem(r.error()));
                              HttpResponse response = Json(200, std::move(r->body));

@@ -57,6 +57,8 @@ class Router {
   const boost::json::value& openapi() const { return openapi_; }
 
  private:
+  // A request body as JSON, within the depth limit, or a 400 naming the fault.
+  Result<boost::json::value> ParseBody(const std::string& text) const;
   void Add(Route route);
   void AddCollection(app::Collection& collection, unsigned write_roles);
   void BuildOpenApi();
