@@ -75,7 +75,7 @@ class Collection {
 };
 
 // How many records per collection Get() remembers.
-inline constexpr std::size_t kCachedRecordsPerCollection = 100'000;
+inline constexpr std::size_t kCachedRecordsPerCollection = 50'000;
 
 class Ledger {
  public:
