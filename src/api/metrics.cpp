@@ -46,12 +46,11 @@ std::string Metrics::Render(std::int64_t store_bytes) const {
       "# HELP rapport_http_requests_total HTTP requests by route and status.\n"
       "# TYPE rapport_http_requests_total counter\n";
   for (const auto& [key, count] : requests_) {
-    out += fmt::format("rapport_http_requests_total{{route=\"{}\",status=\"{}\"}} {}\n",
-                       key.first, key.second, count);
+    out += fmt::format("rapport_http_requests_total{{route=\"{}\",status=\"{}\"}} {}\n", key.first,
+                       key.second, count);
   }
   RenderHistogram(out, "rapport_http_request_duration_seconds",
-                  "Time from a request read to its response written.", kLatencyBuckets,
-                  latency_);
+                  "Time from a request read to its response written.", kLatencyBuckets, latency_);
   RenderHistogram(out, "rapport_store_write_batch_requests",
                   "Requests per group-commit transaction.", kBatchBuckets, batches_);
   out += fmt::format(

@@ -31,8 +31,8 @@ class Metrics {
 
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int>, std::uint64_t> requests_;  // guarded by mu_
-  Histogram latency_;                                             // guarded by mu_
-  Histogram batches_;                                             // guarded by mu_
+  Histogram latency_;                                              // guarded by mu_
+  Histogram batches_;                                              // guarded by mu_
 };
 
 }  // namespace rapport::api

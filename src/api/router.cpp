@@ -12,11 +12,16 @@ namespace {
 
 unsigned RoleBitOf(domain::Role role) {
   switch (role) {
-    case domain::Role::kAdmin: return kAdmin;
-    case domain::Role::kManager: return kManager;
-    case domain::Role::kAgent: return kAgent;
-    case domain::Role::kVendorAgent: return kVendorAgent;
-    case domain::Role::kViewer: return kViewer;
+    case domain::Role::kAdmin:
+      return kAdmin;
+    case domain::Role::kManager:
+      return kManager;
+    case domain::Role::kAgent:
+      return kAgent;
+    case domain::Role::kVendorAgent:
+      return kVendorAgent;
+    case domain::Role::kViewer:
+      return kViewer;
   }
   return 0;
 }
@@ -94,8 +99,11 @@ bool Match(const std::vector<std::string>& want, const std::vector<std::string_v
 
 json::object Parameter(std::string_view name, std::string_view in, json::object schema,
                        std::string_view description, bool required = false) {
-  return json::object{{"name", name},     {"in", in},         {"required", required},
-                      {"schema", schema}, {"description", description}};
+  return json::object{{"name", name},
+                      {"in", in},
+                      {"required", required},
+                      {"schema", schema},
+                      {"description", description}};
 }
 
 json::object ProblemResponse(std::string_view description) {
@@ -127,17 +135,28 @@ const json::object kIdParam = Parameter("id", "path", {{"type", "integer"}}, "re
 
 int HttpStatus(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kBadRequest: return 400;
-    case ErrorCode::kUnauthenticated: return 401;
-    case ErrorCode::kForbidden: return 403;
-    case ErrorCode::kNotFound: return 404;
-    case ErrorCode::kConflict: return 409;
-    case ErrorCode::kPreconditionFailed: return 412;
-    case ErrorCode::kPayloadTooLarge: return 413;
-    case ErrorCode::kInvalid: return 422;
-    case ErrorCode::kPreconditionRequired: return 428;
-    case ErrorCode::kUnavailable: return 503;
-    case ErrorCode::kInternal: return 500;
+    case ErrorCode::kBadRequest:
+      return 400;
+    case ErrorCode::kUnauthenticated:
+      return 401;
+    case ErrorCode::kForbidden:
+      return 403;
+    case ErrorCode::kNotFound:
+      return 404;
+    case ErrorCode::kConflict:
+      return 409;
+    case ErrorCode::kPreconditionFailed:
+      return 412;
+    case ErrorCode::kPayloadTooLarge:
+      return 413;
+    case ErrorCode::kInvalid:
+      return 422;
+    case ErrorCode::kPreconditionRequired:
+      return 428;
+    case ErrorCode::kUnavailable:
+      return 503;
+    case ErrorCode::kInternal:
+      return 500;
   }
   return 500;
 }
@@ -169,27 +188,43 @@ HttpResponse Problem(const Error& error) {
 
 Router::Router(app::Application& app, Metrics& metrics, Limits limits)
     : app_(app), ledger_(app.ledger()), metrics_(metrics), limits_(limits) {
-  Add({"GET", "/healthz", kPublic, "Liveness: answers when the server serves.",
+  Add({"GET",
+       "/healthz",
+       kPublic,
+       "Liveness: answers when the server serves.",
        {{"responses", {{"200", JsonResponse("serving", {{"type", "object"}})}}}},
        [](const Call&, Respond respond) {
          respond(Json(200, json::object{{"status", "ok"}}));
        }});
-  Add({"GET", "/metrics", kPublic, "Prometheus metrics in the text exposition format.",
+  Add({"GET",
+       "/metrics",
+       kPublic,
+       "Prometheus metrics in the text exposition format.",
        {{"responses", {{"200", {{"description", "metrics"}}}}}},
        [this](const Call&, Respond respond) {
-         respond(HttpResponse{200, "text/plain; version=0.0.4",
-                              metrics_.Render(app_.store().Stats().file_bytes), {}});
+         respond(HttpResponse{200,
+                              "text/plain; version=0.0.4",
+                              metrics_.Render(app_.store().Stats().file_bytes),
+                              {}});
        }});
-  Add({"GET", "/api/v1/openapi.json", kPublic, "This OpenAPI 3 document.",
+  Add({"GET",
+       "/api/v1/openapi.json",
+       kPublic,
+       "This OpenAPI 3 document.",
        {{"responses", {{"200", JsonResponse("the document", {{"type", "object"}})}}}},
        [this](const Call&, Respond respond) { respond(Json(200, openapi_)); }});
-  Add({"GET", "/api/v1/me", kEveryRole, "The calling user.",
+  Add({"GET",
+       "/api/v1/me",
+       kEveryRole,
+       "The calling user.",
        {{"responses", {{"200", JsonResponse("the caller", Ref("User"))}}}},
        [this](const Call& call, Respond respond) {
          auto me = ledger_.Me(call.who);
          respond(me ? Answer(200, std::move(*me)) : Problem(me.error()));
        }});
-  Add({"GET", "/api/v1/events", kAdmin | kManager,
+  Add({"GET",
+       "/api/v1/events",
+       kAdmin | kManager,
        "The event log (audit trail and change feed), oldest first.",
        {{"parameters",
          {Parameter("after", "query", {{"type", "integer"}}, "sequence to start after"),
@@ -203,8 +238,8 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
            bool ok = ec == std::errc() && end == value.data() + value.size() && n >= 0;
            if ((name != "after" && name != "limit") || !ok ||
                (name == "limit" && (n < 1 || n > app::kMaxPageSize))) {
-             return respond(Problem({ErrorCode::kBadRequest, "bad query",
-                                     {{name, "is not a valid parameter here"}}}));
+             return respond(Problem(
+                 {ErrorCode::kBadRequest, "bad query", {{name, "is not a valid parameter here"}}}));
            }
            (name == "after" ? after : limit) = n;
          }
@@ -227,7 +262,9 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
     AddCollection(*collection, writers);
   }
 
-  Add({"POST", "/api/v1/interactions/batch", kAdmin | kManager | kAgent | kVendorAgent,
+  Add({"POST",
+       "/api/v1/interactions/batch",
+       kAdmin | kManager | kAgent | kVendorAgent,
        "Ingest many interactions atomically: all land or none.",
        {{"requestBody",
          {{"required", true},
@@ -235,7 +272,8 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
            {{"application/json",
              {{"schema",
                {{"type", "object"},
-                {"properties", {{"items", {{"type", "array"}, {"items", Ref("Interaction")}}}}}}}}}}}}},
+                {"properties",
+                 {{"items", {{"type", "array"}, {"items", Ref("Interaction")}}}}}}}}}}}}},
         {"responses",
          {{"200", JsonResponse("every item stored (or already stored)", {{"type", "object"}})},
           {"409", ProblemResponse("an external id reused with different content")},
@@ -293,7 +331,10 @@ void Router::AddCollection(app::Collection& collection, unsigned write_roles) {
     list_params.push_back(Parameter(field, "query", {{"type", "string"}}, "equals"));
   }
 
-  Add({"GET", base, kEveryRole, "List " + std::string(collection.name()) + ", by id.",
+  Add({"GET",
+       base,
+       kEveryRole,
+       "List " + std::string(collection.name()) + ", by id.",
        {{"parameters", list_params},
         {"responses",
          {{"200", JsonResponse("a page", PageOf(schema_name))},
@@ -306,8 +347,8 @@ void Router::AddCollection(app::Collection& collection, unsigned write_roles) {
            if (name == "limit") {
              auto n = ParseId(value);
              if (!n || *n > app::kMaxPageSize) {
-               bad.Add("limit", "must be an integer from 1 to " +
-                                    std::to_string(app::kMaxPageSize));
+               bad.Add("limit",
+                       "must be an integer from 1 to " + std::to_string(app::kMaxPageSize));
              } else {
                params.limit = *n;
              }
@@ -322,7 +363,8 @@ void Router::AddCollection(app::Collection& collection, unsigned write_roles) {
              params.filters.emplace_back(name, value);
            }
          }
-         if (!bad.empty()) return respond(Problem({ErrorCode::kBadRequest, "bad query", bad.list()}));
+         if (!bad.empty())
+           return respond(Problem({ErrorCode::kBadRequest, "bad query", bad.list()}));
          auto page = collection.List(call.who, params);
          if (!page) return respond(Problem(page.error()));
          json::object body{{"items", std::move(page->items)}};
@@ -331,7 +373,10 @@ void Router::AddCollection(app::Collection& collection, unsigned write_roles) {
          respond(Json(200, std::move(body)));
        }});
 
-  Add({"POST", base, write_roles, "Create a " + entity + ".",
+  Add({"POST",
+       base,
+       write_roles,
+       "Create a " + entity + ".",
        {{"requestBody",
          {{"required", true}, {"content", {{"application/json", {{"schema", Ref(schema_name)}}}}}}},
         {"responses",
@@ -354,7 +399,10 @@ void Router::AddCollection(app::Collection& collection, unsigned write_roles) {
          });
        }});
 
-  Add({"GET", base + "/{id}", kEveryRole, "Read one " + entity + ".",
+  Add({"GET",
+       base + "/{id}",
+       kEveryRole,
+       "Read one " + entity + ".",
        {{"parameters", json::array{kIdParam}},
         {"responses",
          {{"200", JsonResponse("the record; its version is the ETag", Ref(schema_name))},
@@ -370,7 +418,9 @@ void Router::AddCollection(app::Collection& collection, unsigned write_roles) {
          respond(std::move(response));
        }});
 
-  Add({"PATCH", base + "/{id}", write_roles,
+  Add({"PATCH",
+       base + "/{id}",
+       write_roles,
        "Update a " + entity + " with a JSON merge patch (RFC 7386); If-Match required.",
        {{"parameters",
          json::array{kIdParam, Parameter("If-Match", "header", {{"type", "string"}},
@@ -389,8 +439,8 @@ void Router::AddCollection(app::Collection& collection, unsigned write_roles) {
          auto id = ParseId(call.params[0]);
          if (!id) return respond(Problem({ErrorCode::kNotFound, "no such record", {}}));
          if (!call.request.has_if_match) {
-           return respond(Problem({ErrorCode::kPreconditionRequired,
-                                   "send If-Match with the ETag you read", {}}));
+           return respond(Problem(
+               {ErrorCode::kPreconditionRequired, "send If-Match with the ETag you read", {}}));
          }
          auto version = IfMatchVersion(call.request.if_match);
          auto patch = ParseBody(call.request.body);
@@ -428,11 +478,12 @@ void Router::Handle(HttpRequest request, Respond respond) {
   };
   if (!route) {
     if (allowed.empty()) return timed(Problem({ErrorCode::kNotFound, "no such route", {}}));
-    HttpResponse response{405, "application/problem+json",
-                          json::serialize(json::object{{"title", "method not allowed"},
-                                                       {"status", 405},
-                                                       {"detail", "allowed: " + allowed}}),
-                          {{"Allow", allowed}}};
+    HttpResponse response{
+        405,
+        "application/problem+json",
+        json::serialize(json::object{
+            {"title", "method not allowed"}, {"status", 405}, {"detail", "allowed: " + allowed}}),
+        {{"Allow", allowed}}};
     return timed(std::move(response));
   }
 
@@ -445,8 +496,8 @@ void Router::Handle(HttpRequest request, Respond respond) {
     if (!principal) return timed(Problem(principal.error()));
     if (!(route->roles & RoleBitOf(principal->role))) {
       return timed(Problem({ErrorCode::kForbidden,
-                            "the " + std::string(domain::Name(principal->role)) +
-                                " role may not " + route->method + " " + route->pattern,
+                            "the " + std::string(domain::Name(principal->role)) + " role may not " +
+                                route->method + " " + route->pattern,
                             {}}));
     }
     who = *principal;
@@ -476,7 +527,8 @@ void Router::BuildOpenApi() {
          {{"type", "array"},
           {"items",
            {{"type", "object"},
-            {"properties", {{"field", {{"type", "string"}}}, {"message", {{"type", "string"}}}}}}}}}}}};
+            {"properties",
+             {{"field", {{"type", "string"}}}, {"message", {{"type", "string"}}}}}}}}}}}};
   json::object paths;
   for (const auto& route : routes_) {
     json::object operation = route.openapi;
@@ -500,14 +552,14 @@ void Router::BuildOpenApi() {
     if (!item.is_object()) item.emplace_object();
     item.as_object()[method] = std::move(operation);
   }
-  openapi_ = json::object{
-      {"openapi", "3.0.3"},
-      {"info", {{"title", "Rapport API"}, {"version", "1"}}},
-      {"paths", std::move(paths)},
-      {"components",
-       {{"schemas", std::move(schemas)},
-        {"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}}}},
-      {"security", json::array{json::object{{"bearer", json::array{}}}}}};
+  openapi_ =
+      json::object{{"openapi", "3.0.3"},
+                   {"info", {{"title", "Rapport API"}, {"version", "1"}}},
+                   {"paths", std::move(paths)},
+                   {"components",
+                    {{"schemas", std::move(schemas)},
+                     {"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}}}},
+                   {"security", json::array{json::object{{"bearer", json::array{}}}}}};
 }
 
 }  // namespace rapport::api

@@ -91,8 +91,7 @@ TEST_F(RouterTest, ApiRoutesNeedAToken) {
   HttpResponse got;
   router_->Handle(Request("GET", "/api/v1/cases"), [&](HttpResponse r) { got = r; });
   EXPECT_EQ(got.status, 401);
-  router_->Handle(Request("GET", "/api/v1/cases", "Bearer nope"),
-                  [&](HttpResponse r) { got = r; });
+  router_->Handle(Request("GET", "/api/v1/cases", "Bearer nope"), [&](HttpResponse r) { got = r; });
   EXPECT_EQ(got.status, 401);
   router_->Handle(Request("GET", "/healthz"), [&](HttpResponse r) { got = r; });
   EXPECT_EQ(got.status, 200);

@@ -24,8 +24,8 @@ namespace {
 // either at once (reads) or later from the store's writer thread (writes).
 struct Exchange {
   std::mutex mu;
-  std::optional<HttpResponse> response;             // an answer nobody waits for yet
-  std::function<void(HttpResponse)> resume;         // set once the coroutine suspended
+  std::optional<HttpResponse> response;      // an answer nobody waits for yet
+  std::function<void(HttpResponse)> resume;  // set once the coroutine suspended
 };
 
 // The router's callback: hands the answer over, or wakes the suspended coroutine.
@@ -123,8 +123,11 @@ http::response<http::string_body> ToBeast(HttpResponse&& in, unsigned version, b
 
 struct Server::Impl {
   Impl(Router& r, ServerOptions o)
-      : router(r), options(std::move(o)), contexts(MakeContexts(options.threads)),
-        acceptor(*contexts[0]), signals(*contexts[0], SIGINT, SIGTERM) {}
+      : router(r),
+        options(std::move(o)),
+        contexts(MakeContexts(options.threads)),
+        acceptor(*contexts[0]),
+        signals(*contexts[0], SIGINT, SIGTERM) {}
 
   // One single-threaded io_context per thread: a connection lives on one of them, so its
   // handlers need neither a strand nor the scheduler's lock.

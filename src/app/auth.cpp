@@ -30,8 +30,7 @@ std::string NewToken() {
 
 std::string HashToken(std::string_view token) {
   unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(token.data()),
-                     token.size());
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(token.data()), token.size());
   return Hex(digest, sizeof digest);
 }
 

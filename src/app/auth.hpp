@@ -4,9 +4,9 @@
 
 #include <optional>
 #include <shared_mutex>
-#include <unordered_map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/error.hpp"
 #include "domain/entities.hpp"

@@ -42,8 +42,8 @@ void ForEachReference(const M& value, std::string_view table, const std::string&
     }
   } else if constexpr (requires { domain::Schema<M>::kFields; }) {
     domain::ForEachField<M>([&](const auto& field) {
-      ForEachReference(value.*field.member, field.references,
-                       domain::JoinPath(path, field.name), check);
+      ForEachReference(value.*field.member, field.references, domain::JoinPath(path, field.name),
+                       check);
     });
   }
 }
@@ -123,8 +123,8 @@ Result<void> ApplyRules(Session& s, const Principal& who, Interaction& interacti
   if (!queue) return std::unexpected(queue.error());
   interaction.vendor_id = *queue ? (*queue)->vendor_id : std::nullopt;
   if (*queue && (*queue)->channel != interaction.channel) {
-    errors.Add("queue_id", "is a " + std::string(domain::Name((*queue)->channel)) +
-                               " queue, not " + std::string(domain::Name(interaction.channel)));
+    errors.Add("queue_id", "is a " + std::string(domain::Name((*queue)->channel)) + " queue, not " +
+                               std::string(domain::Name(interaction.channel)));
   }
   if (who.IsVendorAgent() && interaction.vendor_id != who.vendor_id) {
     errors.Add("queue_id", "must be a queue of your vendor");
@@ -225,9 +225,9 @@ class CollectionImpl final : public Collection {
           bad.Add(name, "must be an RFC 3339 instant");
           continue;
         }
-        query.where.push_back({TimeField<T>(),
-                               name == "from" ? store::Condition::Op::kGe : store::Condition::Op::kLt,
-                               at->ms});
+        query.where.push_back(
+            {TimeField<T>(), name == "from" ? store::Condition::Op::kGe : store::Condition::Op::kLt,
+             at->ms});
         continue;
       }
       bool known = false;
@@ -254,7 +254,8 @@ class CollectionImpl final : public Collection {
       });
       if (!known) bad.Add(name, "is not a filter of " + std::string(name_of()));
     }
-    if (!bad.empty()) return std::unexpected(Error{ErrorCode::kBadRequest, "bad query", bad.list()});
+    if (!bad.empty())
+      return std::unexpected(Error{ErrorCode::kBadRequest, "bad query", bad.list()});
 
     Page page;
     auto read = store_.Read([&](Session& s) -> Result<void> {
@@ -262,8 +263,8 @@ class CollectionImpl final : public Collection {
         auto exists = ReferenceExists(s, who, table, id);
         if (!exists) return std::unexpected(exists.error());
         if (!*exists) {
-          return Fail(ErrorCode::kNotFound, std::string(table) + " " + std::to_string(id) +
-                                                " not found");
+          return Fail(ErrorCode::kNotFound,
+                      std::string(table) + " " + std::to_string(id) + " not found");
         }
       }
       auto rows = store::List<T>(s, query);
@@ -315,8 +316,7 @@ class CollectionImpl final : public Collection {
     if (!checked) return done(std::unexpected(checked.error()));
     auto result = std::make_shared<Record>();
     store_.Write(
-        [this, who, prepared = std::move(*prepared), result](Session& s) mutable
-        -> Result<void> {
+        [this, who, prepared = std::move(*prepared), result](Session& s) mutable -> Result<void> {
           auto created = CreateIn(s, who, prepared);
           if (!created) return std::unexpected(created.error());
           *result = std::move(*created);
@@ -387,8 +387,12 @@ class CollectionImpl final : public Collection {
     if (auto r = store::Insert(s, record, record.meta.created_at); !r) {
       return std::unexpected(r.error());
     }
-    domain::Event event{0, record.meta.created_at, who.user_id,
-                        std::string(domain::Schema<T>::kEntity), record.meta.id, "created",
+    domain::Event event{0,
+                        record.meta.created_at,
+                        who.user_id,
+                        std::string(domain::Schema<T>::kEntity),
+                        record.meta.id,
+                        "created",
                         domain::WithId(prepared.event_text, record.meta.id)};
     if (auto r = s.AppendEvent(event); !r) return std::unexpected(r.error());
     prepared.answer.as_object()["id"] = record.meta.id;
@@ -413,8 +417,8 @@ class CollectionImpl final : public Collection {
   // Ingest is idempotent on (source, external_id): the same content again answers the
   // stored record; different content under the same id is a conflict.
   Result<std::optional<Record>> RepeatOf(Session& s, const Principal& who, const T& record) {
-    auto id = s.FindId("interactions", {"source", "external_id"},
-                       {record.source, *record.external_id});
+    auto id =
+        s.FindId("interactions", {"source", "external_id"}, {record.source, *record.external_id});
     if (!id) return std::unexpected(id.error());
     if (!*id) return std::optional<Record>{};
     auto stored = store::Get<T>(s, **id);
@@ -427,7 +431,8 @@ class CollectionImpl final : public Collection {
                       " was already ingested with different content",
                   {{"external_id", "already used with different content"}});
     }
-    return std::optional<Record>{Record{Present(who, existing), existing.meta.version, true, nullptr}};
+    return std::optional<Record>{
+        Record{Present(who, existing), existing.meta.version, true, nullptr}};
   }
 
   Result<Record> UpdateIn(Session& s, const Principal& who, Id id, std::int64_t expected_version,
@@ -473,8 +478,13 @@ class CollectionImpl final : public Collection {
         change["to"] = domain::Name(updated.status);
       }
     }
-    domain::Event event{0, now, who.user_id, std::string(domain::Schema<T>::kEntity), id,
-                        action, boost::json::serialize(change)};
+    domain::Event event{0,
+                        now,
+                        who.user_id,
+                        std::string(domain::Schema<T>::kEntity),
+                        id,
+                        action,
+                        boost::json::serialize(change)};
     if (auto r = s.AppendEvent(event); !r) return std::unexpected(r.error());
     return Record{Present(who, updated), updated.meta.version, false, nullptr};
   }
@@ -519,8 +529,8 @@ Collection* Ledger::Find(std::string_view name) const {
 void Ledger::CreateInteractions(const Principal& who, json::value body,
                                 Callback<std::vector<Record>> done) {
   const auto* object = body.if_object();
-  const auto* items = object && object->contains("items") ? object->at("items").if_array()
-                                                          : nullptr;
+  const auto* items =
+      object && object->contains("items") ? object->at("items").if_array() : nullptr;
   if (!items || object->size() != 1) {
     return done(Fail(ErrorCode::kInvalid, "a batch is {\"items\": [...]}",
                      {{"items", "must be the only field, an array of interactions"}}));
@@ -562,14 +572,14 @@ void Ledger::CreateInteractions(const Principal& who, json::value body,
   });
   if (!checked) return done(std::unexpected(checked.error()));
   if (!item_errors.empty()) {
-    return done(std::unexpected(Error{ErrorCode::kInvalid, "invalid batch: nothing was stored",
-                                      std::move(item_errors)}));
+    return done(std::unexpected(
+        Error{ErrorCode::kInvalid, "invalid batch: nothing was stored", std::move(item_errors)}));
   }
 
   auto results = std::make_shared<std::vector<Record>>();
   store_.Write(
-      [who, interactions, prepared = std::move(prepared), results](Session& s) mutable
-      -> Result<void> {
+      [who, interactions, prepared = std::move(prepared),
+       results](Session& s) mutable -> Result<void> {
         // Any failure fails the batch, and its savepoint takes back the items that landed.
         std::vector<FieldError> conflicts;
         for (std::size_t i = 0; i < prepared.size(); ++i) {

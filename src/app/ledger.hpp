@@ -67,8 +67,8 @@ class Collection {
   virtual Result<Record> Get(const Principal& who, Id id) = 0;
   virtual void Create(const Principal& who, json::value body, Callback<Record> done) = 0;
   // REQUIRES: `expected_version` is the version named by the caller's If-Match.
-  virtual void Update(const Principal& who, Id id, std::int64_t expected_version,
-                      json::value patch, Callback<Record> done) = 0;
+  virtual void Update(const Principal& who, Id id, std::int64_t expected_version, json::value patch,
+                      Callback<Record> done) = 0;
 
   // Drops any remembered copy of record `id` (called from the change feed).
   virtual void Forget(Id id) = 0;

@@ -50,7 +50,7 @@ class RecordCache {
   const std::size_t capacity_;
   mutable std::shared_mutex mu_;
   std::unordered_map<domain::Id, std::shared_ptr<const T>> records_;  // guarded by mu_
-  std::uint64_t generation_ = 0;                                     // guarded by mu_
+  std::uint64_t generation_ = 0;                                      // guarded by mu_
 };
 
 }  // namespace rapport::app

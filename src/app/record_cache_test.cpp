@@ -29,8 +29,7 @@ TEST(RecordCache, RefusesACopyReadBeforeAChange) {
 TEST(RecordCache, StaysWithinItsCapacity) {
   RecordCache<std::string> cache(3);
   for (domain::Id id = 1; id <= 4; ++id) {
-    cache.Remember(id, std::make_shared<const std::string>(std::to_string(id)),
-                   cache.generation());
+    cache.Remember(id, std::make_shared<const std::string>(std::to_string(id)), cache.generation());
   }
   int remembered = 0;
   for (domain::Id id = 1; id <= 4; ++id) remembered += cache.Find(id) != nullptr;

@@ -21,11 +21,11 @@ Result<GrantedToken> GrantToken(Ledger& ledger, store::Store& store, const Token
       return Fail(ErrorCode::kNotFound, "no user has the email " + grant.email +
                                             " (pass --create with --name and --role)");
     }
-    json::object body{{"name", *grant.create_name},
-                      {"email", grant.email},
-                      {"role", domain::Name(grant.create_role)},
-                      {"is_agent", grant.create_role == Role::kAgent ||
-                                       grant.create_role == Role::kVendorAgent}};
+    json::object body{
+        {"name", *grant.create_name},
+        {"email", grant.email},
+        {"role", domain::Name(grant.create_role)},
+        {"is_agent", grant.create_role == Role::kAgent || grant.create_role == Role::kVendorAgent}};
     if (grant.create_vendor_id) body["vendor_id"] = *grant.create_vendor_id;
     std::promise<Result<Record>> created;
     ledger.Find("users")->Create(system, body,
@@ -41,7 +41,12 @@ Result<GrantedToken> GrantToken(Ledger& ledger, store::Store& store, const Token
     if (auto r = s.InsertToken(granted.user_id, HashToken(granted.token), grant.label, now); !r) {
       return std::unexpected(r.error());
     }
-    domain::Event event{0, now, kSystemUserId, "user", granted.user_id, "token_created",
+    domain::Event event{0,
+                        now,
+                        kSystemUserId,
+                        "user",
+                        granted.user_id,
+                        "token_created",
                         json::serialize(json::object{{"label", grant.label}})};
     return s.AppendEvent(event);
   });

@@ -20,8 +20,8 @@ namespace rapport::app {
 // Tables whose rows belong to one vendor (by a vendor_id column, or for vendors their
 // id): a vendor agent sees only its own vendor's.
 inline bool IsVendorOwnedTable(std::string_view table) {
-  return table == "cases" || table == "queues" || table == "agreements" ||
-         table == "users" || table == "vendors";
+  return table == "cases" || table == "queues" || table == "agreements" || table == "users" ||
+         table == "vendors";
 }
 
 // The column that names a row's vendor in a vendor-owned table.

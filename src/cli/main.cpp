@@ -1,6 +1,6 @@
 // The `rapport` command: serve, token create, backup, demo.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <filesystem>
 #include <iostream>
@@ -48,8 +48,7 @@ int Serve(const std::string& data_dir, const store::SqliteOptions& store_options
   api::Server server(router, options);
   auto port = server.Listen();
   if (!port) return Failed(port.error());
-  std::cout << "rapport serving on http://" << options.address << ":" << *port << "/"
-            << std::endl;
+  std::cout << "rapport serving on http://" << options.address << ":" << *port << "/" << std::endl;
   server.Run();
   (*store)->Close();  // every acknowledged write is already durable; this drains the rest
   spdlog::info("stopped");
@@ -87,9 +86,9 @@ int Demo(const std::string& data_dir, app::DemoOptions options) {
   if (options.progress) std::cerr << "\n";
   if (!summary) return Failed(summary.error());
   std::cout << "demo company: " << summary->accounts << " accounts, " << summary->people
-            << " people, " << summary->vendors << " vendors, " << summary->queues
-            << " queues, " << summary->users << " users, " << summary->agreements
-            << " agreements, " << summary->cases << " cases, " << summary->interactions
+            << " people, " << summary->vendors << " vendors, " << summary->queues << " queues, "
+            << summary->users << " users, " << summary->agreements << " agreements, "
+            << summary->cases << " cases, " << summary->interactions
             << " interactions\nadministrator: " << app::kDemoAdminEmail << std::endl;
   return 0;
 }
@@ -111,12 +110,14 @@ int main(int argc, char** argv) {
   serve->add_option("--port", server_options.port, "listen port (0: any free port)");
   serve->add_option("--threads", server_options.threads, "I/O threads")->check(CLI::Range(1, 256));
   int read_timeout_seconds = static_cast<int>(server_options.read_timeout.count());
-  serve->add_option("--read-timeout", read_timeout_seconds,
-                    "seconds a connection may take to send a request (and idle between them)")
+  serve
+      ->add_option("--read-timeout", read_timeout_seconds,
+                   "seconds a connection may take to send a request (and idle between them)")
       ->check(CLI::Range(1, 3600));
   store::SqliteOptions store_options;
-  serve->add_option("--max-batch", store_options.max_batch,
-                    "most writes per group commit (1: a transaction per write)")
+  serve
+      ->add_option("--max-batch", store_options.max_batch,
+                   "most writes per group commit (1: a transaction per write)")
       ->check(CLI::Range(1, 100000));
   serve->add_option("--readers", store_options.readers, "reader connections")
       ->check(CLI::Range(1, 256));

@@ -69,9 +69,9 @@ class FieldErrors {
 
 // An always-on invariant check for programming errors (never for input validation):
 // throws std::logic_error naming the failed condition.
-#define RAPPORT_CHECK(cond)                                                           \
-  do {                                                                                \
-    if (!(cond)) ::rapport::internal::CheckFailed(#cond, __FILE__, __LINE__);         \
+#define RAPPORT_CHECK(cond)                                                   \
+  do {                                                                        \
+    if (!(cond)) ::rapport::internal::CheckFailed(#cond, __FILE__, __LINE__); \
   } while (0)
 
 namespace internal {

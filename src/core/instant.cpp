@@ -82,8 +82,8 @@ std::string FormatRfc3339(Instant instant) {
 }
 
 Instant Now() {
-  auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(
-      std::chrono::system_clock::now());
+  auto now =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   return Instant{now.time_since_epoch().count()};
 }
 

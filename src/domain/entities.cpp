@@ -10,8 +10,8 @@ namespace rapport::domain {
 namespace {
 
 void RequireNonBlank(const std::string& value, std::string_view field, FieldErrors& errors) {
-  bool blank = std::all_of(value.begin(), value.end(),
-                           [](unsigned char c) { return std::isspace(c) != 0; });
+  bool blank =
+      std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isspace(c) != 0; });
   if (blank) errors.Add(std::string(field), "must not be blank");
 }
 
@@ -33,9 +33,8 @@ bool LooksLikeEmail(std::string_view text) {
 }
 
 void CheckCurrency(const std::string& currency, FieldErrors& errors) {
-  bool ok = currency.size() == 3 && std::all_of(currency.begin(), currency.end(), [](char c) {
-              return c >= 'A' && c <= 'Z';
-            });
+  bool ok = currency.size() == 3 && std::all_of(currency.begin(), currency.end(),
+                                                [](char c) { return c >= 'A' && c <= 'Z'; });
   if (!ok) errors.Add("currency", "must be a three-letter ISO 4217 code such as USD");
 }
 
@@ -86,8 +85,8 @@ void Validate(const Person& person, FieldErrors& errors) {
   for (std::size_t i = 0; i < person.phones.size(); ++i) {
     const auto& phone = person.phones[i];
     bool ok = !phone.empty() && std::all_of(phone.begin(), phone.end(), [](char c) {
-      return std::isdigit(static_cast<unsigned char>(c)) || c == '+' || c == ' ' ||
-             c == '-' || c == '(' || c == ')' || c == '.';
+      return std::isdigit(static_cast<unsigned char>(c)) || c == '+' || c == ' ' || c == '-' ||
+             c == '(' || c == ')' || c == '.';
     });
     if (!ok) errors.Add("phones[" + std::to_string(i) + "]", "is not a phone number");
   }
@@ -197,15 +196,18 @@ void Validate(const Case& kase, FieldErrors& errors) {
 bool IsLegalTransition(CaseStatus from, CaseStatus to) {
   using S = CaseStatus;
   switch (from) {
-    case S::kNew: return to == S::kOpen;
+    case S::kNew:
+      return to == S::kOpen;
     case S::kOpen:
       return to == S::kPendingCustomer || to == S::kPendingInternal || to == S::kResolved;
     case S::kPendingCustomer:
       return to == S::kOpen || to == S::kPendingInternal || to == S::kResolved;
     case S::kPendingInternal:
       return to == S::kOpen || to == S::kPendingCustomer || to == S::kResolved;
-    case S::kResolved: return to == S::kClosed || to == S::kOpen;
-    case S::kClosed: return false;
+    case S::kResolved:
+      return to == S::kClosed || to == S::kOpen;
+    case S::kClosed:
+      return false;
   }
   return false;
 }

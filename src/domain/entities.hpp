@@ -27,7 +27,7 @@ struct EnumNames<Role> {
 enum class Channel { kPhone, kEmail, kChat, kWeb, kSocial, kSms };
 template <>
 struct EnumNames<Channel> {
-  static constexpr std::array<std::string_view, 6> kNames = {"phone", "email", "chat",
+  static constexpr std::array<std::string_view, 6> kNames = {"phone", "email",  "chat",
                                                              "web",   "social", "sms"};
 };
 
@@ -44,28 +44,34 @@ struct EnumNames<InteractionKind> {
 };
 
 enum class Outcome {
-  kAnswered, kAbandoned, kTimedOut, kTransferred, kVoicemail, kMissedOffHours,  // live
-  kReceived, kReplied, kSent,                                                   // written
+  kAnswered,
+  kAbandoned,
+  kTimedOut,
+  kTransferred,
+  kVoicemail,
+  kMissedOffHours,  // live
+  kReceived,
+  kReplied,
+  kSent,  // written
 };
 template <>
 struct EnumNames<Outcome> {
   static constexpr std::array<std::string_view, 9> kNames = {
-      "answered",  "abandoned", "timed_out", "transferred", "voicemail",
-      "missed_off_hours", "received", "replied", "sent"};
+      "answered",         "abandoned", "timed_out", "transferred", "voicemail",
+      "missed_off_hours", "received",  "replied",   "sent"};
 };
 
 enum class Priority { kLow, kNormal, kHigh, kUrgent };
 template <>
 struct EnumNames<Priority> {
-  static constexpr std::array<std::string_view, 4> kNames = {"low", "normal", "high",
-                                                             "urgent"};
+  static constexpr std::array<std::string_view, 4> kNames = {"low", "normal", "high", "urgent"};
 };
 
 enum class PersonRole { kEndUser, kDecisionMaker, kExecutiveSponsor, kOther };
 template <>
 struct EnumNames<PersonRole> {
-  static constexpr std::array<std::string_view, 4> kNames = {
-      "end_user", "decision_maker", "executive_sponsor", "other"};
+  static constexpr std::array<std::string_view, 4> kNames = {"end_user", "decision_maker",
+                                                             "executive_sponsor", "other"};
 };
 
 enum class AgreementKind { kCustomer, kVendor };
@@ -144,8 +150,8 @@ struct Person {
 
 struct MetricTarget {
   Metric metric = Metric::kServiceLevel;
-  std::optional<Channel> channel;            // absent: every channel of the agreement
-  double target_percent = 0;                 // e.g. 80.0
+  std::optional<Channel> channel;                 // absent: every channel of the agreement
+  double target_percent = 0;                      // e.g. 80.0
   std::optional<std::int64_t> threshold_seconds;  // service level: answered within T s
 };
 
@@ -160,9 +166,9 @@ struct Agreement {
   std::int64_t notice_days = 0;
   std::int64_t annual_value_minor = 0;
   std::string currency = "USD";
-  std::vector<Id> queue_ids;                          // vendor agreements: queues served
+  std::vector<Id> queue_ids;                              // vendor agreements: queues served
   std::optional<std::int64_t> cost_per_agent_hour_minor;  // vendor agreements
-  std::vector<MetricTarget> targets;                  // vendor agreements
+  std::vector<MetricTarget> targets;                      // vendor agreements
 };
 
 struct Participant {
@@ -230,12 +236,9 @@ struct Schema<User> {
   static constexpr std::string_view kTable = "users";
   static constexpr std::string_view kEntity = "user";
   static constexpr auto kFields = std::tuple{
-      Field{"name", &User::name, kRequired},
-      Field{"email", &User::email, kRequired},
-      Field{"role", &User::role, kRequired},
-      Field{"vendor_id", &User::vendor_id, 0, "vendors"},
-      Field{"is_agent", &User::is_agent},
-      Field{"team", &User::team},
+      Field{"name", &User::name, kRequired}, Field{"email", &User::email, kRequired},
+      Field{"role", &User::role, kRequired}, Field{"vendor_id", &User::vendor_id, 0, "vendors"},
+      Field{"is_agent", &User::is_agent},    Field{"team", &User::team},
       Field{"active", &User::active},
   };
 };

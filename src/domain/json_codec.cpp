@@ -27,8 +27,7 @@ void FromJson(const json::value& in, std::int64_t& out, const std::string& path,
   }
 }
 
-void FromJson(const json::value& in, double& out, const std::string& path,
-              FieldErrors& errors) {
+void FromJson(const json::value& in, double& out, const std::string& path, FieldErrors& errors) {
   if (in.is_number()) {
     out = in.to_number<double>();
     if (std::isfinite(out)) return;
@@ -44,8 +43,7 @@ void FromJson(const json::value& in, bool& out, const std::string& path, FieldEr
   }
 }
 
-void FromJson(const json::value& in, Instant& out, const std::string& path,
-              FieldErrors& errors) {
+void FromJson(const json::value& in, Instant& out, const std::string& path, FieldErrors& errors) {
   const auto* s = in.if_string();
   auto parsed = s ? ParseRfc3339(std::string_view(*s)) : std::nullopt;
   if (!parsed) {

@@ -33,7 +33,7 @@ json::value ToJson(const std::optional<T>& v) {
 template <class T>
 json::value ToJson(const std::vector<T>& v);
 template <class T>
-  requires requires { Schema<T>::kFields; }
+requires requires { Schema<T>::kFields; }
 json::value ToJson(const T& record);
 
 template <class T>
@@ -49,11 +49,9 @@ void FromJson(const json::value& in, std::string& out, const std::string& path,
               FieldErrors& errors);
 void FromJson(const json::value& in, std::int64_t& out, const std::string& path,
               FieldErrors& errors);
-void FromJson(const json::value& in, double& out, const std::string& path,
-              FieldErrors& errors);
+void FromJson(const json::value& in, double& out, const std::string& path, FieldErrors& errors);
 void FromJson(const json::value& in, bool& out, const std::string& path, FieldErrors& errors);
-void FromJson(const json::value& in, Instant& out, const std::string& path,
-              FieldErrors& errors);
+void FromJson(const json::value& in, Instant& out, const std::string& path, FieldErrors& errors);
 void FromJson(const json::value& in, Date& out, const std::string& path, FieldErrors& errors);
 
 template <NamedEnum E>
@@ -84,7 +82,7 @@ void FromJson(const json::value& in, std::optional<T>& out, const std::string& p
 }
 
 template <class T>
-  requires requires { Schema<T>::kFields; }
+requires requires { Schema<T>::kFields; }
 void FromJson(const json::value& in, T& out, const std::string& path, FieldErrors& errors);
 
 template <class T>
@@ -109,7 +107,7 @@ void FromJson(const json::value& in, std::vector<T>& out, const std::string& pat
 // Serialises every field of a record (entities also get their Meta: id, version,
 // created_at, updated_at). Absent optionals are written as null.
 template <class T>
-  requires requires { Schema<T>::kFields; }
+requires requires { Schema<T>::kFields; }
 json::value ToJson(const T& record) {
   json::object out;
   if constexpr (Entity<T>) {
@@ -132,7 +130,7 @@ bool IsMetaField(std::string_view name);
 // (its defaults), null clears an optional, unknown and read-only keys are errors, and
 // kRequired fields must be present.
 template <class T>
-  requires requires { Schema<T>::kFields; }
+requires requires { Schema<T>::kFields; }
 void FromJson(const json::value& in, T& out, const std::string& path, FieldErrors& errors) {
   const auto* object = in.if_object();
   if (!object) {

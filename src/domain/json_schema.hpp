@@ -65,9 +65,8 @@ boost::json::object JsonSchemaOf() {
     properties[field.name] = std::move(schema);
     if (field.flags & kRequired) required.emplace_back(field.name);
   });
-  boost::json::object out{{"type", "object"},
-                          {"properties", std::move(properties)},
-                          {"additionalProperties", false}};
+  boost::json::object out{
+      {"type", "object"}, {"properties", std::move(properties)}, {"additionalProperties", false}};
   if (!required.empty()) out["required"] = std::move(required);
   return out;
 }

@@ -130,9 +130,8 @@ T FromRow(const Row& row) {
   detail::FromSql(row.at(2), record.meta.created_at, "created_at");
   detail::FromSql(row.at(3), record.meta.updated_at, "updated_at");
   std::size_t i = 4;
-  domain::ForEachField<T>([&](const auto& field) {
-    detail::FromSql(row.at(i++), record.*field.member, field.name);
-  });
+  domain::ForEachField<T>(
+      [&](const auto& field) { detail::FromSql(row.at(i++), record.*field.member, field.name); });
   return record;
 }
 

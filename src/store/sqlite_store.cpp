@@ -35,7 +35,8 @@ Error SqliteError(sqlite3* db, int rc, std::string_view what) {
       // "UNIQUE constraint failed: users.email[, users.other]"
       std::vector<FieldError> fields;
       auto colon = detail.find(": ");
-      std::string_view list = colon == std::string::npos ? "" : std::string_view(detail).substr(colon + 2);
+      std::string_view list =
+          colon == std::string::npos ? "" : std::string_view(detail).substr(colon + 2);
       while (!list.empty()) {
         auto comma = list.find(", ");
         auto item = list.substr(0, comma);
@@ -151,10 +152,9 @@ class Connection {
       marks += i > 1 ? ",?" : "?";
       sets += (i > 1 ? "," : "") + quoted + "=?";
     }
-    TableStatements statements{
-        "SELECT " + spec.column_list + " FROM " + table + " WHERE id=?",
-        "INSERT INTO " + table + "(" + columns + ") VALUES(" + marks + ")",
-        "UPDATE " + table + " SET " + sets + " WHERE id=?"};
+    TableStatements statements{"SELECT " + spec.column_list + " FROM " + table + " WHERE id=?",
+                               "INSERT INTO " + table + "(" + columns + ") VALUES(" + marks + ")",
+                               "UPDATE " + table + " SET " + sets + " WHERE id=?"};
     return table_statements_.emplace(&spec, std::move(statements)).first->second;
   }
 
@@ -175,8 +175,8 @@ class Connection {
   // refuses to open: durability and referential integrity are not optional.
   Result<void> Configure(bool reader) {
     sqlite3_busy_timeout(db_, 10000);
-    for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                            "PRAGMA foreign_keys=ON"}) {
+    for (const char* sql :
+         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
       if (auto r = Exec(sql); !r) return r;
     }
     auto stmt = Prepare("PRAGMA journal_mode");
@@ -223,14 +223,18 @@ void Bind(sqlite3_stmt* stmt, int index, const SqlValue& value) {
 
 SqlValue Column(sqlite3_stmt* stmt, int index) {
   switch (sqlite3_column_type(stmt, index)) {
-    case SQLITE_INTEGER: return sqlite3_column_int64(stmt, index);
-    case SQLITE_FLOAT: return sqlite3_column_double(stmt, index);
+    case SQLITE_INTEGER:
+      return sqlite3_column_int64(stmt, index);
+    case SQLITE_FLOAT:
+      return sqlite3_column_double(stmt, index);
     case SQLITE_TEXT:
     case SQLITE_BLOB: {
       const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt, index));
-      return std::string(data ? data : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, index)));
+      return std::string(data ? data : "",
+                         static_cast<std::size_t>(sqlite3_column_bytes(stmt, index)));
     }
-    default: return SqlValue{};
+    default:
+      return SqlValue{};
   }
 }
 
@@ -323,11 +327,11 @@ class SqliteSession final : public Session {
   }
 
   Result<void> AppendEvent(Event& event) override {
-    auto r = Run("INSERT INTO events(at,actor_id,entity,entity_id,action,change) "
-                 "VALUES(?,?,?,?,?,?)",
-                 {event.at.ms, event.actor_id, event.entity, event.entity_id, event.action,
-                  event.change},
-                 0);
+    auto r = Run(
+        "INSERT INTO events(at,actor_id,entity,entity_id,action,change) "
+        "VALUES(?,?,?,?,?,?)",
+        {event.at.ms, event.actor_id, event.entity, event.entity_id, event.action, event.change},
+        0);
     if (!r) return std::unexpected(r.error());
     event.sequence = sqlite3_last_insert_rowid(conn_.db());
     events_.push_back(event);
@@ -335,9 +339,10 @@ class SqliteSession final : public Session {
   }
 
   Result<std::vector<Event>> EventsAfter(std::int64_t sequence, std::int64_t limit) override {
-    auto rows = Run("SELECT sequence,at,actor_id,entity,entity_id,action,change FROM events "
-                    "WHERE sequence>? ORDER BY sequence LIMIT ?",
-                    {sequence, limit}, 7);
+    auto rows =
+        Run("SELECT sequence,at,actor_id,entity,entity_id,action,change FROM events "
+            "WHERE sequence>? ORDER BY sequence LIMIT ?",
+            {sequence, limit}, 7);
     if (!rows) return std::unexpected(rows.error());
     std::vector<Event> out;
     out.reserve(rows->size());
@@ -392,7 +397,8 @@ class SqliteSession final : public Session {
       if (rc != SQLITE_ROW) return std::unexpected(SqliteError(conn_.db(), rc, sql));
       Row row;
       row.reserve(width);
-      for (std::size_t c = 0; c < width; ++c) row.push_back(Column(stmt.get(), static_cast<int>(c)));
+      for (std::size_t c = 0; c < width; ++c)
+        row.push_back(Column(stmt.get(), static_cast<int>(c)));
       rows.push_back(std::move(row));
     }
     return rows;
@@ -414,16 +420,15 @@ Result<void> Migrate(Connection& conn) {
     bool applied = false;
     {
       Connection::Stmt s(*check);
-      sqlite3_bind_text(s.get(), 1, m.name.data(), static_cast<int>(m.name.size()),
-                        SQLITE_STATIC);
+      sqlite3_bind_text(s.get(), 1, m.name.data(), static_cast<int>(m.name.size()), SQLITE_STATIC);
       applied = sqlite3_step(s.get()) == SQLITE_ROW;
     }
     if (applied) continue;
     if (auto r = conn.Exec("BEGIN IMMEDIATE"); !r) return r;
     auto run = conn.ExecScript(std::string(m.sql));
     if (run) {
-      run = conn.ExecScript("INSERT INTO schema_migrations VALUES('" + std::string(m.name) +
-                            "'," + std::to_string(Now().ms) + ")");
+      run = conn.ExecScript("INSERT INTO schema_migrations VALUES('" + std::string(m.name) + "'," +
+                            std::to_string(Now().ms) + ")");
     }
     if (!run) {
       (void)conn.Exec("ROLLBACK");
@@ -630,9 +635,9 @@ class SqliteStore final : public Store {
 
   std::mutex mu_;
   std::condition_variable work_ready_;
-  std::deque<Pending> queue_;        // guarded by mu_
-  bool closing_ = false;             // guarded by mu_
-  CommitListener listener_;          // guarded by mu_
+  std::deque<Pending> queue_;  // guarded by mu_
+  bool closing_ = false;       // guarded by mu_
+  CommitListener listener_;    // guarded by mu_
 
   std::mutex pool_mu_;
   std::condition_variable reader_free_;

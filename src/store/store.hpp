@@ -125,9 +125,9 @@ class Store {
 };
 
 struct SqliteOptions {
-  std::string path;        // database file; created with its schema when missing
-  int readers = 4;         // size of the reader connection pool
-  int max_batch = 512;     // most requests in one group-commit transaction
+  std::string path;     // database file; created with its schema when missing
+  int readers = 4;      // size of the reader connection pool
+  int max_batch = 512;  // most requests in one group-commit transaction
 };
 
 // Opens (creating and migrating as needed) a SQLite store. Fails when the file cannot be

@@ -176,8 +176,7 @@ TEST_F(StoreTest, EventsAreAppendOnly) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir_ / "rapport.db").c_str(), &db), SQLITE_OK);
   EXPECT_NE(sqlite3_exec(db, "DELETE FROM events", nullptr, nullptr, nullptr), SQLITE_OK);
-  EXPECT_NE(sqlite3_exec(db, "UPDATE events SET action='x'", nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  EXPECT_NE(sqlite3_exec(db, "UPDATE events SET action='x'", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
 }
 
