@@ -77,7 +77,10 @@ int Backup(const std::string& data_dir, const std::string& target) {
 }
 
 int Demo(const std::string& data_dir, app::DemoOptions options) {
-  auto store = OpenStore(data_dir);
+  // A bulk load: a 1 GiB page cache keeps the growing indexes in memory.
+  store::SqliteOptions bulk;
+  bulk.cache_mib = 1024;
+  auto store = OpenStore(data_dir, bulk);
   if (!store) return Failed(store.error());
   if (isatty(STDERR_FILENO)) {
     options.progress = [](std::string_view line) { std::cerr << "\r" << line << std::flush; };

@@ -62,7 +62,8 @@ Error SqliteError(sqlite3* db, int rc, std::string_view what) {
 // One SQLite connection with its prepared-statement cache. Used by one thread at a time.
 class Connection {
  public:
-  static Result<std::unique_ptr<Connection>> Open(const std::string& path, bool reader) {
+  static Result<std::unique_ptr<Connection>> Open(const std::string& path, bool reader,
+                                                  int cache_mib) {
     static std::once_flag configured;
     std::call_once(configured, [] {
       // SQLite's allocation statistics take a global mutex on every malloc; we never read
@@ -77,7 +78,7 @@ class Connection {
     sqlite3_extended_result_codes(db, 1);
     // Room for SQLite's many small per-statement allocations inside the connection.
     sqlite3_db_config(db, SQLITE_DBCONFIG_LOOKASIDE, nullptr, 1200, 1000);
-    if (auto r = conn->Configure(reader); !r) return std::unexpected(r.error());
+    if (auto r = conn->Configure(reader, cache_mib); !r) return std::unexpected(r.error());
     return conn;
   }
 
@@ -173,7 +174,7 @@ class Connection {
 
   // Every connection must confirm WAL, synchronous=FULL and foreign keys, or the store
   // refuses to open: durability and referential integrity are not optional.
-  Result<void> Configure(bool reader) {
+  Result<void> Configure(bool reader, int cache_mib) {
     sqlite3_busy_timeout(db_, 10000);
     for (const char* sql :
          {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
@@ -194,9 +195,10 @@ class Connection {
     if (!sync || *sync != 2) return Fail(ErrorCode::kInternal, "synchronous=FULL not in force");
     auto fk = PragmaInt("PRAGMA foreign_keys");
     if (!fk || *fk != 1) return Fail(ErrorCode::kInternal, "foreign keys are not enforced");
-    // A 64 MiB page cache (SQLite's default is 2 MiB): the writer's index pages stay
-    // resident as the interaction table grows.
-    if (auto r = Exec("PRAGMA cache_size=-65536"); !r) return r;
+    // A larger page cache than SQLite's 2 MiB: index pages stay resident as the
+    // interaction table grows.
+    std::string cache = "PRAGMA cache_size=-" + std::to_string(cache_mib * 1024);
+    if (auto r = Exec(cache.c_str()); !r) return r;
     // Each request's savepoint keeps the pages it first touches in a sub-journal; in
     // memory rather than a temporary file, that costs a copy instead of a write(2).
     if (auto r = Exec("PRAGMA temp_store=MEMORY"); !r) return r;
@@ -447,7 +449,7 @@ class SqliteStore final : public Store {
   ~SqliteStore() override { Close(); }
 
   Result<void> Start() {
-    auto writer = Connection::Open(options_.path, /*reader=*/false);
+    auto writer = Connection::Open(options_.path, /*reader=*/false, options_.cache_mib);
     if (!writer) return std::unexpected(writer.error());
     writer_ = std::move(*writer);
     if (auto r = Migrate(*writer_); !r) return r;
@@ -553,7 +555,7 @@ class SqliteStore final : public Store {
       if (open_readers_ < options_.readers) {
         ++open_readers_;
         lock.unlock();
-        auto conn = Connection::Open(options_.path, /*reader=*/true);
+        auto conn = Connection::Open(options_.path, /*reader=*/true, options_.cache_mib);
         if (!conn) {
           std::lock_guard relock(pool_mu_);
           --open_readers_;

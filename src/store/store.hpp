@@ -128,6 +128,7 @@ struct SqliteOptions {
   std::string path;     // database file; created with its schema when missing
   int readers = 4;      // size of the reader connection pool
   int max_batch = 512;  // most requests in one group-commit transaction
+  int cache_mib = 64;   // page cache per connection, MiB; bulk loads want more
 };
 
 // Opens (creating and migrating as needed) a SQLite store. Fails when the file cannot be
