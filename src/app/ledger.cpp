@@ -236,8 +236,10 @@ class CollectionImpl final : public Collection {
         if constexpr (!domain::IsVector<M>::value) {
           if (field.name != name) return;
           known = true;
-          if (!DetailVisible(who, field.flags, who.vendor_id) ||
-              (field.flags & domain::kVendorDetail && who.IsVendorAgent())) {
+          // A filter on a field a vendor agent may not always see would let it probe the
+          // hidden values, even on records whose details it may see.
+          if (who.IsVendorAgent() &&
+              (field.flags & (domain::kHiddenFromVendors | domain::kVendorDetail))) {
             bad.Add(name, "is not a filter you may use");
             return;
           }

@@ -64,8 +64,7 @@ bool MayChange(const Principal& who, const T& record) {
   return true;
 }
 
-// Whether a vendor agent may filter on or see the full value of `flags`' field of
-// `record`.
+// Whether the caller may see a field with `flags` of a record belonging to `owner`.
 inline bool DetailVisible(const Principal& who, unsigned flags, std::optional<Id> owner) {
   if (!who.IsVendorAgent()) return true;
   if (flags & domain::kHiddenFromVendors) return false;
