@@ -7,6 +7,8 @@
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <boost/url.hpp>
+#include <pthread.h>
+
 #include <mutex>
 #include <set>
 #include <thread>
@@ -322,7 +324,10 @@ void Server::Run() {
   };
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < impl.contexts.size(); ++i) {
-    threads.emplace_back([&impl, i] { impl.contexts[i]->run(); });
+    threads.emplace_back([&impl, i] {
+      pthread_setname_np(pthread_self(), ("rapport-io-" + std::to_string(i)).c_str());
+      impl.contexts[i]->run();
+    });
   }
   impl.contexts[0]->run();
   for (auto& t : threads) t.join();

@@ -2,6 +2,8 @@
 // thread with group commit and a pool of reader connections.
 #include <sqlite3.h>
 
+#include <pthread.h>
+
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -453,7 +455,10 @@ class SqliteStore final : public Store {
     if (!writer) return std::unexpected(writer.error());
     writer_ = std::move(*writer);
     if (auto r = Migrate(*writer_); !r) return r;
-    writer_thread_ = std::thread([this] { WriterLoop(); });
+    writer_thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "rapport-writer");
+      WriterLoop();
+    });
     return {};
   }
 
