@@ -75,7 +75,8 @@ struct AwaitResponse {
   }
 };
 
-asio::awaitable<HttpResponse> Dispatch(Router& router, HttpRequest request) {
+// REQUIRES: the caller awaits at once (`request` is taken by reference for GCC 12's sake).
+asio::awaitable<HttpResponse> Dispatch(Router& router, HttpRequest& request) {
   auto exchange = std::make_shared<Exchange>();
   router.Handle(std::move(request), ResponseSink{exchange});
   std::optional<HttpResponse> ready;
@@ -203,7 +204,7 @@ struct Server::Impl {
         // full-expression twice.
         HttpResponse refusal = Problem(
             {ErrorCode::kPayloadTooLarge, "the request is larger than this server accepts", {}});
-        co_await Reply(*stream, std::move(refusal), 11, false);
+        co_await Reply(*stream, refusal, 11, false);
         linger = true;
         break;
       }
@@ -213,7 +214,7 @@ struct Server::Impl {
             read_ec != http::error::end_of_stream && read_ec != http::error::partial_message;
         if (client_error) {
           HttpResponse refusal = Problem({ErrorCode::kBadRequest, read_ec.message(), {}});
-          co_await Reply(*stream, std::move(refusal), 11, false);
+          co_await Reply(*stream, refusal, 11, false);
           linger = true;
         }
         break;
@@ -226,10 +227,10 @@ struct Server::Impl {
         response = Problem({ErrorCode::kBadRequest, "the request target is not a valid URL", {}});
         keep_alive = false;
       } else {
-        response = co_await Dispatch(router, std::move(*request));
+        response = co_await Dispatch(router, *request);
       }
       keep_alive = keep_alive && !stopping;
-      bool written = co_await Reply(*stream, std::move(response), message.version(), keep_alive);
+      bool written = co_await Reply(*stream, response, message.version(), keep_alive);
       if (!written || !keep_alive) break;
     }
     if (linger) {
@@ -257,7 +258,9 @@ struct Server::Impl {
     }
   }
 
-  asio::awaitable<bool> Reply(beast::tcp_stream& stream, HttpResponse response, unsigned version,
+  // Parameters by reference (the caller awaits at once): no by-value parameter objects
+  // in a co_await expression, which GCC 12 has destroyed twice.
+  asio::awaitable<bool> Reply(beast::tcp_stream& stream, HttpResponse& response, unsigned version,
                               bool keep_alive) {
     auto message = ToBeast(std::move(response), version, keep_alive);
     stream.expires_after(options.write_timeout);

@@ -71,15 +71,20 @@ Result<void> CheckReferences(Session& s, const Principal& who, const T& record,
 
 // ---- entity-specific rules that need the store ---------------------------------------
 
+// The record `id` names, if there is one the caller may see. Rules run on what this
+// returns, so that their messages never describe a record hidden from the caller.
 template <class T>
-Result<std::optional<T>> Load(Session& s, std::optional<Id> id) {
+Result<std::optional<T>> Load(Session& s, const Principal& who, std::optional<Id> id) {
   if (!id) return std::optional<T>{};
-  return store::Get<T>(s, *id);
+  auto found = store::Get<T>(s, *id);
+  if (found && *found && !CanSee(who, **found)) return std::optional<T>{};
+  return found;
 }
 
 // The vendor serving a queue: the vendor_id recorded on cases and interactions.
-Result<std::optional<Id>> QueueVendor(Session& s, std::optional<Id> queue_id) {
-  auto queue = Load<domain::Queue>(s, queue_id);
+Result<std::optional<Id>> QueueVendor(Session& s, const Principal& who,
+                                      std::optional<Id> queue_id) {
+  auto queue = Load<domain::Queue>(s, who, queue_id);
   if (!queue) return std::unexpected(queue.error());
   if (!*queue) return std::optional<Id>{};
   return (*queue)->vendor_id;
@@ -93,13 +98,13 @@ Result<void> ApplyRules(Session&, const Principal&, T&, const T*, FieldErrors&) 
 
 Result<void> ApplyRules(Session& s, const Principal& who, Case& kase, const Case* before,
                         FieldErrors& errors) {
-  auto vendor = QueueVendor(s, kase.queue_id);
+  auto vendor = QueueVendor(s, who, kase.queue_id);
   if (!vendor) return std::unexpected(vendor.error());
   kase.vendor_id = *vendor;
   if (who.IsVendorAgent() && kase.vendor_id != who.vendor_id) {
     errors.Add("queue_id", "must be a queue of your vendor");
   }
-  auto requester = Load<domain::Person>(s, kase.requester_id);
+  auto requester = Load<domain::Person>(s, who, kase.requester_id);
   if (!requester) return std::unexpected(requester.error());
   if (*requester && (*requester)->account_id != kase.account_id) {
     errors.Add("requester_id", "is a person of another account");
@@ -119,7 +124,7 @@ Result<void> ApplyRules(Session& s, const Principal& who, Case& kase, const Case
 
 Result<void> ApplyRules(Session& s, const Principal& who, Interaction& interaction,
                         const Interaction*, FieldErrors& errors) {
-  auto queue = Load<domain::Queue>(s, interaction.queue_id);
+  auto queue = Load<domain::Queue>(s, who, interaction.queue_id);
   if (!queue) return std::unexpected(queue.error());
   interaction.vendor_id = *queue ? (*queue)->vendor_id : std::nullopt;
   if (*queue && (*queue)->channel != interaction.channel) {
@@ -130,9 +135,9 @@ Result<void> ApplyRules(Session& s, const Principal& who, Interaction& interacti
     errors.Add("queue_id", "must be a queue of your vendor");
   }
   // The account follows from the person or the case when it is not given.
-  auto person = Load<domain::Person>(s, interaction.person_id);
+  auto person = Load<domain::Person>(s, who, interaction.person_id);
   if (!person) return std::unexpected(person.error());
-  auto kase = Load<Case>(s, interaction.case_id);
+  auto kase = Load<Case>(s, who, interaction.case_id);
   if (!kase) return std::unexpected(kase.error());
   for (const auto& [field, account] :
        {std::pair{"person_id", *person ? std::optional((*person)->account_id) : std::nullopt},
@@ -218,7 +223,14 @@ class CollectionImpl final : public Collection {
     query.where = ScopeConditions<T>(who);
     FieldErrors bad;
     std::vector<std::pair<std::string_view, Id>> referenced;  // must be visible
-    for (const auto& [name, text] : params.filters) {
+    for (std::size_t i = 0; i < params.filters.size(); ++i) {
+      const auto& [name, text] = params.filters[i];
+      bool repeated = false;
+      for (std::size_t j = 0; j < i; ++j) repeated = repeated || params.filters[j].first == name;
+      if (repeated) {
+        bad.Add(name, "is given more than once");
+        continue;
+      }
       if (name == "from" || name == "to") {
         auto at = ParseRfc3339(text);
         if (!at) {
@@ -379,6 +391,17 @@ class CollectionImpl final : public Collection {
   // The create use case inside a write: idempotency, row and event.
   Result<Record> CreateIn(Session& s, const Principal& who, Prepared& prepared) {
     T& record = prepared.record;
+    if constexpr (requires { record.queue_id; record.vendor_id; }) {
+      // The one judgement of Prepare that a concurrent write can change: whose queue it is.
+      auto vendor = QueueVendor(s, who, record.queue_id);
+      if (!vendor) return std::unexpected(vendor.error());
+      if (*vendor != record.vendor_id) {
+        return Fail(ErrorCode::kConflict,
+                    "the queue changed vendor while this request was being checked; send it "
+                    "again",
+                    {{"queue_id", "changed vendor during the request"}});
+      }
+    }
     if constexpr (std::is_same_v<T, Interaction>) {
       if (record.external_id) {
         auto existing = RepeatOf(s, who, record);

@@ -11,6 +11,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include <spdlog/spdlog.h>
+
 #include "store/migrations.hpp"
 #include "store/records.hpp"
 #include "store/store.hpp"
@@ -91,6 +93,11 @@ class Connection {
 
   sqlite3* db() { return db_; }
 
+  // False once SQLite itself has rolled the open transaction back (disk full, I/O error).
+  bool InTransaction() { return sqlite3_get_autocommit(db_) == 0; }
+
+  static constexpr std::size_t kMaxCachedStatements = 256;
+
   // Runs one statement without parameters through the statement cache: BEGIN, COMMIT and
   // savepoints run on every request, and parsing them each time would show in profiles.
   Result<void> Exec(const char* sql) {
@@ -127,9 +134,15 @@ class Connection {
     sqlite3_stmt* stmt_;
   };
 
+  // REQUIRES: no statement of this connection is in use (a Stmt alive): a full cache is
+  // emptied here. Lists with many filter combinations would otherwise grow it forever.
   Result<sqlite3_stmt*> Prepare(const std::string& sql) {
     auto it = cache_.find(sql);
     if (it != cache_.end()) return it->second;
+    if (cache_.size() >= kMaxCachedStatements) {
+      for (auto& [text, stmt] : cache_) sqlite3_finalize(stmt);
+      cache_.clear();
+    }
     sqlite3_stmt* stmt = nullptr;
     int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
                                 SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
@@ -603,7 +616,7 @@ class SqliteStore final : public Store {
     SqliteSession session(*writer_);
     auto begin = writer_->Exec("BEGIN IMMEDIATE");
     if (!begin) {
-      for (auto& p : batch) p.done(std::unexpected(begin.error()));
+      for (auto& p : batch) Answer(p, std::unexpected(begin.error()));
       return;
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -623,6 +636,13 @@ class SqliteStore final : public Store {
         session.events().resize(events_before);
       }
       (void)writer_->Exec("RELEASE request");
+      if (!writer_->InTransaction()) {
+        // SQLite abandoned the whole transaction: nothing of this batch is stored, and a
+        // later SAVEPOINT would silently start (and commit) a transaction of its own.
+        Error lost{ErrorCode::kUnavailable, "the store abandoned the transaction", {}};
+        for (auto& p : batch) Answer(p, std::unexpected(lost));
+        return;
+      }
     }
     if (auto commit = writer_->Exec("COMMIT"); !commit) {
       (void)writer_->Exec("ROLLBACK");
@@ -631,9 +651,22 @@ class SqliteStore final : public Store {
       }
       session.events().clear();
     } else if (listener) {
-      listener(CommittedBatch{batch.size(), std::move(session.events())});
+      try {
+        listener(CommittedBatch{batch.size(), std::move(session.events())});
+      } catch (const std::exception& e) {
+        spdlog::error("commit listener failed: {}", e.what());
+      }
     }
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+    for (std::size_t i = 0; i < batch.size(); ++i) Answer(batch[i], std::move(results[i]));
+  }
+
+  // A callback that throws must not take the writer thread (and every later write) down.
+  static void Answer(Pending& pending, Result<void> result) {
+    try {
+      pending.done(std::move(result));
+    } catch (const std::exception& e) {
+      spdlog::error("write callback failed: {}", e.what());
+    }
   }
 
   const SqliteOptions options_;

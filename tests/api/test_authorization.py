@@ -680,3 +680,36 @@ def test_role_and_activation_changes_apply_at_once(world):
     patch_user({"active": True, "role": "agent"})
     assert agent.get("/api/v1/me").json()["role"] == "agent"
     assert agent.post("/api/v1/accounts", account).status_code == 201
+
+
+def _fields(response):
+    return sorted((e["field"], e["message"]) for e in response.json().get("errors", []))
+
+
+def test_vendor_rules_never_describe_a_hidden_queue_or_case(world):
+    """Regression: the derived-field rules once told a vendor agent a hidden queue's channel
+    ("is a email queue") and whether a hidden case belonged to another account."""
+    va = world["clients"]["vendor_a"]
+    base = {"channel": "phone", "direction": "inbound", "arrived_at": "2025-03-05T10:00:00Z"}
+    hidden = va.post("/api/v1/interactions", {**base, "queue_id": world["queue_b"]["id"]})
+    missing = va.post("/api/v1/interactions", {**base, "queue_id": 999999})
+    assert hidden.status_code == missing.status_code == 422
+    mask = lambda fields: [(f, m.replace(str(world["queue_b"]["id"]), "N").replace("999999", "N"))
+                           for f, m in fields]
+    assert mask(_fields(hidden)) == mask(_fields(missing))
+    assert "email" not in hidden.text
+
+    other_account = world["clients"]["admin"].post("/api/v1/accounts", {
+        "name": "Initech", "segment": "smb"}).json()
+    probe = {**base, "queue_id": world["queue_a"]["id"], "account_id": other_account["id"]}
+    hidden_case = va.post("/api/v1/interactions", {**probe, "case_id": world["case_b"]["id"]})
+    missing_case = va.post("/api/v1/interactions", {**probe, "case_id": 999999})
+    assert hidden_case.status_code == missing_case.status_code == 422
+    assert "another account" not in hidden_case.text
+    assert len(_fields(hidden_case)) == len(_fields(missing_case))
+
+
+def test_a_filter_given_twice_is_refused(world):
+    response = world["clients"]["viewer"].get("/api/v1/interactions?channel=phone&channel=phone")
+    assert response.status_code == 400
+    assert any(e["field"] == "channel" for e in response.json()["errors"])
