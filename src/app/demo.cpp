@@ -568,7 +568,6 @@ class CreatedText {
   // first); with `case_to_fill`, of an interaction whose case_id is null.
   CreatedText(const boost::json::value& record, bool case_to_fill)
       : text_(boost::json::serialize(record)) {
-    RAPPORT_CHECK(text_.starts_with(kIdPlaceholder));
     if (case_to_fill) {
       // Only "source" and "external_id" come before it, and neither can hold this text.
       case_at_ = text_.find(kCasePlaceholder);
@@ -578,18 +577,16 @@ class CreatedText {
 
   // REQUIRES: `case_id` only when made with `case_to_fill`.
   std::string Complete(Id id, std::optional<Id> case_id) const {
-    std::string out = "{\"id\":" + std::to_string(id);
-    const std::size_t rest = kIdPlaceholder.size() - 1;  // the comma after the 0
-    if (!case_id) return out.append(text_, rest);
+    std::string out = domain::WithId(text_, id);
+    if (!case_id) return out;
     RAPPORT_CHECK(case_at_ != std::string::npos);
-    const std::size_t null_at = case_at_ + kCasePlaceholder.size() - 4;
-    out.append(text_, rest, null_at - rest);
-    out += std::to_string(*case_id);
-    return out.append(text_, null_at + 4);
+    // WithId replaced the one-digit 0 with the id's digits: later offsets move with it.
+    const std::size_t shift = std::to_string(id).size() - 1;
+    const std::size_t null_at = case_at_ + shift + kCasePlaceholder.size() - 4;
+    return out.replace(null_at, 4, std::to_string(*case_id));
   }
 
  private:
-  static constexpr std::string_view kIdPlaceholder = "{\"id\":0,";
   static constexpr std::string_view kCasePlaceholder = ",\"case_id\":null";
   std::string text_;
   std::size_t case_at_ = std::string::npos;
