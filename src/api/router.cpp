@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <charconv>
 
 namespace rapport::api {
@@ -470,7 +471,12 @@ void Router::Handle(HttpRequest request, Respond respond) {
     allowed += (allowed.empty() ? "" : ", ") + r.method;
   }
   std::string label = route ? route->method + " " + route->pattern : "unmatched";
-  auto timed = [this, started, label, respond = std::move(respond)](HttpResponse response) {
+  // Answers at most once: a handler that throws after answering (or after handing its
+  // answer to the store's writer) must not produce a second, contradicting answer.
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  auto timed = [this, started, label, answered,
+                respond = std::move(respond)](HttpResponse response) {
+    if (answered->exchange(true)) return;
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     metrics_.CountRequest(label, response.status, seconds);
@@ -505,6 +511,8 @@ void Router::Handle(HttpRequest request, Respond respond) {
   try {
     route->handler(Call{request, who, std::move(params)}, timed);
   } catch (const std::exception& e) {
+    // Handlers queue their write as their last step, so a throw comes before any write;
+    // should one come after an answer, `timed` drops this second one.
     timed(Problem({ErrorCode::kInternal, e.what(), {}}));
   }
 }
