@@ -1,6 +1,7 @@
 #include "core/instant.hpp"
 
 #include <date/date.h>
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <charconv>
@@ -75,7 +76,8 @@ std::string FormatRfc3339(Instant instant) {
   auto day = floor<days>(tp);
   date::year_month_day ymd{date::sys_days{day.time_since_epoch()}};
   date::hh_mm_ss<milliseconds> time{tp - day};
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
+  return fmt::format(FMT_COMPILE("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z"),
+                     static_cast<int>(ymd.year()),
                      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
                      time.hours().count(), time.minutes().count(), time.seconds().count(),
                      time.subseconds().count());

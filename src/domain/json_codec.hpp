@@ -110,6 +110,7 @@ template <class T>
 requires requires { Schema<T>::kFields; }
 json::value ToJson(const T& record) {
   json::object out;
+  out.reserve(std::tuple_size_v<decltype(Schema<T>::kFields)> + 4);
   if constexpr (Entity<T>) {
     out["id"] = record.meta.id;
     out["version"] = record.meta.version;
