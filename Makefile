@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_GEN  := -G Ninja
 
-.PHONY: deps build build-asan test demo bench clean
+.PHONY: deps build build-asan test demo bench tidy clean
 
 deps:
 	@scripts/install-deps
@@ -33,6 +33,14 @@ demo: build
 
 bench: build
 	bench/run
+
+# clang-tidy with .clang-tidy. Clang 16 lacks C++23's std::expected as libstdc++ 12 gates
+# it (on __cpp_concepts), so the analysis is told the concepts level GCC has.
+TIDY_FLAGS := --extra-arg=-std=c++2b --extra-arg=-Wno-unknown-warning-option \
+  --extra-arg=-Wno-builtin-macro-redefined --extra-arg=-U__cpp_concepts \
+  --extra-arg=-D__cpp_concepts=202002L
+tidy: build
+	clang-tidy-16 -p $(BUILD) $(TIDY_FLAGS) $(shell git ls-files 'src/*.cpp')
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -36,6 +36,11 @@ struct Field {
   std::string_view references = {};  // table an id (or each id of a list) refers to
 };
 
+// Spelled out for compilers without aggregate deduction (Clang before 17, as used by
+// `make tidy`).
+template <class T, class M, class... Rest>
+Field(std::string_view, M T::*, Rest...) -> Field<T, M>;
+
 // Server-kept fields every stored entity has; serialised flat beside the entity's own.
 struct Meta {
   Id id = 0;
