@@ -76,6 +76,11 @@ class Fleet:
         with self.lock:
             return dict(self.acked)
 
+    def abort(self):
+        """Stops every writer at once, answered or not: the test has already failed."""
+        self.abandon.set()
+        self.stop.set()
+
     def finish(self, timeout=30):
         """Stops the writers (each first gets its current write acknowledged)."""
         self.stop.set()
@@ -275,8 +280,7 @@ def test_kill_9_loses_nothing_acknowledged(data_dir, servers):
             fleet.set_base(srv.base)
         fleet.wait_for_acks(fleet.acked_count() + 50)
     except BaseException:
-        fleet.abandon.set()
-        fleet.stop.set()
+        fleet.abort()
         raise
     fleet.finish()
     # Retries of writes in flight at a kill: stored once (200) or now (201), never 409.
@@ -344,8 +348,7 @@ def test_sigterm_under_load_exits_0_and_keeps_every_acknowledged_write(data_dir,
         acked_before_term = fleet.acked_snapshot()
         graceful_stop(srv, timeout=15)
     except BaseException:
-        fleet.abandon.set()
-        fleet.stop.set()
+        fleet.abort()
         raise
     fleet.finish()
     assert fleet.problems == [], fleet.problems[:10]
@@ -434,8 +437,7 @@ def test_backup_while_writers_are_busy(data_dir, servers, tmp_path):
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode != 0
     except BaseException:
-        fleet.abandon.set()
-        fleet.stop.set()
+        fleet.abort()
         raise
     fleet.finish()
     assert fleet.problems == [], fleet.problems[:10]
