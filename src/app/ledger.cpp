@@ -98,9 +98,10 @@ Result<void> ApplyRules(Session&, const Principal&, T&, const T*, FieldErrors&) 
 
 Result<void> ApplyRules(Session& s, const Principal& who, Case& kase, const Case* before,
                         FieldErrors& errors) {
-  auto vendor = QueueVendor(s, who, kase.queue_id);
-  if (!vendor) return std::unexpected(vendor.error());
-  kase.vendor_id = *vendor;
+  auto queue = Load<domain::Queue>(s, who, kase.queue_id);
+  if (!queue) return std::unexpected(queue.error());
+  kase.vendor_id = *queue ? (*queue)->vendor_id : std::nullopt;
+  if (*queue && !kase.channel) kase.channel = (*queue)->channel;
   if (who.IsVendorAgent() && kase.vendor_id != who.vendor_id) {
     errors.Add("queue_id", "must be a queue of your vendor");
   }
@@ -540,6 +541,8 @@ Ledger::Ledger(store::Store& store) : store_(store) {
   collections_.push_back(std::make_unique<CollectionImpl<domain::Agreement>>(store));
   collections_.push_back(std::make_unique<CollectionImpl<Case>>(store));
   collections_.push_back(std::make_unique<CollectionImpl<Interaction>>(store));
+  collections_.push_back(std::make_unique<CollectionImpl<domain::Calendar>>(store));
+  collections_.push_back(std::make_unique<CollectionImpl<domain::SlaPolicy>>(store));
 }
 
 Ledger::~Ledger() = default;

@@ -38,6 +38,39 @@ void CheckCurrency(const std::string& currency, FieldErrors& errors) {
   if (!ok) errors.Add("currency", "must be a three-letter ISO 4217 code such as USD");
 }
 
+void CheckTimeZone(const std::string& zone, FieldErrors& errors) {
+  try {
+    date::locate_zone(zone);
+  } catch (const std::runtime_error&) {
+    errors.Add("time_zone", "unknown IANA time zone '" + zone + "'");
+  }
+}
+
+std::string Indexed(std::string_view list, std::size_t i) {
+  return std::string(list) + "[" + std::to_string(i) + "]";
+}
+
+std::string SpanText(TimeOfDay start, TimeOfDay end) {
+  return FormatTimeOfDay(start) + "-" + FormatTimeOfDay(end);
+}
+
+// The minutes a span covers from the start of its day: [start, end), where an end at or
+// before the start is on the next day. False (with an error on `at`) for a span that is
+// not one.
+bool SpanMinutes(TimeOfDay start, TimeOfDay end, const std::string& at, FieldErrors& errors,
+                 std::pair<int, int>& out) {
+  if (start.minutes == kMinutesPerDay) {
+    errors.Add(at + ".start", "must be before 24:00");
+    return false;
+  }
+  if (start == end) {
+    errors.Add(at + ".end", "equals start; a whole day is 00:00 to 24:00");
+    return false;
+  }
+  out = {start.minutes, end > start ? end.minutes : end.minutes + kMinutesPerDay};
+  return true;
+}
+
 void CheckNotNegative(std::int64_t value, std::string_view field, FieldErrors& errors) {
   if (value < 0) errors.Add(std::string(field), "must not be negative");
 }
@@ -68,11 +101,7 @@ void Validate(const Account& account, FieldErrors& errors) {
   RequireNonBlank(account.segment, "segment", errors);
   CheckNotNegative(account.annual_value_minor, "annual_value_minor", errors);
   CheckCurrency(account.currency, errors);
-  try {
-    date::locate_zone(account.time_zone);
-  } catch (const std::runtime_error&) {
-    errors.Add("time_zone", "unknown IANA time zone '" + account.time_zone + "'");
-  }
+  CheckTimeZone(account.time_zone, errors);
 }
 
 void Validate(const Person& person, FieldErrors& errors) {
@@ -191,6 +220,98 @@ void Validate(const Interaction& interaction, FieldErrors& errors) {
 void Validate(const Case& kase, FieldErrors& errors) {
   RequireNonBlank(kase.subject, "subject", errors);
   RequireMaxLength(std::optional(kase.subject), "subject", 2000, errors);
+}
+
+void Validate(const Calendar& calendar, FieldErrors& errors) {
+  RequireNonBlank(calendar.name, "name", errors);
+  CheckTimeZone(calendar.time_zone, errors);
+  // Weekly spans as minutes of the week, Monday 00:00 = 0; one running past Sunday midnight
+  // also covers the start of the week.
+  constexpr int kWeek = 7 * kMinutesPerDay;
+  struct Placed {
+    std::size_t index;
+    int from, to;
+  };
+  std::vector<Placed> placed;
+  for (std::size_t i = 0; i < calendar.hours.size(); ++i) {
+    const WeeklySpan& span = calendar.hours[i];
+    std::pair<int, int> minutes;
+    if (!SpanMinutes(span.start, span.end, Indexed("hours", i), errors, minutes)) continue;
+    const int day = static_cast<int>(span.day) * kMinutesPerDay;
+    placed.push_back({i, day + minutes.first, day + minutes.second});
+    if (day + minutes.second > kWeek) placed.push_back({i, 0, day + minutes.second - kWeek});
+  }
+  for (std::size_t a = 0; a < placed.size(); ++a) {
+    for (std::size_t b = 0; b < a; ++b) {
+      if (placed[a].index == placed[b].index) continue;
+      if (placed[a].from < placed[b].to && placed[b].from < placed[a].to) {
+        const WeeklySpan& other = calendar.hours[placed[b].index];
+        errors.Add(Indexed("hours", placed[a].index),
+                   "overlaps " + Indexed("hours", placed[b].index) + " (" +
+                       std::string(Name(other.day)) + " " + SpanText(other.start, other.end) +
+                       ")");
+      }
+    }
+  }
+  for (std::size_t i = 0; i < calendar.holidays.size(); ++i) {
+    const Holiday& holiday = calendar.holidays[i];
+    const std::string at = Indexed("holidays", i);
+    if (holiday.start.has_value() != holiday.end.has_value()) {
+      errors.Add(at, "needs both start and end for part of a day, or neither for the whole day");
+    } else if (holiday.start && !(*holiday.start < *holiday.end)) {
+      errors.Add(at + ".end", "is not after start");
+    }
+  }
+  std::vector<std::pair<std::size_t, std::pair<int, int>>> days;
+  for (std::size_t i = 0; i < calendar.short_days.size(); ++i) {
+    const ShortDay& day = calendar.short_days[i];
+    const std::string at = Indexed("short_days", i);
+    std::pair<int, int> minutes;
+    if (!SpanMinutes(day.start, day.end, at, errors, minutes)) continue;
+    for (const auto& [j, other] : days) {
+      const ShortDay& earlier = calendar.short_days[j];
+      if (earlier.date == day.date && earlier.yearly == day.yearly &&
+          minutes.first < other.second && other.first < minutes.second) {
+        errors.Add(at, "overlaps " + Indexed("short_days", j) + " (" + FormatDate(earlier.date) +
+                           " " + SpanText(earlier.start, earlier.end) + ")");
+      }
+    }
+    days.emplace_back(i, minutes);
+  }
+}
+
+void Validate(const SlaPolicy& policy, FieldErrors& errors) {
+  RequireNonBlank(policy.name, "name", errors);
+  if (policy.targets.empty()) errors.Add("targets", "needs at least one target");
+  for (std::size_t i = 0; i < policy.targets.size(); ++i) {
+    const ClockTarget& target = policy.targets[i];
+    const std::string at = Indexed("targets", i);
+    if (target.minutes <= 0) errors.Add(at + ".minutes", "must be more than 0");
+    if (target.warning_minutes < 0 || target.warning_minutes >= std::max<std::int64_t>(target.minutes, 1)) {
+      errors.Add(at + ".warning_minutes", "must be at least 0 and less than minutes");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (policy.targets[j].metric == target.metric) {
+        errors.Add(at + ".metric", std::string(Name(target.metric)) + " already has a target in " +
+                                       Indexed("targets", j));
+      }
+    }
+    if (target.paused_by) {
+      for (std::size_t k = 0; k < target.paused_by->size(); ++k) {
+        CaseStatus status = (*target.paused_by)[k];
+        if (status == CaseStatus::kResolved || status == CaseStatus::kClosed) {
+          errors.Add(at + ".paused_by" + "[" + std::to_string(k) + "]",
+                     "resolved and closed stop every clock; they cannot pause one");
+        }
+      }
+    }
+  }
+}
+
+std::vector<CaseStatus> PausingStatuses(const ClockTarget& target) {
+  if (target.paused_by) return *target.paused_by;
+  if (target.metric == ClockMetric::kFirstResponse) return {};
+  return {CaseStatus::kPendingCustomer};
 }
 
 bool IsLegalTransition(CaseStatus from, CaseStatus to) {

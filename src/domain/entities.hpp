@@ -100,6 +100,28 @@ struct EnumNames<ParticipantRole> {
   static constexpr std::array<std::string_view, 3> kNames = {"from", "to", "cc"};
 };
 
+enum class Weekday { kMonday, kTuesday, kWednesday, kThursday, kFriday, kSaturday, kSunday };
+template <>
+struct EnumNames<Weekday> {
+  static constexpr std::array<std::string_view, 7> kNames = {
+      "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"};
+};
+
+// The three service clocks of a case.
+enum class ClockMetric { kFirstResponse, kNextResponse, kResolution };
+template <>
+struct EnumNames<ClockMetric> {
+  static constexpr std::array<std::string_view, 3> kNames = {"first_response", "next_response",
+                                                             "resolution"};
+};
+
+enum class ClockState { kRunning, kPaused, kMet, kBreached };
+template <>
+struct EnumNames<ClockState> {
+  static constexpr std::array<std::string_view, 4> kNames = {"running", "paused", "met",
+                                                             "breached"};
+};
+
 // ---- entities -----------------------------------------------------------------------
 
 struct User {
@@ -137,6 +159,7 @@ struct Account {
   std::string currency = "USD";
   std::optional<Id> owner_id;
   std::string time_zone = "UTC";  // IANA name
+  std::optional<Id> business_calendar_id;  // counts the account's service clocks
 };
 
 struct Person {
@@ -169,6 +192,7 @@ struct Agreement {
   std::vector<Id> queue_ids;                              // vendor agreements: queues served
   std::optional<std::int64_t> cost_per_agent_hour_minor;  // vendor agreements
   std::vector<MetricTarget> targets;                      // vendor agreements
+  std::optional<Id> coverage_calendar_id;  // vendor agreements: the hours the vendor covers
 };
 
 struct Participant {
@@ -203,6 +227,33 @@ struct Interaction {
   std::vector<std::string> tags;
 };
 
+// One service clock of a case as the API shows it, and as a resolved case keeps it.
+// Durations are seconds of the clock's kind of time: business time on the calendar
+// that counts, or plain elapsed time.
+struct ClockPause {
+  Instant from;
+  std::optional<Instant> to;  // absent: still paused
+};
+
+struct ClockRecord {
+  ClockMetric metric = ClockMetric::kResolution;
+  Id policy_id = 0;
+  std::optional<Id> calendar_id;  // absent: 24×7
+  std::int64_t target_minutes = 0;
+  bool business_time = true;
+  ClockState state = ClockState::kRunning;
+  Instant started_at;  // next response: the start of the latest cycle
+  std::int64_t elapsed_seconds = 0;
+  std::int64_t remaining_seconds = 0;  // negative once breached
+  std::optional<Instant> due_at;       // absent while paused
+  std::optional<Instant> warned_at;
+  std::optional<Instant> breached_at;
+  std::optional<Instant> met_at;
+  std::int64_t cycles = 0;    // next response: customer messages that started a cycle
+  std::int64_t breaches = 0;  // next response: cycles that breached
+  std::vector<ClockPause> pauses;
+};
+
 struct Case {
   Meta meta;
   Id account_id = 0;
@@ -216,6 +267,72 @@ struct Case {
   std::optional<Id> vendor_id;  // derived from the queue by the server
   std::optional<Instant> resolved_at;
   std::optional<Instant> closed_at;
+  std::optional<Channel> channel;  // how the case came in; the queue's channel by default
+  std::vector<ClockRecord> clocks;  // frozen when the case is resolved; live ones are added
+                                    // to answers while it is open
+};
+
+// ---- service clocks -----------------------------------------------------------------
+
+// A span of business hours on a weekday, local wall-clock time. An end at or before the
+// start runs past midnight into the next day; the span belongs to the day it starts.
+struct WeeklySpan {
+  Weekday day = Weekday::kMonday;
+  TimeOfDay start;
+  TimeOfDay end;
+};
+
+// A day (or, with start and end, part of a day) that is not business time. Yearly
+// holidays recur on the date's month and day from the date's year on.
+struct Holiday {
+  std::string name;
+  Date date;
+  bool yearly = false;
+  std::optional<TimeOfDay> start;
+  std::optional<TimeOfDay> end;
+};
+
+// Hours that replace the weekly spans of one date (a short day). Several entries with the
+// same date give several spans.
+struct ShortDay {
+  Date date;
+  bool yearly = false;
+  TimeOfDay start;
+  TimeOfDay end;
+};
+
+struct Calendar {
+  Meta meta;
+  std::string name;
+  std::string time_zone = "UTC";  // IANA name
+  std::vector<WeeklySpan> hours;
+  std::vector<Holiday> holidays;
+  std::vector<ShortDay> short_days;
+};
+
+struct ClockTarget {
+  ClockMetric metric = ClockMetric::kResolution;
+  std::int64_t minutes = 0;
+  bool business_time = true;        // false: calendar (elapsed) minutes
+  std::int64_t warning_minutes = 0;  // warn when this little is left; 0: no warning
+  // The statuses that pause this clock; absent: pending_customer pauses next response
+  // and resolution, nothing pauses first response.
+  std::optional<std::vector<CaseStatus>> paused_by;
+};
+
+// Service-level policy: the first active policy, by position then id, whose conditions
+// all hold sets the case's targets. An empty condition list matches everything.
+struct SlaPolicy {
+  Meta meta;
+  std::string name;
+  std::int64_t position = 0;
+  std::vector<std::string> segments;
+  std::vector<Priority> priorities;
+  std::vector<Channel> channels;
+  std::vector<Id> queue_ids;
+  std::optional<Id> calendar_id;  // absent: the coverage, account or 24×7 calendar
+  std::vector<ClockTarget> targets;
+  bool active = true;
 };
 
 // One row of the append-only event log: the audit trail and the change feed.
@@ -278,6 +395,7 @@ struct Schema<Account> {
       Field{"currency", &Account::currency},
       Field{"owner_id", &Account::owner_id, 0, "users"},
       Field{"time_zone", &Account::time_zone},
+      Field{"business_calendar_id", &Account::business_calendar_id, 0, "calendars"},
   };
 };
 
@@ -321,6 +439,7 @@ struct Schema<Agreement> {
       Field{"queue_ids", &Agreement::queue_ids, 0, "queues"},
       Field{"cost_per_agent_hour_minor", &Agreement::cost_per_agent_hour_minor},
       Field{"targets", &Agreement::targets},
+      Field{"coverage_calendar_id", &Agreement::coverage_calendar_id, 0, "calendars"},
   };
 };
 
@@ -379,6 +498,109 @@ struct Schema<Case> {
       Field{"vendor_id", &Case::vendor_id, kReadOnly, "vendors"},
       Field{"resolved_at", &Case::resolved_at, kReadOnly},
       Field{"closed_at", &Case::closed_at, kReadOnly},
+      Field{"channel", &Case::channel},
+      Field{"clocks", &Case::clocks, kReadOnly},  // last: live clocks are spliced in here
+  };
+};
+
+template <>
+struct Schema<ClockPause> {
+  static constexpr auto kFields = std::tuple{
+      Field{"from", &ClockPause::from, kRequired},
+      Field{"to", &ClockPause::to},
+  };
+};
+
+template <>
+struct Schema<ClockRecord> {
+  static constexpr auto kFields = std::tuple{
+      Field{"metric", &ClockRecord::metric, kRequired},
+      Field{"policy_id", &ClockRecord::policy_id, kRequired},
+      Field{"calendar_id", &ClockRecord::calendar_id},
+      Field{"target_minutes", &ClockRecord::target_minutes, kRequired},
+      Field{"business_time", &ClockRecord::business_time},
+      Field{"state", &ClockRecord::state, kRequired},
+      Field{"started_at", &ClockRecord::started_at, kRequired},
+      Field{"elapsed_seconds", &ClockRecord::elapsed_seconds},
+      Field{"remaining_seconds", &ClockRecord::remaining_seconds},
+      Field{"due_at", &ClockRecord::due_at},
+      Field{"warned_at", &ClockRecord::warned_at},
+      Field{"breached_at", &ClockRecord::breached_at},
+      Field{"met_at", &ClockRecord::met_at},
+      Field{"cycles", &ClockRecord::cycles},
+      Field{"breaches", &ClockRecord::breaches},
+      Field{"pauses", &ClockRecord::pauses},
+  };
+};
+
+template <>
+struct Schema<WeeklySpan> {
+  static constexpr auto kFields = std::tuple{
+      Field{"day", &WeeklySpan::day, kRequired},
+      Field{"start", &WeeklySpan::start, kRequired},
+      Field{"end", &WeeklySpan::end, kRequired},
+  };
+};
+
+template <>
+struct Schema<Holiday> {
+  static constexpr auto kFields = std::tuple{
+      Field{"name", &Holiday::name},
+      Field{"date", &Holiday::date, kRequired},
+      Field{"yearly", &Holiday::yearly},
+      Field{"start", &Holiday::start},
+      Field{"end", &Holiday::end},
+  };
+};
+
+template <>
+struct Schema<ShortDay> {
+  static constexpr auto kFields = std::tuple{
+      Field{"date", &ShortDay::date, kRequired},
+      Field{"yearly", &ShortDay::yearly},
+      Field{"start", &ShortDay::start, kRequired},
+      Field{"end", &ShortDay::end, kRequired},
+  };
+};
+
+template <>
+struct Schema<Calendar> {
+  static constexpr std::string_view kTable = "calendars";
+  static constexpr std::string_view kEntity = "calendar";
+  static constexpr auto kFields = std::tuple{
+      Field{"name", &Calendar::name, kRequired},
+      Field{"time_zone", &Calendar::time_zone, kRequired},
+      Field{"hours", &Calendar::hours},
+      Field{"holidays", &Calendar::holidays},
+      Field{"short_days", &Calendar::short_days},
+  };
+};
+
+template <>
+struct Schema<ClockTarget> {
+  static constexpr auto kFields = std::tuple{
+      Field{"metric", &ClockTarget::metric, kRequired},
+      Field{"minutes", &ClockTarget::minutes, kRequired},
+      Field{"business_time", &ClockTarget::business_time},
+      Field{"warning_minutes", &ClockTarget::warning_minutes},
+      Field{"paused_by", &ClockTarget::paused_by},
+  };
+};
+
+template <>
+struct Schema<SlaPolicy> {
+  static constexpr std::string_view kTable = "sla_policies";
+  static constexpr std::string_view kEntity = "sla_policy";
+  static constexpr auto kFields = std::tuple{
+      Field{"name", &SlaPolicy::name, kRequired},
+      Field{"position", &SlaPolicy::position},
+      Field{"segments", &SlaPolicy::segments},
+      Field{"priorities", &SlaPolicy::priorities},
+      Field{"channels", &SlaPolicy::channels},
+      Field{"queue_ids", &SlaPolicy::queue_ids, 0, "queues"},
+      Field{"calendar_id", &SlaPolicy::calendar_id, 0, "calendars"},
+      Field{"targets", &SlaPolicy::targets, kRequired},
+      Field{"active", &SlaPolicy::active},
   };
 };
 
@@ -394,6 +616,12 @@ void Validate(const Person& person, FieldErrors& errors);
 void Validate(const Agreement& agreement, FieldErrors& errors);
 void Validate(const Interaction& interaction, FieldErrors& errors);
 void Validate(const Case& kase, FieldErrors& errors);
+// Also checks that the time zone is in the tz database and that no two spans overlap.
+void Validate(const Calendar& calendar, FieldErrors& errors);
+void Validate(const SlaPolicy& policy, FieldErrors& errors);
+
+// The statuses that pause `target`'s clock (its own list, or the default).
+std::vector<CaseStatus> PausingStatuses(const ClockTarget& target);
 
 // The outcomes that fit a channel: live channels (phone, chat) end answered, abandoned,
 // timed_out, transferred, voicemail or missed_off_hours; written ones received, replied

@@ -63,6 +63,17 @@ void FromJson(const json::value& in, Date& out, const std::string& path, FieldEr
   out = *parsed;
 }
 
+void FromJson(const json::value& in, TimeOfDay& out, const std::string& path,
+              FieldErrors& errors) {
+  const auto* s = in.if_string();
+  auto parsed = s ? ParseTimeOfDay(std::string_view(*s)) : std::nullopt;
+  if (!parsed) {
+    errors.Add(path, "must be a time of day from 00:00 to 24:00, such as 09:30");
+    return;
+  }
+  out = *parsed;
+}
+
 bool IsMetaField(std::string_view name) {
   return name == "id" || name == "version" || name == "created_at" || name == "updated_at";
 }

@@ -22,6 +22,7 @@ inline json::value ToJson(double v) { return v; }
 inline json::value ToJson(bool v) { return v; }
 inline json::value ToJson(Instant v) { return json::string(FormatRfc3339(v)); }
 inline json::value ToJson(Date v) { return json::string(FormatDate(v)); }
+inline json::value ToJson(TimeOfDay v) { return json::string(FormatTimeOfDay(v)); }
 template <NamedEnum E>
 json::value ToJson(E v) {
   return json::string(Name(v));
@@ -53,6 +54,8 @@ void FromJson(const json::value& in, double& out, const std::string& path, Field
 void FromJson(const json::value& in, bool& out, const std::string& path, FieldErrors& errors);
 void FromJson(const json::value& in, Instant& out, const std::string& path, FieldErrors& errors);
 void FromJson(const json::value& in, Date& out, const std::string& path, FieldErrors& errors);
+void FromJson(const json::value& in, TimeOfDay& out, const std::string& path,
+              FieldErrors& errors);
 
 template <NamedEnum E>
 void FromJson(const json::value& in, E& out, const std::string& path, FieldErrors& errors) {

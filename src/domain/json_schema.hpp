@@ -28,6 +28,8 @@ boost::json::object ValueSchema() {
     return object{{"type", "string"}, {"format", "date-time"}};
   } else if constexpr (std::is_same_v<M, Date>) {
     return object{{"type", "string"}, {"format", "date"}};
+  } else if constexpr (std::is_same_v<M, TimeOfDay>) {
+    return object{{"type", "string"}, {"pattern", "^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$"}};
   } else if constexpr (NamedEnum<M>) {
     boost::json::array names;
     for (auto name : EnumNames<M>::kNames) names.emplace_back(name);
