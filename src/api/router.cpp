@@ -5,6 +5,8 @@
 #include <atomic>
 #include <charconv>
 
+#include "domain/json_codec.hpp"
+
 namespace rapport::api {
 
 namespace json = boost::json;
@@ -62,6 +64,21 @@ std::optional<std::int64_t> IfMatchVersion(std::string_view header) {
   auto [end, ec] = std::from_chars(first.data(), first.data() + first.size(), version);
   if (ec != std::errc() || end != first.data() + first.size()) return std::nullopt;
   return version;
+}
+
+// The OpenAPI schema name of an entity: "sla_policy" → "SlaPolicy".
+std::string SchemaName(std::string_view entity) {
+  std::string name;
+  bool word_start = true;
+  for (char c : entity) {
+    if (c == '_') {
+      word_start = true;
+    } else {
+      name.push_back(word_start ? static_cast<char>(std::toupper(c)) : c);
+      word_start = false;
+    }
+  }
+  return name;
 }
 
 std::optional<std::int64_t> ParseId(std::string_view text) {
@@ -252,6 +269,58 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
          respond(Json(200, std::move(body)));
        }});
 
+  Add({"GET",
+       "/api/v1/sla/at-risk",
+       kEveryRole,
+       "Open cases whose service clock is breached, warned, or due within `within` minutes, by "
+       "due instant (a vendor agent sees its own vendor's cases).",
+       {{"parameters",
+         {Parameter("within", "query", {{"type", "integer"}},
+                    "also clocks due within this many minutes (0 to 10080; default 0)"),
+          Parameter("limit", "query", {{"type", "integer"}}, "at most this many (1 to 500)")}},
+        {"responses",
+         {{"200", JsonResponse("clocks at risk", {{"type", "object"}})},
+          {"400", ProblemResponse("a bad parameter")}}}},
+       [this](const Call& call, Respond respond) {
+         std::int64_t within = 0, limit = 100;
+         FieldErrors bad;
+         for (const auto& [name, value] : call.request.query) {
+           auto n = ParseId(value);
+           if (name == "within" && n && *n <= 7 * 24 * 60) {
+             within = *n;
+           } else if (name == "limit" && n && *n >= 1 && *n <= app::kMaxPageSize) {
+             limit = *n;
+           } else if (name == "within" || name == "limit") {
+             bad.Add(name, "is out of range");
+           } else {
+             bad.Add(name, "is not a parameter here");
+           }
+         }
+         if (!bad.empty()) {
+           return respond(Problem({ErrorCode::kBadRequest, "bad query", bad.list()}));
+         }
+         std::optional<domain::Id> only_vendor;
+         if (call.who.IsVendorAgent()) only_vendor = call.who.vendor_id;
+         json::array items;
+         for (auto& item : app_.clocks().AtRisk(Now(), within, only_vendor,
+                                               static_cast<std::size_t>(limit))) {
+           const domain::Case& c = item.kase;
+           items.push_back(json::object{
+               {"case",
+                {{"id", c.meta.id},
+                 {"subject", c.subject},
+                 {"account_id", c.account_id},
+                 {"priority", domain::Name(c.priority)},
+                 {"status", domain::Name(c.status)},
+                 {"queue_id", c.queue_id ? json::value(*c.queue_id) : json::value(nullptr)},
+                 {"vendor_id", c.vendor_id ? json::value(*c.vendor_id) : json::value(nullptr)},
+                 {"assignee_id",
+                  c.assignee_id ? json::value(*c.assignee_id) : json::value(nullptr)}}},
+               {"clock", domain::ToJson(item.clock)}});
+         }
+         respond(Json(200, json::object{{"items", std::move(items)}}));
+       }});
+
   for (const auto& collection : ledger_.collections()) {
     std::string_view name = collection->name();
     unsigned writers = kAdmin | kManager;
@@ -318,8 +387,7 @@ void Router::Add(Route route) {
 void Router::AddCollection(app::Collection& collection, unsigned write_roles) {
   std::string base = "/api/v1/" + std::string(collection.name());
   std::string entity(collection.entity());
-  std::string schema_name = entity;
-  schema_name[0] = static_cast<char>(std::toupper(schema_name[0]));
+  std::string schema_name = SchemaName(entity);
 
   json::array list_params{
       Parameter("limit", "query", {{"type", "integer"}}, "page size, 1 to 500 (default 50)"),
@@ -520,9 +588,7 @@ void Router::Handle(HttpRequest request, Respond respond) {
 void Router::BuildOpenApi() {
   json::object schemas;
   for (const auto& collection : ledger_.collections()) {
-    std::string name(collection->entity());
-    name[0] = static_cast<char>(std::toupper(name[0]));
-    schemas[name] = collection->json_schema();
+    schemas[SchemaName(collection->entity())] = collection->json_schema();
   }
   schemas["Problem"] = json::object{
       {"type", "object"},

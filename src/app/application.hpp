@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/auth.hpp"
+#include "app/clocks.hpp"
 #include "app/ledger.hpp"
 #include "store/store.hpp"
 
@@ -19,8 +20,15 @@ class Application {
   // REQUIRES: nothing has been written through `store` yet in this process.
   explicit Application(store::Store& store);
 
+  // Builds the in-memory projections (the service clocks) from the store.
+  // REQUIRES: called once, before anything is written through this application.
+  Result<void> LoadProjections() { return clocks_.Load(); }
+  // Starts the background jobs (recording SLA warnings and breaches). Serve only.
+  void StartBackgroundJobs() { clocks_.StartRecorder(); }
+
   store::Store& store() { return store_; }
   Ledger& ledger() { return ledger_; }
+  Clocks& clocks() { return clocks_; }
   Authenticator& authenticator() { return authenticator_; }
 
   // REQUIRES: called before the first write.
@@ -28,6 +36,7 @@ class Application {
 
  private:
   store::Store& store_;
+  Clocks clocks_;
   Ledger ledger_;
   Authenticator authenticator_;
   std::vector<store::CommitListener> observers_;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "app/clocks.hpp"
 #include "app/record_cache.hpp"
 #include "app/visibility.hpp"
 #include "domain/json_codec.hpp"
@@ -200,7 +201,7 @@ std::optional<store::SqlValue> FilterValue(std::string_view text) {
 template <domain::Entity T>
 class CollectionImpl final : public Collection {
  public:
-  explicit CollectionImpl(store::Store& store) : store_(store) {}
+  CollectionImpl(store::Store& store, const Clocks* clocks) : store_(store), clocks_(clocks) {}
 
   std::string_view name() const override { return domain::Schema<T>::kTable; }
   std::string_view entity() const override { return domain::Schema<T>::kEntity; }
@@ -285,7 +286,9 @@ class CollectionImpl final : public Collection {
       auto rows = store::List<T>(s, query);
       if (!rows) return std::unexpected(rows.error());
       std::size_t shown = std::min(rows->size(), static_cast<std::size_t>(params.limit));
-      for (std::size_t i = 0; i < shown; ++i) page.items.push_back(Present(who, (*rows)[i]));
+      for (std::size_t i = 0; i < shown; ++i) {
+        page.items.push_back(WithLiveClocks((*rows)[i].meta.id, Present(who, (*rows)[i])));
+      }
       if (rows->size() > shown) page.next_cursor = (*rows)[shown - 1].meta.id;
       return {};
     });
@@ -313,7 +316,7 @@ class CollectionImpl final : public Collection {
     } else {
       answer.text = std::shared_ptr<const std::string>(found, &found->text);
     }
-    return answer;
+    return WithLiveClocks(id, std::move(answer));
   }
 
   void Forget(Id id) override { cache_.Forget(id); }
@@ -337,9 +340,10 @@ class CollectionImpl final : public Collection {
           *result = std::move(*created);
           return {};
         },
-        [result, done = std::move(done)](Result<void> r) {
+        [this, result, done = std::move(done)](Result<void> r) {
           if (!r) return done(std::unexpected(r.error()));
-          done(std::move(*result));
+          const Id id = result->body.as_object().at("id").as_int64();
+          done(WithLiveClocks(id, std::move(*result)));
         });
   }
 
@@ -358,9 +362,9 @@ class CollectionImpl final : public Collection {
           *result = std::move(*updated);
           return {};
         },
-        [result, done = std::move(done)](Result<void> r) {
+        [this, id, result, done = std::move(done)](Result<void> r) {
           if (!r) return done(std::unexpected(r.error()));
-          done(std::move(*result));
+          done(WithLiveClocks(id, std::move(*result)));
         });
   }
 
@@ -493,6 +497,9 @@ class CollectionImpl final : public Collection {
     domain::Validate(updated, errors);
     if (auto r = CheckReferences(s, who, updated, errors); !r) return std::unexpected(r.error());
     if (!errors.empty()) return std::unexpected(errors.ToError());
+    if constexpr (std::is_same_v<T, Case>) {
+      if (auto r = KeepClocks(s, *current, updated); !r) return std::unexpected(r.error());
+    }
     Instant now = Now();
     if (auto r = store::Update(s, updated, now); !r) return std::unexpected(r.error());
     boost::json::object change{{"patch", patch}};
@@ -515,6 +522,51 @@ class CollectionImpl final : public Collection {
     return Record{Present(who, updated), updated.meta.version, false, nullptr};
   }
 
+  // A resolved case keeps the clocks of its resolution; a reopened one has live clocks.
+  Result<void> KeepClocks(Session& s, const Case& before, Case& after) {
+    const bool resolving = after.status == domain::CaseStatus::kResolved &&
+                           before.status != domain::CaseStatus::kResolved;
+    if (resolving && clocks_) {
+      auto final_clocks = clocks_->Final(s, after, *after.resolved_at);
+      if (!final_clocks) return std::unexpected(final_clocks.error());
+      after.clocks = std::move(*final_clocks);
+    } else if (after.status != domain::CaseStatus::kResolved &&
+               after.status != domain::CaseStatus::kClosed) {
+      after.clocks.clear();
+    }
+    return {};
+  }
+
+  // An open case's answer with its clocks as of now (stored answers have an empty list).
+  json::value WithLiveClocks(Id id, json::value body) const {
+    if constexpr (std::is_same_v<T, Case>) {
+      if (!clocks_) return body;
+      if (auto live = clocks_->Live(id, Now())) body.as_object()["clocks"] = domain::ToJson(*live);
+    }
+    return body;
+  }
+
+  Record WithLiveClocks(Id id, Record answer) const {
+    if constexpr (std::is_same_v<T, Case>) {
+      if (!clocks_) return answer;
+      auto live = clocks_->Live(id, Now());
+      if (!live) return answer;
+      if (!answer.text) {
+        answer.body = WithLiveClocks(id, std::move(answer.body));
+        return answer;
+      }
+      // The remembered text ends with its empty clocks list (the last field of a case).
+      constexpr std::string_view kEmptyClocks = "\"clocks\":[]}";
+      const std::string& text = *answer.text;
+      RAPPORT_CHECK(text.ends_with(kEmptyClocks));
+      auto spliced = std::make_shared<std::string>(text, 0, text.size() - 3);
+      spliced->append(boost::json::serialize(domain::ToJson(*live)));
+      spliced->push_back('}');
+      answer.text = std::move(spliced);
+    }
+    return answer;
+  }
+
   // A record as remembered: with its full JSON, which is every in-house role's answer.
   struct Remembered {
     T record;
@@ -527,22 +579,23 @@ class CollectionImpl final : public Collection {
   }
 
   store::Store& store_;
+  const Clocks* clocks_;  // cases only: their live and final clocks
   RecordCache<Remembered> cache_{kCachedRecordsPerCollection};
 };
 
 }  // namespace
 
-Ledger::Ledger(store::Store& store) : store_(store) {
-  collections_.push_back(std::make_unique<CollectionImpl<domain::User>>(store));
-  collections_.push_back(std::make_unique<CollectionImpl<domain::Vendor>>(store));
-  collections_.push_back(std::make_unique<CollectionImpl<domain::Queue>>(store));
-  collections_.push_back(std::make_unique<CollectionImpl<domain::Account>>(store));
-  collections_.push_back(std::make_unique<CollectionImpl<domain::Person>>(store));
-  collections_.push_back(std::make_unique<CollectionImpl<domain::Agreement>>(store));
-  collections_.push_back(std::make_unique<CollectionImpl<Case>>(store));
-  collections_.push_back(std::make_unique<CollectionImpl<Interaction>>(store));
-  collections_.push_back(std::make_unique<CollectionImpl<domain::Calendar>>(store));
-  collections_.push_back(std::make_unique<CollectionImpl<domain::SlaPolicy>>(store));
+Ledger::Ledger(store::Store& store, const Clocks* clocks) : store_(store) {
+  collections_.push_back(std::make_unique<CollectionImpl<domain::User>>(store, clocks));
+  collections_.push_back(std::make_unique<CollectionImpl<domain::Vendor>>(store, clocks));
+  collections_.push_back(std::make_unique<CollectionImpl<domain::Queue>>(store, clocks));
+  collections_.push_back(std::make_unique<CollectionImpl<domain::Account>>(store, clocks));
+  collections_.push_back(std::make_unique<CollectionImpl<domain::Person>>(store, clocks));
+  collections_.push_back(std::make_unique<CollectionImpl<domain::Agreement>>(store, clocks));
+  collections_.push_back(std::make_unique<CollectionImpl<Case>>(store, clocks));
+  collections_.push_back(std::make_unique<CollectionImpl<Interaction>>(store, clocks));
+  collections_.push_back(std::make_unique<CollectionImpl<domain::Calendar>>(store, clocks));
+  collections_.push_back(std::make_unique<CollectionImpl<domain::SlaPolicy>>(store, clocks));
 }
 
 Ledger::~Ledger() = default;

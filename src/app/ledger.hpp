@@ -77,9 +77,13 @@ class Collection {
 // How many records per collection Get() remembers.
 inline constexpr std::size_t kCachedRecordsPerCollection = 50'000;
 
+class Clocks;
+
 class Ledger {
  public:
-  explicit Ledger(store::Store& store);
+  // With `clocks`, cases are answered with their live clocks and keep the clocks of their
+  // resolution; without, they have none (tools that never change cases).
+  explicit Ledger(store::Store& store, const Clocks* clocks = nullptr);
   ~Ledger();
 
   // Every collection, in a stable order: users, vendors, queues, accounts, people,

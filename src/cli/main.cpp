@@ -1,4 +1,4 @@
-// The `rapport` command: serve, token create, backup, demo.
+// The `rapport` command: serve, token create, backup, demo, sla explain.
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
@@ -10,6 +10,7 @@
 
 #include "api/server.hpp"
 #include "app/application.hpp"
+#include "app/clocks.hpp"
 #include "app/demo.hpp"
 #include "app/tokens.hpp"
 #include "core/log.hpp"
@@ -44,6 +45,8 @@ int Serve(const std::string& data_dir, const store::SqliteOptions& store_options
   app::Application app(**store);
   app.AddObserver(
       [&metrics](const store::CommittedBatch& batch) { metrics.CountBatch(batch.requests); });
+  if (auto r = app.LoadProjections(); !r) return Failed(r.error());
+  app.StartBackgroundJobs();
   api::Router router(app, metrics);
   api::Server server(router, options);
   auto port = server.Listen();
@@ -73,6 +76,21 @@ int Backup(const std::string& data_dir, const std::string& target) {
   if (!store) return Failed(store.error());
   if (auto r = (*store)->Backup(target); !r) return Failed(r.error());
   std::cout << "backed up to " << target << std::endl;
+  return 0;
+}
+
+int ExplainClocks(const std::string& data_dir, domain::Id case_id, const std::string& at) {
+  Instant now = Now();
+  if (!at.empty()) {
+    auto parsed = ParseRfc3339(at);
+    if (!parsed) return Failed({ErrorCode::kInvalid, "--at must be an RFC 3339 instant", {}});
+    now = *parsed;
+  }
+  auto store = OpenStore(data_dir);
+  if (!store) return Failed(store.error());
+  auto text = app::ExplainCase(**store, case_id, now);
+  if (!text) return Failed(text.error());
+  std::cout << *text;
   return 0;
 }
 
@@ -151,6 +169,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0001, 100.0));
   demo->add_option("--seed", demo_options.seed, "random seed (same seed, same company)");
 
+  domain::Id explain_case = 0;
+  std::string explain_at;
+  auto* sla = cli.add_subcommand("sla", "service clocks");
+  sla->require_subcommand(1);
+  auto* explain = sla->add_subcommand("explain", "explain a case's clocks step by step");
+  explain->add_option("case", explain_case, "the case's id")->required()->check(CLI::PositiveNumber);
+  explain->add_option("--at", explain_at, "as of this RFC 3339 instant (default: now)");
+
   CLI11_PARSE(cli, argc, argv);
   SetUpLogging(log_level);
 
@@ -169,6 +195,7 @@ int main(int argc, char** argv) {
     }
     if (backup->parsed()) return Backup(data_dir, backup_target);
     if (demo->parsed()) return Demo(data_dir, demo_options);
+    if (explain->parsed()) return ExplainClocks(data_dir, explain_case, explain_at);
   } catch (const std::exception& e) {
     std::cerr << "rapport: internal error: " << e.what() << "\n";
     return 2;

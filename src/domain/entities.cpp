@@ -308,10 +308,20 @@ void Validate(const SlaPolicy& policy, FieldErrors& errors) {
   }
 }
 
+bool Pauses(const ClockTarget& target, CaseStatus status) {
+  if (target.paused_by) {
+    return std::find(target.paused_by->begin(), target.paused_by->end(), status) !=
+           target.paused_by->end();
+  }
+  return target.metric != ClockMetric::kFirstResponse && status == CaseStatus::kPendingCustomer;
+}
+
 std::vector<CaseStatus> PausingStatuses(const ClockTarget& target) {
-  if (target.paused_by) return *target.paused_by;
-  if (target.metric == ClockMetric::kFirstResponse) return {};
-  return {CaseStatus::kPendingCustomer};
+  std::vector<CaseStatus> out;
+  for (std::size_t i = 0; i < EnumNames<CaseStatus>::kNames.size(); ++i) {
+    if (Pauses(target, static_cast<CaseStatus>(i))) out.push_back(static_cast<CaseStatus>(i));
+  }
+  return out;
 }
 
 bool IsLegalTransition(CaseStatus from, CaseStatus to) {

@@ -620,7 +620,9 @@ void Validate(const Case& kase, FieldErrors& errors);
 void Validate(const Calendar& calendar, FieldErrors& errors);
 void Validate(const SlaPolicy& policy, FieldErrors& errors);
 
-// The statuses that pause `target`'s clock (its own list, or the default).
+// Whether `status` pauses `target`'s clock (by its own list, or the default), and all the
+// statuses that do.
+bool Pauses(const ClockTarget& target, CaseStatus status);
 std::vector<CaseStatus> PausingStatuses(const ClockTarget& target);
 
 // The outcomes that fit a channel: live channels (phone, chat) end answered, abandoned,

@@ -192,18 +192,40 @@ Result<BusinessCalendar> BusinessCalendar::Compile(const domain::Calendar& defin
     out.ends_.push_back(i.to);
     out.before_.push_back(total);
     total += i.to - i.from;
+    out.after_.push_back(total);
+  }
+  // The first interval ending after each UTC day's start, and a sentinel.
+  const std::size_t days = static_cast<std::size_t>((out.range_end_ - out.range_start_) / kMillisPerDay);
+  out.day_first_.reserve(days + 1);
+  std::size_t next = 0;
+  for (std::size_t d = 0; d <= days; ++d) {
+    const std::int64_t day_start = out.range_start_ + static_cast<std::int64_t>(d) * kMillisPerDay;
+    while (next < out.ends_.size() && out.ends_[next] <= day_start) ++next;
+    out.day_first_.push_back(static_cast<std::uint32_t>(next));
   }
   return out;
 }
 
+BusinessCalendar::Position BusinessCalendar::Locate(std::int64_t t) const {
+  // REQUIRES: range_start_ < t < range_end_. Only the intervals of t's UTC day (and the
+  // one running into the next) can hold it.
+  const auto day = static_cast<std::size_t>((t - range_start_) / kMillisPerDay);
+  const std::size_t first = day_first_[day];
+  const std::size_t last = std::min<std::size_t>(day_first_[day + 1] + 1, starts_.size());
+  const auto begin = starts_.begin() + static_cast<std::ptrdiff_t>(first);
+  const auto next = std::upper_bound(begin, starts_.begin() + static_cast<std::ptrdiff_t>(last), t);
+  if (next == begin) {  // in the gap before interval `first` (or after the last one)
+    return {first < starts_.size() ? before_[first] : after_.empty() ? 0 : after_.back(), first};
+  }
+  const auto i = static_cast<std::size_t>(next - starts_.begin()) - 1;
+  return {before_[i] + (std::min(t, ends_[i]) - starts_[i]), i};
+}
+
 Millis BusinessCalendar::Cumulative(Instant t) const {
   if (t.ms <= range_start_) return t.ms - range_start_;
-  const auto next = std::upper_bound(starts_.begin(), starts_.end(), t.ms);
-  if (next == starts_.begin()) return 0;
-  const std::size_t i = static_cast<std::size_t>(next - starts_.begin()) - 1;
-  Millis inside = before_[i] + (std::min(t.ms, ends_[i]) - starts_[i]);
-  if (t.ms > range_end_) inside += t.ms - range_end_;
-  return inside;
+  const Millis total = after_.empty() ? 0 : after_.back();
+  if (t.ms >= range_end_) return total + (t.ms - range_end_);
+  return Locate(t.ms).before;
 }
 
 Millis BusinessCalendar::Between(Instant from, Instant to) const {
@@ -215,33 +237,43 @@ Millis BusinessCalendar::Between(Instant from, Instant to) const {
 Instant BusinessCalendar::Add(Instant from, Millis amount) const {
   if (amount <= 0) return from;
   if (!compiled_) return Instant{from.ms + amount};
-  const Millis target = Cumulative(from) + amount;
-  if (target <= 0) return Instant{range_start_ + target};  // still before the range
-  // The first interval whose running total at its end reaches the target.
-  std::size_t lo = 0, hi = starts_.size();
-  while (lo < hi) {
-    const std::size_t mid = (lo + hi) / 2;
-    if (before_[mid] + (ends_[mid] - starts_[mid]) < target) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
+  std::size_t lo = 0;
+  Millis target = 0;
+  if (from.ms <= range_start_) {
+    target = (from.ms - range_start_) + amount;
+    if (target <= 0) return Instant{range_start_ + target};  // still before the range
+  } else if (from.ms >= range_end_) {
+    return Instant{from.ms + amount};
+  } else {
+    const Position at = Locate(from.ms);
+    target = at.before + amount;
+    lo = at.index;
   }
-  if (lo == starts_.size()) {
-    const Millis total = starts_.empty() ? 0 : before_.back() + (ends_.back() - starts_.back());
+  // The first interval whose running total at its end reaches the target: gallop from
+  // where `from` is, since most amounts span a few days, then search the last stride.
+  std::size_t hi = lo;
+  for (std::size_t stride = 1; hi < after_.size() && after_[hi] < target; stride *= 2) {
+    lo = hi + 1;
+    hi += stride;
+  }
+  hi = std::min(hi + 1, after_.size());
+  const auto found = std::lower_bound(after_.begin() + static_cast<std::ptrdiff_t>(lo),
+                                      after_.begin() + static_cast<std::ptrdiff_t>(hi), target);
+  if (found == after_.end()) {
+    const Millis total = after_.empty() ? 0 : after_.back();
     return Instant{range_end_ + (target - total)};
   }
-  return Instant{starts_[lo] + (target - before_[lo])};
+  const auto i = static_cast<std::size_t>(found - after_.begin());
+  return Instant{starts_[i] + (target - before_[i])};
 }
 
 Instant BusinessCalendar::NextBusiness(Instant at) const {
   if (!compiled_ || at.ms < range_start_ || at.ms >= range_end_) return at;
-  const auto next = std::upper_bound(starts_.begin(), starts_.end(), at.ms);
-  if (next != starts_.begin()) {
-    const std::size_t i = static_cast<std::size_t>(next - starts_.begin()) - 1;
-    if (at.ms < ends_[i]) return at;
-  }
-  return next == starts_.end() ? Instant{range_end_} : Instant{*next};
+  if (at.ms == range_start_) return starts_.empty() ? Instant{range_end_} : Instant{starts_[0]};
+  const Position p = Locate(at.ms);
+  if (p.index < starts_.size() && starts_[p.index] <= at.ms && at.ms < ends_[p.index]) return at;
+  const std::size_t next = p.index < starts_.size() && starts_[p.index] <= at.ms ? p.index + 1 : p.index;
+  return next < starts_.size() ? Instant{starts_[next]} : Instant{range_end_};
 }
 
 }  // namespace rapport::sla

@@ -62,12 +62,23 @@ class BusinessCalendar {
   // Business time in [range_start_, t), negative before the range.
   Millis Cumulative(Instant t) const;
 
+  // Inside the range: business time before t, and the interval holding t or, in a gap,
+  // the one after it.
+  struct Position {
+    Millis before;
+    std::size_t index;
+  };
+  Position Locate(std::int64_t t) const;
+
   bool compiled_ = false;
   std::int64_t range_start_ = 0;  // ms; the compiled range [range_start_, range_end_)
   std::int64_t range_end_ = 0;
   std::vector<std::int64_t> starts_;  // ms; sorted, disjoint, non-adjacent intervals
   std::vector<std::int64_t> ends_;
   std::vector<Millis> before_;  // business time in [range_start_, starts_[i])
+  std::vector<Millis> after_;   // business time in [range_start_, ends_[i])
+  std::vector<std::uint32_t> day_first_;  // per UTC day of the range: first interval ending
+                                          // after the day starts; one more as a sentinel
 };
 
 }  // namespace rapport::sla

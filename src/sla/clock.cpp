@@ -35,48 +35,60 @@ class Walker {
                         ? target_ - spec.target.warning_minutes * kMillisPerMinute
                         : -1),
         trace_(trace) {
-    for (CaseStatus status : domain::PausingStatuses(spec.target)) {
-      pausing_ |= 1u << static_cast<unsigned>(status);
+    for (std::size_t i = 0; i < domain::EnumNames<CaseStatus>::kNames.size(); ++i) {
+      const auto status = static_cast<CaseStatus>(i);
+      if (domain::Pauses(spec.target, status)) pausing_ |= Bit(status);
     }
   }
 
   void Open(Instant at) {
     last_ = at;
-    Note(at, "case opened");
-    if (metric_ != ClockMetric::kNextResponse) StartCycle(at, "clock starts");
+    if (metric_ != ClockMetric::kNextResponse) {
+      StartCycle(at, [] { return std::string("case opened: clock starts"); });
+    } else {
+      Note(at, [] { return std::string("case opened"); });
+    }
   }
 
   void StatusChanged(Instant at, CaseStatus to) {
     Advance(at);
     const CaseStatus from = status_;
+    const bool was_running = Running();
     status_ = to;
-    std::string what = "status " + std::string(domain::Name(from)) + " → " +
-                       std::string(domain::Name(to));
+    // Words for the explanation, built only when one is asked for.
+    auto what = [from, to](std::string_view consequence = {}) {
+      return [from, to, consequence] {
+        std::string out = "status " + std::string(domain::Name(from)) + " → " +
+                          std::string(domain::Name(to));
+        if (!consequence.empty()) out += ": " + std::string(consequence);
+        return out;
+      };
+    };
     if (!active_) {
       if (metric_ == ClockMetric::kResolution && Stops(from) && !Stops(to)) {
         active_ = true;  // reopened: the resolution clock resumes where it stopped
         met_.reset();
         if (Pausing(to)) pauses_.push_back({at, std::nullopt});
-        Note(at, what + ": case reopened, clock resumes");
+        Note(at, what("case reopened, clock resumes"));
       } else {
         if (Stops(to)) responded_ = true;
-        Note(at, what);
+        Note(at, what());
       }
       return;
     }
     if (Stops(to)) {
       responded_ = true;
-      StopCycle(at, what + ": clock met by the resolution");
+      StopCycle(at, was_running, what("clock met by the resolution"));
       return;
     }
     if (Pausing(from) && !Pausing(to)) {
       ClosePause(at);
-      Note(at, what + ": clock resumes");
+      Note(at, what("clock resumes"));
     } else if (!Pausing(from) && Pausing(to)) {
       pauses_.push_back({at, std::nullopt});
-      Note(at, what + ": clock paused");
+      Note(at, what("clock paused"));
     } else {
-      Note(at, what);
+      Note(at, what());
     }
   }
 
@@ -85,23 +97,33 @@ class Walker {
     if (metric_ == ClockMetric::kResolution) return;
     if (!from_customer) {
       responded_ = true;
-      if (active_) StopCycle(at, "response to the customer: clock met");
+      if (active_) {
+        StopCycle(at, Running(), [] { return std::string("response to the customer: clock met"); });
+      }
       return;
     }
     if (metric_ == ClockMetric::kNextResponse && responded_ && !active_ && !Stops(status_)) {
-      StartCycle(at, "customer message: cycle " + std::to_string(cycles_ + 1) + " starts");
-    } else if (trace_) {
-      Note(at, "customer message");
+      StartCycle(at, [this] {
+        return "customer message: cycle " + std::to_string(cycles_) + " starts";
+      });
+    } else {
+      Note(at, [] { return std::string("customer message"); });
     }
   }
 
   void Finish(Instant now) {
     Advance(now);
-    if (trace_) Note(now, "as of now");
+    Note(now, [] { return std::string("as of now"); });
   }
 
-  std::optional<domain::ClockRecord> Result(Instant now) const {
+  std::optional<domain::ClockRecord> Result(Instant now, Upcoming* upcoming) const {
     if (cycles_ == 0) return std::nullopt;
+    if (upcoming && Running()) {
+      if (!breached_) upcoming->breach = DueFrom(now);
+      if (warn_level_ >= 0 && !warned_ && elapsed_ < warn_level_) {
+        upcoming->warning = AddTime(now, warn_level_ - elapsed_);
+      }
+    }
     domain::ClockRecord out;
     out.metric = metric_;
     out.policy_id = spec_.policy_id;
@@ -115,7 +137,7 @@ class Walker {
     out.breached_at = breached_;
     out.met_at = active_ ? std::nullopt : met_;
     out.cycles = cycles_;
-    out.breaches = breaches_ + (active_ && breached_ ? 1 : 0);
+    out.breaches = breaches_ + (breached_ && !breach_counted_ ? 1 : 0);
     out.pauses = pauses_;
     if (breached_) {
       out.state = domain::ClockState::kBreached;
@@ -125,7 +147,7 @@ class Walker {
       if (running_at_stop_) out.due_at = AddTime(*met_, target_ - elapsed_);
     } else if (Running()) {
       out.state = domain::ClockState::kRunning;
-      out.due_at = AddTime(now, target_ - elapsed_);
+      out.due_at = DueFrom(now);
     } else {
       out.state = domain::ClockState::kPaused;
     }
@@ -133,9 +155,8 @@ class Walker {
   }
 
  private:
-  bool Pausing(CaseStatus status) const {
-    return (pausing_ >> static_cast<unsigned>(status)) & 1u;
-  }
+  static unsigned Bit(CaseStatus status) { return 1u << static_cast<unsigned>(status); }
+  bool Pausing(CaseStatus status) const { return (pausing_ & Bit(status)) != 0; }
   bool Running() const { return active_ && !Stops(status_) && !Pausing(status_); }
 
   Millis Measure(Instant from, Instant to) const {
@@ -145,6 +166,13 @@ class Walker {
   Instant AddTime(Instant from, Millis amount) const {
     return spec_.target.business_time ? spec_.calendar->Add(from, amount)
                                       : Instant{from.ms + std::max<Millis>(amount, 0)};
+  }
+
+  // When a clock running at `now` reaches its target. With nothing left (reopened exactly
+  // at its due), that is the next instant that counts.
+  Instant DueFrom(Instant now) const {
+    if (elapsed_ < target_) return AddTime(now, target_ - elapsed_);
+    return spec_.target.business_time ? spec_.calendar->NextBusiness(now) : now;
   }
 
   // Counts clock time from last_ to `to`, noting the warning and the breach where they
@@ -159,16 +187,17 @@ class Walker {
     if (!breached_ && elapsed_ >= target_ && counted > 0) {
       // At its target already when it runs again (a case reopened exactly at its due).
       Cross(spec_.target.business_time ? spec_.calendar->NextBusiness(last_) : last_, breached_,
-            "breached");
+            [] { return std::string("breached: nothing was left when it ran again"); });
     }
     if (warn_level_ >= 0 && !warned_ && elapsed_ < warn_level_ &&
         elapsed_ + counted >= warn_level_) {
       Cross(AddTime(last_, warn_level_ - elapsed_), warned_,
-            "warning: " + Minutes(target_ - warn_level_) + " left");
+            [this] { return "warning: " + Minutes(target_ - warn_level_) + " left"; });
       counted = Measure(last_, to);
     }
     if (!breached_ && elapsed_ < target_ && elapsed_ + counted >= target_) {
-      Cross(AddTime(last_, target_ - elapsed_), breached_, "due: the target is reached");
+      Cross(AddTime(last_, target_ - elapsed_), breached_,
+            [] { return std::string("due: the target is reached"); });
       counted = Measure(last_, to);
     }
     elapsed_ += counted;
@@ -177,7 +206,8 @@ class Walker {
   }
 
   // Records a warning or breach instant inside the running stretch from last_.
-  void Cross(Instant at, std::optional<Instant>& slot, const std::string& what) {
+  template <class Words>
+  void Cross(Instant at, std::optional<Instant>& slot, const Words& what) {
     const Millis counted = Measure(last_, at);
     elapsed_ += counted;
     pending_counted_ += counted;
@@ -186,11 +216,13 @@ class Walker {
     Note(at, what);
   }
 
-  void StartCycle(Instant at, const std::string& what) {
+  template <class Words>
+  void StartCycle(Instant at, const Words& what) {
     active_ = true;
     ++cycles_;
     cycle_start_ = at;
     elapsed_ = 0;
+    breach_counted_ = false;
     warned_.reset();
     breached_.reset();
     met_.reset();
@@ -199,15 +231,19 @@ class Walker {
     Note(at, what);
   }
 
-  void StopCycle(Instant at, const std::string& what) {
-    running_at_stop_ = Running();
+  template <class Words>
+  void StopCycle(Instant at, bool was_running, const Words& what) {
+    running_at_stop_ = was_running;
     ClosePause(at);
     active_ = false;
     met_ = at;
     // Stopping exactly at the due instant (or the warning instant) is on time.
     if (breached_ && *breached_ >= at) breached_.reset();
     if (warned_ && *warned_ >= at) warned_.reset();
-    if (breached_) ++breaches_;
+    if (breached_ && !breach_counted_) {
+      ++breaches_;
+      breach_counted_ = true;
+    }
     Note(at, what);
   }
 
@@ -215,9 +251,11 @@ class Walker {
     if (!pauses_.empty() && !pauses_.back().to) pauses_.back().to = at;
   }
 
-  void Note(Instant at, const std::string& what) {
+  // Adds a step to the explanation, if one is being made; `what` makes its words.
+  template <class Words>
+  void Note(Instant at, const Words& what) {
     if (!trace_) return;
-    trace_->push_back({at, what, pending_counted_, elapsed_});
+    trace_->push_back({at, what(), pending_counted_, elapsed_});
     pending_counted_ = 0;
   }
 
@@ -240,7 +278,8 @@ class Walker {
   std::optional<Instant> met_;
   std::vector<domain::ClockPause> pauses_;
   std::int64_t cycles_ = 0;
-  std::int64_t breaches_ = 0;  // of finished cycles
+  std::int64_t breaches_ = 0;    // counted when a breached cycle stops
+  bool breach_counted_ = false;  // the current cycle's breach is in breaches_
   Millis pending_counted_ = 0;
 };
 
@@ -264,7 +303,8 @@ void SortHistory(CaseHistory& history) {
 }
 
 std::optional<domain::ClockRecord> ComputeClock(const ClockSpec& spec, const CaseHistory& history,
-                                                Instant now, std::vector<TraceStep>* trace) {
+                                                Instant now, std::vector<TraceStep>* trace,
+                                                Upcoming* upcoming) {
   Walker walker(spec, trace);
   walker.Open(history.opened);
   // Status changes before messages at the same instant.
@@ -284,7 +324,7 @@ std::optional<domain::ClockRecord> ComputeClock(const ClockSpec& spec, const Cas
     }
   }
   walker.Finish(now);
-  return walker.Result(now);
+  return walker.Result(now, upcoming);
 }
 
 const domain::SlaPolicy* MatchPolicy(const std::vector<domain::SlaPolicy>& policies,

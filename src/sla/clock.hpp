@@ -69,11 +69,19 @@ struct TraceStep {
   Millis elapsed = 0;  // clock time counted in the current cycle up to `at`
 };
 
+// The instants after `now` at which a running clock warns and breaches if nothing else
+// happens first.
+struct Upcoming {
+  std::optional<Instant> warning;
+  std::optional<Instant> breach;
+};
+
 // The clock as of `now`; nullopt for a next-response clock no customer message has
-// started yet. With `trace`, also the steps that explain it.
+// started yet. With `trace`, also the steps that explain it; with `upcoming`, what is due.
 std::optional<domain::ClockRecord> ComputeClock(const ClockSpec& spec, const CaseHistory& history,
                                                 Instant now,
-                                                std::vector<TraceStep>* trace = nullptr);
+                                                std::vector<TraceStep>* trace = nullptr,
+                                                Upcoming* upcoming = nullptr);
 
 // What a policy's conditions look at.
 struct CaseFacts {

@@ -355,11 +355,7 @@ class SqliteSession final : public Session {
     return {};
   }
 
-  Result<std::vector<Event>> EventsAfter(std::int64_t sequence, std::int64_t limit) override {
-    auto rows =
-        Run("SELECT sequence,at,actor_id,entity,entity_id,action,change FROM events "
-            "WHERE sequence>? ORDER BY sequence LIMIT ?",
-            {sequence, limit}, 7);
+  static Result<std::vector<Event>> ReadEvents(Result<std::vector<Row>> rows) {
     if (!rows) return std::unexpected(rows.error());
     std::vector<Event> out;
     out.reserve(rows->size());
@@ -375,6 +371,18 @@ class SqliteSession final : public Session {
       out.push_back(std::move(e));
     }
     return out;
+  }
+
+  Result<std::vector<Event>> EventsAfter(std::int64_t sequence, std::int64_t limit) override {
+    return ReadEvents(Run("SELECT sequence,at,actor_id,entity,entity_id,action,change FROM events "
+                          "WHERE sequence>? ORDER BY sequence LIMIT ?",
+                          {sequence, limit}, 7));
+  }
+
+  Result<std::vector<Event>> EventsOf(std::string_view entity, Id entity_id) override {
+    return ReadEvents(Run("SELECT sequence,at,actor_id,entity,entity_id,action,change FROM events "
+                          "WHERE entity=? AND entity_id=? ORDER BY sequence",
+                          {std::string(entity), entity_id}, 7));
   }
 
   Result<std::int64_t> LastEventSequence() override {

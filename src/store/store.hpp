@@ -71,6 +71,8 @@ class Session {
   // The event log. AppendEvent fills in event.sequence.
   virtual Result<void> AppendEvent(Event& event) = 0;
   virtual Result<std::vector<Event>> EventsAfter(std::int64_t sequence, std::int64_t limit) = 0;
+  // The events of one record ("case", 7), oldest first.
+  virtual Result<std::vector<Event>> EventsOf(std::string_view entity, Id entity_id) = 0;
   virtual Result<std::int64_t> LastEventSequence() = 0;
 
   // API tokens: only the SHA-256 of a token is stored.

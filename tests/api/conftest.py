@@ -156,6 +156,15 @@ def world(server, admin):
         "kind": "customer", "account_id": w["account"]["id"], "start_date": "2025-01-01",
         "end_date": "2026-12-31", "auto_renew": True, "notice_days": 90,
         "annual_value_minor": 12_000_000, "currency": "GBP"})
+    w["calendar"] = create("/api/v1/calendars", {
+        "name": "London office", "time_zone": "Europe/London",
+        "hours": [{"day": d, "start": "09:00", "end": "17:00"}
+                  for d in ("monday", "tuesday", "wednesday", "thursday", "friday")],
+        "holidays": [{"name": "Christmas", "date": "2025-12-25", "yearly": True}]})
+    w["policy"] = create("/api/v1/sla_policies", {
+        "name": "Standard", "position": 10, "calendar_id": w["calendar"]["id"],
+        "targets": [{"metric": "first_response", "minutes": 60, "warning_minutes": 15},
+                    {"metric": "resolution", "minutes": 960}]})
     w["case_a"] = create("/api/v1/cases", {"account_id": w["account"]["id"], "subject": "Phone line down",
                                            "queue_id": w["queue_a"]["id"],
                                            "requester_id": w["person"]["id"]})

@@ -9,7 +9,7 @@ import pytest
 ROLES = ["admin", "manager", "agent", "vendor_agent", "viewer"]
 IN_HOUSE = ["admin", "manager", "agent", "viewer"]
 COLLECTIONS = ["users", "vendors", "queues", "accounts", "people", "agreements", "cases",
-               "interactions"]
+               "interactions", "calendars", "sla_policies"]
 PUBLIC = {("GET", "/healthz"), ("GET", "/metrics"), ("GET", "/api/v1/openapi.json")}
 WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
 UNKNOWN_TOKEN = "f" * 64
@@ -107,7 +107,8 @@ class Caller:
         return {"users": self.vendor_a_user, "vendors": w["vendor_a"]["id"],
                 "queues": w["queue_a"]["id"], "accounts": w["account"]["id"],
                 "people": w["person"]["id"], "agreements": w["agreement_a"]["id"],
-                "cases": w["case_a"]["id"], "interactions": w["call_a"]["id"]}[collection]
+                "cases": w["case_a"]["id"], "interactions": w["call_a"]["id"],
+                "calendars": w["calendar"]["id"], "sla_policies": w["policy"]["id"]}[collection]
 
     def create_body(self, collection, role):
         w, n = self.w, serial()
@@ -125,6 +126,10 @@ class Caller:
                            "start_date": "2025-01-01", "end_date": "2025-12-31"},
             "cases": {"account_id": account, "subject": f"Case {n}", "queue_id": queue},
             "interactions": interaction_body(queue, channel),
+            "calendars": {"name": f"Calendar {n}", "time_zone": "Europe/Paris",
+                          "hours": [{"day": "monday", "start": "08:00", "end": "12:00"}]},
+            "sla_policies": {"name": f"Policy {n}", "position": 100 + n,
+                             "targets": [{"metric": "resolution", "minutes": 600}]},
         }[collection]
 
     def patch_body(self, collection):
@@ -133,7 +138,9 @@ class Caller:
                 "queues": {"name": f"Alpha phone {n}"}, "accounts": {"segment": f"seg{n}"},
                 "people": {"name": f"Ann Lee {n}"}, "agreements": {"notice_days": n},
                 "cases": {"category": f"cat {n}"},
-                "interactions": {"category": f"cat {n}"}}[collection]
+                "interactions": {"category": f"cat {n}"},
+                "calendars": {"name": f"Calendar {n}"},
+                "sla_policies": {"name": f"Policy {n}"}}[collection]
 
     def call(self, client, method, pattern, role):
         parts = pattern.split("/")

@@ -314,13 +314,13 @@ def test_healthz_metrics_openapi(server, admin):
     paths = doc.json()["paths"]
     expected = {"/healthz": {"get"}, "/metrics": {"get"}, f"{API}/openapi.json": {"get"},
                 f"{API}/me": {"get"}, f"{API}/events": {"get"},
-                f"{API}/interactions/batch": {"post"}}
-    for collection in COLLECTIONS:
+                f"{API}/interactions/batch": {"post"}, f"{API}/sla/at-risk": {"get"}}
+    for collection in list(COLLECTIONS) + ["calendars", "sla_policies"]:
         expected[f"{API}/{collection}"] = {"get", "post"}
         expected[f"{API}/{collection}/{{id}}"] = {"get", "patch"}
     assert {path: set(ops) for path, ops in paths.items()} == expected
     for schema in ("User", "Vendor", "Queue", "Account", "Person", "Agreement", "Case",
-                   "Interaction", "Problem"):
+                   "Interaction", "Calendar", "SlaPolicy", "Problem"):
         assert schema in doc.json()["components"]["schemas"]
 
 

@@ -1,0 +1,644 @@
+#include "app/clocks.hpp"
+
+#include <date/date.h>
+#include <date/tz.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "app/ledger.hpp"
+#include "domain/json_codec.hpp"
+#include "store/records.hpp"
+
+namespace rapport::app {
+
+namespace {
+
+using domain::Case;
+using domain::CaseStatus;
+using domain::ClockMetric;
+using domain::ClockRecord;
+
+constexpr std::int64_t kPage = 10'000;
+
+// Every row of T matching `where`, page by page.
+template <domain::Entity T>
+Result<std::vector<T>> All(store::Session& s, std::vector<store::Condition> where = {}) {
+  std::vector<T> out;
+  store::Query query{std::move(where), std::nullopt, kPage};
+  while (true) {
+    auto page = store::List<T>(s, query);
+    if (!page) return std::unexpected(page.error());
+    for (T& record : *page) out.push_back(std::move(record));
+    if (static_cast<std::int64_t>(page->size()) < kPage) return out;
+    query.after_id = out.back().meta.id;
+  }
+}
+
+bool IsOpen(CaseStatus status) {
+  return status != CaseStatus::kResolved && status != CaseStatus::kClosed;
+}
+
+const sla::BusinessCalendar& AlwaysOpen() {
+  static const sla::BusinessCalendar always;
+  return always;
+}
+
+std::int64_t CycleOf(const ClockRecord& clock) { return std::max<std::int64_t>(clock.cycles, 1); }
+
+// "2025-03-03 09:00:00 GMT" in `zone`, or UTC when it is unknown.
+std::string Local(Instant at, const std::string& zone) {
+  const date::sys_time<std::chrono::milliseconds> t{std::chrono::milliseconds{at.ms}};
+  try {
+    return date::format("%F %T %Z", date::make_zoned(zone, date::floor<std::chrono::seconds>(t)));
+  } catch (const std::exception&) {
+    return FormatRfc3339(at);
+  }
+}
+
+std::string MinutesText(std::int64_t millis) {
+  const std::int64_t seconds = millis / 1000;
+  std::string out = std::to_string(seconds / 60) + " min";
+  if (seconds % 60 != 0) out += " " + std::to_string(seconds % 60) + " s";
+  return out;
+}
+
+// The instant a status change was made, as its event says, and the status it went to.
+std::optional<sla::StatusChange> StatusChangeOf(const domain::Event& event) {
+  boost::system::error_code ec;
+  const auto change = boost::json::parse(event.change, ec);
+  if (ec || !change.is_object()) return std::nullopt;
+  const auto* object = change.if_object();
+  const char* key = event.action == "created" ? "status" : "to";
+  const auto* to = object->if_contains(key);
+  if (!to || !to->is_string()) return std::nullopt;
+  auto status = domain::EnumFromName<CaseStatus>(std::string_view(to->get_string()));
+  if (!status) return std::nullopt;
+  return sla::StatusChange{event.at, *status};
+}
+
+}  // namespace
+
+// ---- configuration ------------------------------------------------------------------
+
+Result<ClockConfig> ClockConfig::Load(store::Session& s) {
+  ClockConfig config;
+  auto calendars = All<domain::Calendar>(s);
+  if (!calendars) return std::unexpected(calendars.error());
+  for (domain::Calendar& definition : *calendars) {
+    auto compiled = sla::BusinessCalendar::Compile(definition);
+    if (!compiled) {
+      return Fail(ErrorCode::kInternal, "calendar " + std::to_string(definition.meta.id) +
+                                            " does not compile: " + compiled.error().message);
+    }
+    config.calendars.emplace(definition.meta.id, std::move(*compiled));
+    config.calendar_definitions.emplace(definition.meta.id, std::move(definition));
+  }
+  auto policies = All<domain::SlaPolicy>(s);
+  if (!policies) return std::unexpected(policies.error());
+  config.policies = std::move(*policies);
+  std::stable_sort(config.policies.begin(), config.policies.end(),
+                   [](const auto& a, const auto& b) { return a.position < b.position; });
+  auto accounts = All<domain::Account>(s);
+  if (!accounts) return std::unexpected(accounts.error());
+  for (domain::Account& account : *accounts) {
+    config.accounts[account.meta.id] = {std::move(account.name), std::move(account.segment),
+                                        account.business_calendar_id};
+  }
+  auto queues = All<domain::Queue>(s);
+  if (!queues) return std::unexpected(queues.error());
+  for (domain::Queue& queue : *queues) config.queues[queue.meta.id] = std::move(queue);
+  auto agreements = All<domain::Agreement>(
+      s, {{"kind", store::Condition::Op::kEq, std::string(domain::Name(domain::AgreementKind::kVendor))}});
+  if (!agreements) return std::unexpected(agreements.error());
+  config.vendor_agreements = std::move(*agreements);
+  return config;
+}
+
+std::optional<Id> ClockConfig::CoverageCalendar(std::optional<Id> queue, Date day) const {
+  if (!queue) return std::nullopt;
+  const domain::Agreement* best = nullptr;
+  for (const domain::Agreement& a : vendor_agreements) {
+    if (!a.coverage_calendar_id || day < a.start_date || a.end_date < day) continue;
+    if (std::find(a.queue_ids.begin(), a.queue_ids.end(), *queue) == a.queue_ids.end()) continue;
+    if (!best || best->start_date < a.start_date) best = &a;
+  }
+  return best ? best->coverage_calendar_id : std::nullopt;
+}
+
+Result<sla::CaseHistory> LoadHistory(store::Session& s, const Case& kase) {
+  sla::CaseHistory history;
+  history.opened = kase.meta.created_at;
+  auto events = s.EventsOf("case", kase.meta.id);
+  if (!events) return std::unexpected(events.error());
+  for (const domain::Event& event : *events) {
+    if (event.action != "status_changed" && event.action != "created") continue;
+    auto change = StatusChangeOf(event);
+    if (!change) continue;
+    if (event.action == "created") {
+      if (change->to != CaseStatus::kNew) history.changes.push_back({history.opened, change->to});
+      continue;
+    }
+    history.changes.push_back(*change);
+  }
+  auto interactions = All<domain::Interaction>(
+      s, {{"case_id", store::Condition::Op::kEq, kase.meta.id}});
+  if (!interactions) return std::unexpected(interactions.error());
+  for (const domain::Interaction& interaction : *interactions) {
+    sla::AddMessages(interaction, history.messages);
+  }
+  sla::SortHistory(history);
+  return history;
+}
+
+namespace {
+
+struct Applied {
+  const domain::SlaPolicy* policy = nullptr;
+  std::optional<Id> calendar_id;
+  const sla::BusinessCalendar* calendar = &AlwaysOpen();
+  std::string zone = "UTC";  // for showing local times
+  std::string calendar_reason;
+};
+
+Applied ApplicableTo(const ClockConfig& config, const Case& kase) {
+  Applied out;
+  sla::CaseFacts facts{"", kase.priority, kase.channel, kase.queue_id};
+  std::optional<Id> account_calendar;
+  if (auto it = config.accounts.find(kase.account_id); it != config.accounts.end()) {
+    facts.segment = it->second.segment;
+    account_calendar = it->second.business_calendar_id;
+  }
+  out.policy = sla::MatchPolicy(config.policies, facts);
+  if (!out.policy) return out;
+  const Date opened{static_cast<std::int32_t>(date::floor<date::days>(date::sys_time<std::chrono::milliseconds>(
+                                                  std::chrono::milliseconds{kase.meta.created_at.ms}))
+                                                  .time_since_epoch()
+                                                  .count())};
+  const std::optional<Id> coverage = config.CoverageCalendar(kase.queue_id, opened);
+  out.calendar_id = sla::CalendarThatCounts(*out.policy, coverage, account_calendar);
+  out.calendar_reason = out.policy->calendar_id ? "the policy's calendar"
+                        : coverage ? "the coverage calendar of the vendor agreement serving queue " +
+                                         std::to_string(*kase.queue_id)
+                        : account_calendar ? "the account's business calendar"
+                                           : "";
+  if (out.calendar_id) {
+    if (auto it = config.calendars.find(*out.calendar_id); it != config.calendars.end()) {
+      out.calendar = &it->second;
+      out.zone = config.calendar_definitions.at(*out.calendar_id).time_zone;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<ClockRecord> ComputeClocks(const ClockConfig& config, const TrackedCase& kase,
+                                       Instant now, std::string* explanation,
+                                       std::vector<sla::Upcoming>* upcoming) {
+  std::vector<ClockRecord> out;
+  const Case& c = kase.record;
+  const Applied applied = ApplicableTo(config, c);
+  if (explanation) {
+    auto account = config.accounts.find(c.account_id);
+    *explanation += "Case " + std::to_string(c.meta.id) + " \"" + c.subject + "\": account " +
+                    std::to_string(c.account_id) +
+                    (account != config.accounts.end()
+                         ? " \"" + account->second.name + "\" (segment " + account->second.segment + ")"
+                         : std::string()) +
+                    ", priority " + std::string(domain::Name(c.priority)) + ", channel " +
+                    (c.channel ? std::string(domain::Name(*c.channel)) : std::string("none")) +
+                    ", queue " + (c.queue_id ? std::to_string(*c.queue_id) : std::string("none")) +
+                    ", status " + std::string(domain::Name(c.status)) + ".\n";
+  }
+  if (!applied.policy) {
+    if (explanation) *explanation += "No active SLA policy matches this case: it has no clocks.\n";
+    return out;
+  }
+  if (explanation) {
+    *explanation += "Policy " + std::to_string(applied.policy->meta.id) + " \"" +
+                    applied.policy->name +
+                    "\" applies: the first active policy, by position, whose conditions hold.\n";
+    if (applied.calendar_id) {
+      const auto& definition = config.calendar_definitions.at(*applied.calendar_id);
+      *explanation += "Business time counts on calendar " + std::to_string(*applied.calendar_id) +
+                      " \"" + definition.name + "\" (" + definition.time_zone + "), " +
+                      applied.calendar_reason + ".\n";
+    } else {
+      *explanation +=
+          "Business time is 24x7: neither the policy, a vendor agreement serving the queue nor "
+          "the account names a calendar.\n";
+    }
+  }
+  for (const domain::ClockTarget& target : applied.policy->targets) {
+    sla::ClockSpec spec{target, applied.policy->meta.id, applied.calendar_id, applied.calendar};
+    std::vector<sla::TraceStep> steps;
+    sla::Upcoming next;
+    auto clock = sla::ComputeClock(spec, kase.history, now, explanation ? &steps : nullptr, &next);
+    if (explanation) {
+      std::string paused_by;
+      for (CaseStatus status : domain::PausingStatuses(target)) {
+        paused_by += (paused_by.empty() ? "" : ", ") + std::string(domain::Name(status));
+      }
+      *explanation += "\n" + std::string(domain::Name(target.metric)) + ": target " +
+                      std::to_string(target.minutes) +
+                      (target.business_time ? " business" : " calendar") + " minutes" +
+                      (target.warning_minutes > 0
+                           ? ", warning " + std::to_string(target.warning_minutes) + " minutes before due"
+                           : std::string()) +
+                      "; paused by " + (paused_by.empty() ? "nothing" : paused_by) + ".\n";
+      for (const sla::TraceStep& step : steps) {
+        *explanation += "  " + Local(step.at, applied.zone) + "  " + step.what + "  (+" +
+                        MinutesText(step.counted) + ", " + MinutesText(step.elapsed) +
+                        " counted)\n";
+      }
+      if (!clock) {
+        *explanation += "  => not started: no customer message since the first response.\n";
+      } else {
+        *explanation += "  => " + std::string(domain::Name(clock->state)) + "; " +
+                        MinutesText(clock->elapsed_seconds * 1000) + " of " +
+                        std::to_string(target.minutes) + " min counted";
+        if (clock->due_at) *explanation += "; due " + Local(*clock->due_at, applied.zone);
+        if (clock->breached_at) *explanation += "; breached " + Local(*clock->breached_at, applied.zone);
+        if (clock->met_at) *explanation += "; stopped " + Local(*clock->met_at, applied.zone);
+        *explanation += ".\n";
+      }
+    }
+    if (clock) {
+      out.push_back(std::move(*clock));
+      if (upcoming) upcoming->push_back(next);
+    }
+  }
+  return out;
+}
+
+Result<std::string> ExplainCase(store::Store& store, Id case_id, Instant now) {
+  std::string text;
+  auto read = store.Read([&](store::Session& s) -> Result<void> {
+    auto config = ClockConfig::Load(s);
+    if (!config) return std::unexpected(config.error());
+    auto kase = store::Get<Case>(s, case_id);
+    if (!kase) return std::unexpected(kase.error());
+    if (!*kase) return Fail(ErrorCode::kNotFound, "case " + std::to_string(case_id) + " not found");
+    auto history = LoadHistory(s, **kase);
+    if (!history) return std::unexpected(history.error());
+    text = "As of " + FormatRfc3339(now) + ".\n";
+    ComputeClocks(*config, TrackedCase{**kase, std::move(*history)}, now, &text);
+    if (!(*kase)->clocks.empty()) {
+      text += "\nRecorded at the resolution (these stand whatever the policies say today):\n";
+      for (const ClockRecord& clock : (*kase)->clocks) {
+        text += "  " + std::string(domain::Name(clock.metric)) + ": " +
+                std::string(domain::Name(clock.state)) + ", " +
+                MinutesText(clock.elapsed_seconds * 1000) + " of " +
+                std::to_string(clock.target_minutes) + " min" +
+                (clock.breached_at ? ", breached " + FormatRfc3339(*clock.breached_at) : "") +
+                (clock.met_at ? ", stopped " + FormatRfc3339(*clock.met_at) : "") + "\n";
+      }
+    }
+    return {};
+  });
+  if (!read) return std::unexpected(read.error());
+  return text;
+}
+
+// ---- the index ------------------------------------------------------------------------
+
+struct Clocks::Entry {
+  TrackedCase tracked;
+  std::vector<Key> due_keys;
+  std::vector<Key> alarm_keys;
+  // Warnings (false) and breaches (true) already recorded, by clock and cycle.
+  std::set<std::tuple<ClockMetric, std::int64_t, bool>> recorded;
+};
+
+Clocks::Clocks(store::Store& store) : store_(store) {}
+
+Clocks::~Clocks() {
+  {
+    std::unique_lock lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (recorder_.joinable()) recorder_.join();
+}
+
+namespace {
+
+// The case's warnings and breaches already in its event log.
+void NoteRecorded(const std::vector<domain::Event>& events,
+                  std::set<std::tuple<ClockMetric, std::int64_t, bool>>& recorded) {
+  for (const domain::Event& event : events) {
+    if (event.action != "sla_warning" && event.action != "sla_breached") continue;
+    boost::system::error_code ec;
+    auto change = boost::json::parse(event.change, ec);
+    if (ec || !change.is_object()) continue;
+    const auto* metric = change.as_object().if_contains("metric");
+    const auto* cycle = change.as_object().if_contains("cycle");
+    if (!metric || !metric->is_string() || !cycle || !cycle->is_int64()) continue;
+    auto parsed = domain::EnumFromName<ClockMetric>(std::string_view(metric->get_string()));
+    if (parsed) recorded.emplace(*parsed, cycle->get_int64(), event.action == "sla_breached");
+  }
+}
+
+}  // namespace
+
+Result<void> Clocks::Load() {
+  std::unordered_map<Id, std::unique_ptr<Entry>> open;
+  std::optional<ClockConfig> config;
+  std::int64_t sequence = 0;
+  auto read = store_.Read([&](store::Session& s) -> Result<void> {
+    auto last = s.LastEventSequence();
+    if (!last) return std::unexpected(last.error());
+    sequence = *last;
+    auto loaded = ClockConfig::Load(s);
+    if (!loaded) return std::unexpected(loaded.error());
+    config = std::move(*loaded);
+    for (CaseStatus status : {CaseStatus::kNew, CaseStatus::kOpen, CaseStatus::kPendingCustomer,
+                              CaseStatus::kPendingInternal}) {
+      auto cases =
+          All<Case>(s, {{"status", store::Condition::Op::kEq, std::string(domain::Name(status))}});
+      if (!cases) return std::unexpected(cases.error());
+      for (Case& kase : *cases) {
+        auto entry = std::make_unique<Entry>();
+        auto history = LoadHistory(s, kase);
+        if (!history) return std::unexpected(history.error());
+        auto events = s.EventsOf("case", kase.meta.id);
+        if (!events) return std::unexpected(events.error());
+        NoteRecorded(*events, entry->recorded);
+        entry->tracked = {std::move(kase), std::move(*history)};
+        open.emplace(entry->tracked.record.meta.id, std::move(entry));
+      }
+    }
+    return {};
+  });
+  if (!read) return read;
+  std::unique_lock lock(mutex_);
+  for (const Pending& p : to_record_) {  // queued, not yet in the event log
+    if (auto it = open.find(p.case_id); it != open.end()) {
+      it->second->recorded.emplace(p.metric, p.cycle, p.breach);
+    }
+  }
+  config_ = std::move(*config);
+  open_ = std::move(open);
+  loaded_sequence_ = sequence;
+  due_.clear();
+  alarms_.clear();
+  ReindexAll(Now());
+  return {};
+}
+
+void Clocks::StartRecorder() {
+  recorder_ = std::thread([this] { RecorderLoop(); });
+}
+
+std::size_t Clocks::open_cases() const {
+  std::shared_lock lock(mutex_);
+  return open_.size();
+}
+
+void Clocks::Unindex(Id, Entry& entry) {
+  for (const Key& key : entry.due_keys) due_.erase(key);
+  for (const Key& key : entry.alarm_keys) alarms_.erase(key);
+  entry.due_keys.clear();
+  entry.alarm_keys.clear();
+}
+
+void Clocks::Reindex(Id case_id, Instant now) {
+  auto it = open_.find(case_id);
+  if (it == open_.end()) return;
+  Entry& entry = *it->second;
+  Unindex(case_id, entry);
+  std::vector<sla::Upcoming> upcoming;
+  auto clocks = ComputeClocks(config_, entry.tracked, now, nullptr, &upcoming);
+  bool wake = false;
+  for (std::size_t i = 0; i < clocks.size(); ++i) {
+    const ClockRecord& clock = clocks[i];
+    const auto id_metric = std::pair{case_id, clock.metric};
+    if (clock.due_at && (clock.state == domain::ClockState::kRunning ||
+                         clock.state == domain::ClockState::kBreached)) {
+      entry.due_keys.push_back({*clock.due_at, id_metric});
+      due_.insert(entry.due_keys.back());
+    }
+    for (const auto& alarm : {upcoming[i].warning, upcoming[i].breach}) {
+      if (!alarm) continue;
+      entry.alarm_keys.push_back({*alarm, id_metric});
+      wake = wake || alarms_.empty() || *alarm < alarms_.begin()->first;
+      alarms_.insert(entry.alarm_keys.back());
+    }
+    for (const auto& [at, breach] : {std::pair{clock.warned_at, false}, std::pair{clock.breached_at, true}}) {
+      if (!at || !entry.recorded.emplace(clock.metric, CycleOf(clock), breach).second) continue;
+      to_record_.push_back({case_id, clock.metric, CycleOf(clock), breach, *at});
+      wake = true;
+    }
+  }
+  if (wake) wake_.notify_all();
+}
+
+void Clocks::ReindexAll(Instant now) {
+  for (auto& [id, entry] : open_) Reindex(id, now);
+}
+
+Result<void> Clocks::Reload(Id case_id) {
+  std::optional<Case> kase;
+  std::optional<sla::CaseHistory> history;
+  auto read = store_.Read([&](store::Session& s) -> Result<void> {
+    auto found = store::Get<Case>(s, case_id);
+    if (!found) return std::unexpected(found.error());
+    if (!*found || !IsOpen((*found)->status)) return {};
+    auto loaded = LoadHistory(s, **found);
+    if (!loaded) return std::unexpected(loaded.error());
+    kase = std::move(**found);
+    history = std::move(*loaded);
+    return {};
+  });
+  if (!read) return read;
+  auto it = open_.find(case_id);
+  if (!kase) {
+    if (it != open_.end()) {
+      Unindex(case_id, *it->second);
+      open_.erase(it);
+    }
+    return {};
+  }
+  if (it == open_.end()) it = open_.emplace(case_id, std::make_unique<Entry>()).first;
+  it->second->tracked = {std::move(*kase), std::move(*history)};
+  return {};
+}
+
+std::optional<Id> Clocks::ApplyInteraction(const domain::Event& event) {
+  // Most ingested contacts name no case; our own serialisation says so literally.
+  if (event.change.find("\"case_id\":null") != std::string::npos) return std::nullopt;
+  boost::system::error_code ec;
+  auto parsed = boost::json::parse(event.change, ec);
+  if (ec) return std::nullopt;
+  domain::Interaction interaction;
+  FieldErrors errors;
+  domain::FromJson(parsed, interaction, "", errors);
+  if (!errors.empty() || !interaction.case_id) return std::nullopt;
+  auto it = open_.find(*interaction.case_id);
+  if (it == open_.end()) return std::nullopt;
+  sla::AddMessages(interaction, it->second->tracked.history.messages);
+  sla::SortHistory(it->second->tracked.history);
+  return interaction.case_id;
+}
+
+void Clocks::OnCommitted(const store::CommittedBatch& batch) {
+  std::set<Id> cases, accounts;
+  bool reload_all = false;
+  std::unique_lock lock(mutex_);
+  std::set<Id> reindex;
+  for (const domain::Event& event : batch.events) {
+    if (event.sequence <= loaded_sequence_) continue;
+    if (event.entity == "case") {
+      if (event.action != "sla_warning" && event.action != "sla_breached") {
+        cases.insert(event.entity_id);
+      }
+    } else if (event.entity == "interaction") {
+      if (event.action == "created") {
+        if (auto id = ApplyInteraction(event)) reindex.insert(*id);
+        continue;
+      }
+      // An edited contact may have moved between cases or changed its instants.
+      boost::system::error_code ec;
+      auto change = boost::json::parse(event.change, ec);
+      const auto* patch = ec ? nullptr : change.as_object().if_contains("patch");
+      for (const char* key : {"case_id", "kind", "direction", "arrived_at", "answered_at"}) {
+        reload_all = reload_all || !patch || !patch->is_object() || patch->as_object().contains(key);
+      }
+    } else if (event.entity == "account") {
+      accounts.insert(event.entity_id);
+    } else if (event.entity == "calendar" || event.entity == "sla_policy" ||
+               event.entity == "agreement" || event.entity == "queue") {
+      reload_all = true;
+    }
+  }
+  if (reload_all) {
+    // Rare configuration edits: everything is read again and every clock recomputed,
+    // here, so that no answer after this write shows clocks of the old configuration.
+    lock.unlock();
+    if (auto r = Load(); !r) spdlog::error("service clocks: reload failed: {}", r.error().message);
+    return;
+  }
+  for (Id id : accounts) {
+    if (auto r = ReloadAccount(id); !r) {
+      spdlog::error("service clocks: account {} not reloaded: {}", id, r.error().message);
+    }
+    for (const auto& [case_id, entry] : open_) {
+      if (entry->tracked.record.account_id == id) reindex.insert(case_id);
+    }
+  }
+  for (Id id : cases) {
+    if (auto r = Reload(id); !r) {
+      spdlog::error("service clocks: case {} not reloaded: {}", id, r.error().message);
+    }
+    reindex.insert(id);
+  }
+  const Instant now = Now();
+  for (Id id : reindex) Reindex(id, now);
+}
+
+Result<void> Clocks::ReloadAccount(Id account_id) {
+  return store_.Read([&](store::Session& s) -> Result<void> {
+    auto found = store::Get<domain::Account>(s, account_id);
+    if (!found) return std::unexpected(found.error());
+    if (*found) {
+      config_.accounts[account_id] = {std::move((*found)->name), std::move((*found)->segment),
+                                      (*found)->business_calendar_id};
+    }
+    return {};
+  });
+}
+
+std::optional<std::vector<ClockRecord>> Clocks::Live(Id case_id, Instant now) const {
+  std::shared_lock lock(mutex_);
+  auto it = open_.find(case_id);
+  if (it == open_.end()) return std::nullopt;
+  return ComputeClocks(config_, it->second->tracked, now);
+}
+
+Result<std::vector<ClockRecord>> Clocks::Final(store::Session& s, const Case& kase,
+                                               Instant at) const {
+  auto history = LoadHistory(s, kase);
+  if (!history) return std::unexpected(history.error());
+  history->changes.push_back({at, CaseStatus::kResolved});
+  std::shared_lock lock(mutex_);
+  return ComputeClocks(config_, TrackedCase{kase, std::move(*history)}, at);
+}
+
+std::vector<Clocks::AtRiskItem> Clocks::AtRisk(Instant now, std::int64_t within_minutes,
+                                               std::optional<Id> only_vendor,
+                                               std::size_t limit) const {
+  std::shared_lock lock(mutex_);
+  std::int64_t horizon = within_minutes;
+  for (const auto& policy : config_.policies) {
+    for (const auto& target : policy.targets) horizon = std::max(horizon, target.warning_minutes);
+  }
+  // Clocks can warn only within the largest warning threshold of their due instant.
+  const Instant last{now.ms + horizon * sla::kMillisPerMinute};
+  std::vector<AtRiskItem> out;
+  for (const Key& key : due_) {
+    if (key.first > last || out.size() >= limit) break;
+    const auto& [case_id, metric] = key.second;
+    const Entry& entry = *open_.at(case_id);
+    if (only_vendor && entry.tracked.record.vendor_id != only_vendor) continue;
+    for (ClockRecord& clock : ComputeClocks(config_, entry.tracked, now)) {
+      if (clock.metric != metric) continue;
+      const bool due_soon =
+          clock.due_at && clock.due_at->ms <= now.ms + within_minutes * sla::kMillisPerMinute;
+      if (clock.breached_at || clock.warned_at || due_soon) {
+        out.push_back({entry.tracked.record, std::move(clock)});
+      }
+    }
+  }
+  return out;
+}
+
+void Clocks::RecorderLoop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (!to_record_.empty()) {
+      std::vector<Pending> batch = std::move(to_record_);
+      to_record_.clear();
+      lock.unlock();
+      auto written = store_.WriteAndWait([&](store::Session& s) -> Result<void> {
+        for (const Pending& p : batch) {
+          boost::json::object change{{"metric", domain::Name(p.metric)},
+                                     {"cycle", p.cycle},
+                                     {"at", FormatRfc3339(p.at)}};
+          domain::Event event{0,           p.at,
+                              kSystemUserId, "case",
+                              p.case_id,   p.breach ? "sla_breached" : "sla_warning",
+                              boost::json::serialize(change)};
+          if (auto r = s.AppendEvent(event); !r) return r;
+        }
+        return {};
+      });
+      if (!written) {
+        spdlog::error("service clocks: {} warnings and breaches not recorded: {}",
+                          batch.size(), written.error().message);
+      }
+      lock.lock();
+      continue;
+    }
+    const Instant now = Now();
+    if (!alarms_.empty() && alarms_.begin()->first <= now) {
+      std::set<Id> due;
+      while (!alarms_.empty() && alarms_.begin()->first <= now) {
+        due.insert(alarms_.begin()->second.first);
+        alarms_.erase(alarms_.begin());
+      }
+      for (Id id : due) Reindex(id, now);
+      continue;
+    }
+    if (alarms_.empty()) {
+      wake_.wait(lock);
+    } else {
+      const auto until = std::chrono::system_clock::time_point{
+          std::chrono::milliseconds{alarms_.begin()->first.ms}};
+      wake_.wait_until(lock, until);
+    }
+  }
+}
+
+}  // namespace rapport::app

@@ -1,0 +1,149 @@
+// The service clocks of every open case, kept in memory (the SLA clock index): built from
+// the store at start-up, advanced from the change feed, recomputed whenever a calendar,
+// policy, account, agreement or queue changes. Clocks are always computed from the case's
+// history under today's policy and calendars (sla/clock.hpp); a case keeps the clocks of
+// its resolution (Case::clocks), which later changes leave alone.
+// A background thread records each warning and breach as an event on the case
+// ("sla_warning", "sla_breached") when it happens, and at start-up any that happened
+// while the server was down.
+// Threads: every public method is safe to call concurrently; OnCommitted and Final run on
+// the store's writer thread.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "core/error.hpp"
+#include "domain/entities.hpp"
+#include "sla/calendar.hpp"
+#include "sla/clock.hpp"
+#include "store/store.hpp"
+
+namespace rapport::app {
+
+using domain::Id;
+
+// What a case's clocks depend on, besides its history.
+struct ClockConfig {
+  std::map<Id, sla::BusinessCalendar> calendars;
+  std::map<Id, domain::Calendar> calendar_definitions;
+  std::vector<domain::SlaPolicy> policies;  // by position, then id
+  struct AccountFacts {
+    std::string name;
+    std::string segment;
+    std::optional<Id> business_calendar_id;
+  };
+  std::unordered_map<Id, AccountFacts> accounts;
+  std::unordered_map<Id, domain::Queue> queues;
+  std::vector<domain::Agreement> vendor_agreements;
+
+  // Reads every part from the store.
+  static Result<ClockConfig> Load(store::Session& s);
+  // The coverage calendar of the vendor agreement serving `queue` on `day` (the latest
+  // started of several).
+  std::optional<Id> CoverageCalendar(std::optional<Id> queue, Date day) const;
+};
+
+// One case as its clocks see it.
+struct TrackedCase {
+  domain::Case record;  // its clocks field unused
+  sla::CaseHistory history;
+};
+
+// Loads a case's history: its status changes from the event log and the messages of its
+// interactions. `record.status` is the case's status after the last change.
+Result<sla::CaseHistory> LoadHistory(store::Session& s, const domain::Case& kase);
+
+// The clocks of `kase` as of `now` under `config`; with `explanation`, the words a
+// supervisor can check by hand (`rapport sla explain`).
+// With `upcoming`, also each clock's coming warning and breach, index for index.
+std::vector<domain::ClockRecord> ComputeClocks(const ClockConfig& config, const TrackedCase& kase,
+                                               Instant now, std::string* explanation = nullptr,
+                                               std::vector<sla::Upcoming>* upcoming = nullptr);
+
+// `rapport sla explain`: the clocks of case `case_id` as of `now`, step by step, in words
+// a supervisor can check by hand, with local times of the calendar that counts.
+Result<std::string> ExplainCase(store::Store& store, Id case_id, Instant now);
+
+class Clocks {
+ public:
+  explicit Clocks(store::Store& store);
+  ~Clocks();
+  Clocks(const Clocks&) = delete;
+  Clocks& operator=(const Clocks&) = delete;
+
+  // Builds the index from the store. REQUIRES: OnCommitted receives every batch committed
+  // from before this call on (events already reflected are skipped by sequence).
+  Result<void> Load();
+
+  // Starts the background thread that records warnings and breaches (serve only).
+  void StartRecorder();
+
+  // The change feed. Writer thread.
+  void OnCommitted(const store::CommittedBatch& batch);
+
+  // The live clocks of an open case; nullopt when the case is not open.
+  std::optional<std::vector<domain::ClockRecord>> Live(Id case_id, Instant now) const;
+
+  // The clocks `kase` keeps when it is resolved at `at`. Writer thread, inside the
+  // resolving write (`s` sees that write's batch).
+  Result<std::vector<domain::ClockRecord>> Final(store::Session& s, const domain::Case& kase,
+                                                 Instant at) const;
+
+  // Open cases with a clock breached, warned, or due before now + `within`, by due
+  // instant; only that vendor's cases with `only_vendor`.
+  struct AtRiskItem {
+    domain::Case kase;
+    domain::ClockRecord clock;
+  };
+  std::vector<AtRiskItem> AtRisk(Instant now, std::int64_t within_minutes,
+                                 std::optional<Id> only_vendor, std::size_t limit) const;
+
+  std::size_t open_cases() const;
+
+ private:
+  struct Entry;
+  using Key = std::pair<Instant, std::pair<Id, domain::ClockMetric>>;
+
+  // REQUIRES: mutex_ held exclusively.
+  Result<void> Reload(Id case_id);
+  Result<void> ReloadAccount(Id account_id);
+  void Reindex(Id case_id, Instant now);
+  void Unindex(Id case_id, Entry& entry);
+  void ReindexAll(Instant now);
+  // Adds a new contact's messages to its open case; that case's id, if any.
+  std::optional<Id> ApplyInteraction(const domain::Event& event);
+  void RecorderLoop();
+
+  store::Store& store_;
+  mutable std::shared_mutex mutex_;
+  ClockConfig config_;
+  std::unordered_map<Id, std::unique_ptr<Entry>> open_;
+  std::set<Key> due_;     // running or breached clocks by due instant
+  std::set<Key> alarms_;  // future warning and breach instants
+  std::int64_t loaded_sequence_ = 0;
+
+  // Warnings and breaches to record, and the recorder thread.
+  struct Pending {
+    Id case_id;
+    domain::ClockMetric metric;
+    std::int64_t cycle;
+    bool breach;
+    Instant at;
+  };
+  std::vector<Pending> to_record_;
+  std::condition_variable_any wake_;
+  bool stopping_ = false;
+  std::thread recorder_;
+};
+
+}  // namespace rapport::app
