@@ -4,6 +4,7 @@
 #include <date/tz.h>
 
 #include <algorithm>
+#include <thread>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -382,8 +383,6 @@ Result<void> Clocks::Load() {
   config_ = std::move(*config);
   open_ = std::move(open);
   loaded_sequence_ = sequence;
-  due_.clear();
-  alarms_.clear();
   ReindexAll(Now());
   return {};
 }
@@ -404,39 +403,99 @@ void Clocks::Unindex(Id, Entry& entry) {
   entry.alarm_keys.clear();
 }
 
-void Clocks::Reindex(Id case_id, Instant now) {
-  auto it = open_.find(case_id);
-  if (it == open_.end()) return;
-  Entry& entry = *it->second;
-  Unindex(case_id, entry);
-  std::vector<sla::Upcoming> upcoming;
-  auto clocks = ComputeClocks(config_, entry.tracked, now, nullptr, &upcoming);
+Clocks::Computed Clocks::Compute(const Entry& entry, Instant now) const {
+  Computed out;
+  out.clocks = ComputeClocks(config_, entry.tracked, now, nullptr, &out.upcoming);
+  return out;
+}
+
+bool Clocks::Index(Id case_id, Entry& entry, const Computed& computed,
+                   std::vector<Key>* staged_due, std::vector<Key>* staged_alarms) {
   bool wake = false;
-  for (std::size_t i = 0; i < clocks.size(); ++i) {
-    const ClockRecord& clock = clocks[i];
+  for (std::size_t i = 0; i < computed.clocks.size(); ++i) {
+    const ClockRecord& clock = computed.clocks[i];
     const auto id_metric = std::pair{case_id, clock.metric};
     if (clock.due_at && (clock.state == domain::ClockState::kRunning ||
                          clock.state == domain::ClockState::kBreached)) {
       entry.due_keys.push_back({*clock.due_at, id_metric});
-      due_.insert(entry.due_keys.back());
+      if (staged_due) {
+        staged_due->push_back(entry.due_keys.back());
+      } else {
+        due_.insert(entry.due_keys.back());
+      }
     }
-    for (const auto& alarm : {upcoming[i].warning, upcoming[i].breach}) {
+    for (const auto& alarm : {computed.upcoming[i].warning, computed.upcoming[i].breach}) {
       if (!alarm) continue;
       entry.alarm_keys.push_back({*alarm, id_metric});
-      wake = wake || alarms_.empty() || *alarm < alarms_.begin()->first;
-      alarms_.insert(entry.alarm_keys.back());
+      if (staged_alarms) {
+        staged_alarms->push_back(entry.alarm_keys.back());
+      } else {
+        wake = wake || alarms_.empty() || *alarm < alarms_.begin()->first;
+        alarms_.insert(entry.alarm_keys.back());
+      }
     }
-    for (const auto& [at, breach] : {std::pair{clock.warned_at, false}, std::pair{clock.breached_at, true}}) {
+    for (const auto& [at, breach] :
+         {std::pair{clock.warned_at, false}, std::pair{clock.breached_at, true}}) {
       if (!at || !entry.recorded.emplace(clock.metric, CycleOf(clock), breach).second) continue;
       to_record_.push_back({case_id, clock.metric, CycleOf(clock), breach, *at});
       wake = true;
     }
   }
-  if (wake) wake_.notify_all();
+  return wake;
+}
+
+void Clocks::Reindex(Id case_id, Instant now) {
+  auto it = open_.find(case_id);
+  if (it == open_.end()) return;
+  Entry& entry = *it->second;
+  Unindex(case_id, entry);
+  if (Index(case_id, entry, Compute(entry, now), nullptr, nullptr)) wake_.notify_all();
 }
 
 void Clocks::ReindexAll(Instant now) {
-  for (auto& [id, entry] : open_) Reindex(id, now);
+  // Clocks are computed on every core, then the indexes are rebuilt from sorted keys
+  // (linear), rather than by a million single inserts.
+  std::vector<std::pair<Id, Entry*>> entries;
+  entries.reserve(open_.size());
+  for (auto& [id, entry] : open_) entries.emplace_back(id, entry.get());
+  std::vector<Computed> computed(entries.size());
+  const std::size_t workers =
+      std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
+  std::vector<std::thread> threads;
+  for (std::size_t w = 0; w < workers; ++w) {
+    threads.emplace_back([&, w] {
+      for (std::size_t i = w; i < entries.size(); i += workers) {
+        computed[i] = Compute(*entries[i].second, now);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::vector<Key> due, alarms;
+  bool wake = false;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    auto& [id, entry] = entries[i];
+    entry->due_keys.clear();
+    entry->alarm_keys.clear();
+    wake = Index(id, *entry, computed[i], &due, &alarms) || wake;
+  }
+  std::sort(due.begin(), due.end());
+  std::sort(alarms.begin(), alarms.end());
+  due_ = std::set<Key>(due.begin(), due.end());
+  alarms_ = std::set<Key>(alarms.begin(), alarms.end());
+  if (wake || !alarms_.empty()) wake_.notify_all();
+}
+
+Result<void> Clocks::ReloadConfig() {
+  std::optional<ClockConfig> config;
+  auto read = store_.Read([&](store::Session& s) -> Result<void> {
+    auto loaded = ClockConfig::Load(s);
+    if (!loaded) return std::unexpected(loaded.error());
+    config = std::move(*loaded);
+    return {};
+  });
+  if (!read) return read;
+  config_ = std::move(*config);
+  return {};
 }
 
 Result<void> Clocks::Reload(Id case_id) {
@@ -485,7 +544,7 @@ std::optional<Id> Clocks::ApplyInteraction(const domain::Event& event) {
 
 void Clocks::OnCommitted(const store::CommittedBatch& batch) {
   std::set<Id> cases, accounts;
-  bool reload_all = false;
+  bool reload_all = false, reload_config = false;
   std::unique_lock lock(mutex_);
   std::set<Id> reindex;
   for (const domain::Event& event : batch.events) {
@@ -510,15 +569,22 @@ void Clocks::OnCommitted(const store::CommittedBatch& batch) {
       accounts.insert(event.entity_id);
     } else if (event.entity == "calendar" || event.entity == "sla_policy" ||
                event.entity == "agreement" || event.entity == "queue") {
-      reload_all = true;
+      reload_config = true;
     }
   }
+  // Both are rare and done here, so that no answer after this write shows clocks of the
+  // old state: an edited contact (it may have moved between cases) reads every open case
+  // again; a configuration edit reads the configuration and recomputes every clock.
   if (reload_all) {
-    // Rare configuration edits: everything is read again and every clock recomputed,
-    // here, so that no answer after this write shows clocks of the old configuration.
     lock.unlock();
     if (auto r = Load(); !r) spdlog::error("service clocks: reload failed: {}", r.error().message);
     return;
+  }
+  if (reload_config) {
+    if (auto r = ReloadConfig(); !r) {
+      spdlog::error("service clocks: configuration not reloaded: {}", r.error().message);
+    }
+    accounts.clear();  // read with the rest
   }
   for (Id id : accounts) {
     if (auto r = ReloadAccount(id); !r) {
@@ -535,6 +601,10 @@ void Clocks::OnCommitted(const store::CommittedBatch& batch) {
     reindex.insert(id);
   }
   const Instant now = Now();
+  if (reload_config) {
+    ReindexAll(now);
+    return;
+  }
   for (Id id : reindex) Reindex(id, now);
 }
 

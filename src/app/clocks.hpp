@@ -114,9 +114,22 @@ class Clocks {
   struct Entry;
   using Key = std::pair<Instant, std::pair<Id, domain::ClockMetric>>;
 
-  // REQUIRES: mutex_ held exclusively.
+  // The clocks of one case as of `now`, and their coming alarms.
+  struct Computed {
+    std::vector<domain::ClockRecord> clocks;
+    std::vector<sla::Upcoming> upcoming;
+  };
+
+  // REQUIRES: mutex_ held exclusively (Compute: at least shared).
   Result<void> Reload(Id case_id);
   Result<void> ReloadAccount(Id account_id);
+  Result<void> ReloadConfig();
+  Computed Compute(const Entry& entry, Instant now) const;
+  // Puts a case's computed clocks in its entry and in the indexes (or in `staged_*`, for
+  // a bulk rebuild), queueing warnings and breaches not yet recorded. True when the
+  // recorder must wake.
+  bool Index(Id case_id, Entry& entry, const Computed& computed, std::vector<Key>* staged_due,
+             std::vector<Key>* staged_alarms);
   void Reindex(Id case_id, Instant now);
   void Unindex(Id case_id, Entry& entry);
   void ReindexAll(Instant now);

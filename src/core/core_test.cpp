@@ -73,5 +73,15 @@ TEST(Date, RoundTripsAndRejectsImpossibleDays) {
   EXPECT_FALSE(ParseDate("2024-01-05T00:00:00Z"));
 }
 
+TEST(TimeOfDay, ParsesMidnightToMidnightAndNothingElse) {
+  EXPECT_EQ(ParseTimeOfDay("00:00")->minutes, 0);
+  EXPECT_EQ(ParseTimeOfDay("09:30")->minutes, 570);
+  EXPECT_EQ(ParseTimeOfDay("24:00")->minutes, 1440);
+  EXPECT_EQ(FormatTimeOfDay(*ParseTimeOfDay("07:05")), "07:05");
+  for (auto bad : {"24:01", "25:00", "9:30", "09:60", "09-30", "0930", "ab:cd", "09:30:00", ""}) {
+    EXPECT_FALSE(ParseTimeOfDay(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace rapport

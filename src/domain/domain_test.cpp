@@ -130,5 +130,57 @@ TEST(Rules, VendorAgreementNeedsVendorAndServiceLevelThreshold) {
   EXPECT_TRUE(HasField(e, "targets[0].threshold_seconds"));
 }
 
+TEST(Rules, CalendarErrorsNameTheBadSpanOrDate) {
+  auto parsed = ParseRecord<Calendar>(Json(R"({"name": "Ops", "time_zone": "Europe/Lndon",
+      "hours": [{"day": "monday", "start": "22:00", "end": "06:00"},
+                {"day": "tuesday", "start": "05:00", "end": "09:00"},
+                {"day": "sunday", "start": "23:00", "end": "01:00"},
+                {"day": "monday", "start": "00:30", "end": "02:00"},
+                {"day": "friday", "start": "10:00", "end": "10:00"}],
+      "holidays": [{"date": "2025-12-25", "start": "12:00", "end": "09:00"},
+                   {"date": "2025-12-26", "start": "12:00"}],
+      "short_days": [{"date": "2025-12-24", "start": "09:00", "end": "13:00"},
+                     {"date": "2025-12-24", "start": "12:00", "end": "14:00"}]})"));
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  FieldErrors errors;
+  Validate(*parsed, errors);
+  const Error e = errors.ToError();
+  EXPECT_TRUE(HasField(e, "time_zone"));
+  EXPECT_TRUE(HasField(e, "hours[1]"));  // Tuesday 05:00 overlaps Monday's night span
+  EXPECT_TRUE(HasField(e, "hours[3]"));  // Monday 00:30 overlaps Sunday's, across the week
+  EXPECT_TRUE(HasField(e, "hours[4].end"));
+  EXPECT_TRUE(HasField(e, "holidays[0].end"));
+  EXPECT_TRUE(HasField(e, "holidays[1]"));
+  EXPECT_TRUE(HasField(e, "short_days[1]"));
+  EXPECT_FALSE(HasField(e, "hours[0]"));
+  EXPECT_FALSE(HasField(e, "hours[2]"));
+}
+
+TEST(Rules, PolicyTargetsAreCheckedEach) {
+  auto parsed = ParseRecord<SlaPolicy>(Json(R"({"name": "P", "targets": [
+      {"metric": "resolution", "minutes": 0},
+      {"metric": "resolution", "minutes": 60, "warning_minutes": 60},
+      {"metric": "first_response", "minutes": 30, "paused_by": ["closed"]}]})"));
+  ASSERT_TRUE(parsed);
+  FieldErrors errors;
+  Validate(*parsed, errors);
+  const Error e = errors.ToError();
+  EXPECT_TRUE(HasField(e, "targets[0].minutes"));
+  EXPECT_TRUE(HasField(e, "targets[1].metric"));
+  EXPECT_TRUE(HasField(e, "targets[1].warning_minutes"));
+  EXPECT_TRUE(HasField(e, "targets[2].paused_by[0]"));
+}
+
+TEST(Rules, DefaultPausesArePendingCustomerExceptForFirstResponse) {
+  ClockTarget resolution{ClockMetric::kResolution, 60, true, 0, std::nullopt};
+  ClockTarget first{ClockMetric::kFirstResponse, 60, true, 0, std::nullopt};
+  ClockTarget custom{ClockMetric::kFirstResponse, 60, true, 0,
+                     std::vector{CaseStatus::kPendingInternal}};
+  EXPECT_EQ(PausingStatuses(resolution), std::vector{CaseStatus::kPendingCustomer});
+  EXPECT_TRUE(PausingStatuses(first).empty());
+  EXPECT_TRUE(Pauses(custom, CaseStatus::kPendingInternal));
+  EXPECT_FALSE(Pauses(custom, CaseStatus::kPendingCustomer));
+}
+
 }  // namespace
 }  // namespace rapport::domain

@@ -138,6 +138,9 @@ void Validate(const Agreement& agreement, FieldErrors& errors) {
     if (agreement.cost_per_agent_hour_minor) {
       errors.Add("cost_per_agent_hour_minor", "is allowed only on a vendor agreement");
     }
+    if (agreement.coverage_calendar_id) {
+      errors.Add("coverage_calendar_id", "is allowed only on a vendor agreement");
+    }
   }
   if (agreement.end_date < agreement.start_date) {
     errors.Add("end_date", "is before start_date");

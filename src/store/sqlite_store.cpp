@@ -355,32 +355,14 @@ class SqliteSession final : public Session {
     return {};
   }
 
-  static Result<std::vector<Event>> ReadEvents(Result<std::vector<Row>> rows) {
-    if (!rows) return std::unexpected(rows.error());
-    std::vector<Event> out;
-    out.reserve(rows->size());
-    for (const Row& row : *rows) {
-      Event e;
-      detail::FromSql(row[0], e.sequence, "sequence");
-      detail::FromSql(row[1], e.at, "at");
-      detail::FromSql(row[2], e.actor_id, "actor_id");
-      detail::FromSql(row[3], e.entity, "entity");
-      detail::FromSql(row[4], e.entity_id, "entity_id");
-      detail::FromSql(row[5], e.action, "action");
-      detail::FromSql(row[6], e.change, "change");
-      out.push_back(std::move(e));
-    }
-    return out;
-  }
-
   Result<std::vector<Event>> EventsAfter(std::int64_t sequence, std::int64_t limit) override {
-    return ReadEvents(Run("SELECT sequence,at,actor_id,entity,entity_id,action,change FROM events "
+    return ReadEvents(Run(std::string(kEventColumns) + "FROM events "
                           "WHERE sequence>? ORDER BY sequence LIMIT ?",
                           {sequence, limit}, 7));
   }
 
   Result<std::vector<Event>> EventsOf(std::string_view entity, Id entity_id) override {
-    return ReadEvents(Run("SELECT sequence,at,actor_id,entity,entity_id,action,change FROM events "
+    return ReadEvents(Run(std::string(kEventColumns) + "FROM events "
                           "WHERE entity=? AND entity_id=? ORDER BY sequence",
                           {std::string(entity), entity_id}, 7));
   }
@@ -407,6 +389,28 @@ class SqliteSession final : public Session {
   }
 
  private:
+  static constexpr std::string_view kEventColumns =
+      "SELECT sequence,at,actor_id,entity,entity_id,action,change ";
+
+  // Events from rows of kEventColumns.
+  static Result<std::vector<Event>> ReadEvents(Result<std::vector<Row>> rows) {
+    if (!rows) return std::unexpected(rows.error());
+    std::vector<Event> out;
+    out.reserve(rows->size());
+    for (const Row& row : *rows) {
+      Event e;
+      detail::FromSql(row[0], e.sequence, "sequence");
+      detail::FromSql(row[1], e.at, "at");
+      detail::FromSql(row[2], e.actor_id, "actor_id");
+      detail::FromSql(row[3], e.entity, "entity");
+      detail::FromSql(row[4], e.entity_id, "entity_id");
+      detail::FromSql(row[5], e.action, "action");
+      detail::FromSql(row[6], e.change, "change");
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
   // Runs one statement with `params`, collecting `width` columns of every row.
   Result<std::vector<Row>> Run(const std::string& sql, const Row& params, std::size_t width) {
     auto prepared = conn_.Prepare(sql);

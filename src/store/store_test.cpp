@@ -167,6 +167,27 @@ TEST_F(StoreTest, CommitListenerSeesBatchesInSequenceOrder) {
   EXPECT_EQ(seen, (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
 }
 
+TEST_F(StoreTest, EventsOfOneRecordInSequenceOrder) {
+  ASSERT_TRUE(store_->WriteAndWait([&](Session& s) -> Result<void> {
+    for (auto [entity, id, action] : {std::tuple{"case", 7, "created"}, {"case", 8, "created"},
+                                      {"account", 7, "created"}, {"case", 7, "status_changed"}}) {
+      Event e{0, Instant{1}, 0, entity, id, action, "{}"};
+      if (auto r = s.AppendEvent(e); !r) return r;
+    }
+    return {};
+  }));
+  ASSERT_TRUE(store_->Read([&](Session& s) -> Result<void> {
+    auto events = s.EventsOf("case", 7);
+    EXPECT_TRUE(events);
+    std::vector<std::pair<std::int64_t, std::string>> seen;
+    for (const Event& e : *events) seen.emplace_back(e.sequence, e.action);
+    EXPECT_EQ(seen, (std::vector<std::pair<std::int64_t, std::string>>{{1, "created"},
+                                                                       {4, "status_changed"}}));
+    EXPECT_TRUE(s.EventsOf("case", 9)->empty());
+    return {};
+  }));
+}
+
 TEST_F(StoreTest, EventsAreAppendOnly) {
   ASSERT_TRUE(store_->WriteAndWait([&](Session& s) {
     Event e{0, Instant{1}, 0, "account", 1, "created", "{}"};
