@@ -285,7 +285,10 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
          std::int64_t within = 0, limit = 100;
          FieldErrors bad;
          for (const auto& [name, value] : call.request.query) {
-           auto n = ParseId(value);
+           std::int64_t parsed = -1;
+           auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+           std::optional<std::int64_t> n;
+           if (ec == std::errc() && end == value.data() + value.size() && parsed >= 0) n = parsed;
            if (name == "within" && n && *n <= 7 * 24 * 60) {
              within = *n;
            } else if (name == "limit" && n && *n >= 1 && *n <= app::kMaxPageSize) {

@@ -128,7 +128,8 @@ std::optional<Id> ClockConfig::CoverageCalendar(std::optional<Id> queue, Date da
   return best ? best->coverage_calendar_id : std::nullopt;
 }
 
-Result<sla::CaseHistory> LoadHistory(store::Session& s, const Case& kase) {
+Result<sla::CaseHistory> LoadHistory(store::Session& s, const Case& kase,
+                                     std::vector<domain::Event>* events_out) {
   sla::CaseHistory history;
   history.opened = kase.meta.created_at;
   auto events = s.EventsOf("case", kase.meta.id);
@@ -150,6 +151,7 @@ Result<sla::CaseHistory> LoadHistory(store::Session& s, const Case& kase) {
     sla::AddMessages(interaction, history.messages);
   }
   sla::SortHistory(history);
+  if (events_out) *events_out = std::move(*events);
   return history;
 }
 
@@ -362,11 +364,10 @@ Result<void> Clocks::Load() {
       if (!cases) return std::unexpected(cases.error());
       for (Case& kase : *cases) {
         auto entry = std::make_unique<Entry>();
-        auto history = LoadHistory(s, kase);
+        std::vector<domain::Event> events;
+        auto history = LoadHistory(s, kase, &events);
         if (!history) return std::unexpected(history.error());
-        auto events = s.EventsOf("case", kase.meta.id);
-        if (!events) return std::unexpected(events.error());
-        NoteRecorded(*events, entry->recorded);
+        NoteRecorded(events, entry->recorded);
         entry->tracked = {std::move(kase), std::move(*history)};
         open.emplace(entry->tracked.record.meta.id, std::move(entry));
       }
@@ -529,16 +530,32 @@ std::optional<Id> Clocks::ApplyInteraction(const domain::Event& event) {
   // Most ingested contacts name no case; our own serialisation says so literally.
   if (event.change.find("\"case_id\":null") != std::string::npos) return std::nullopt;
   boost::system::error_code ec;
-  auto parsed = boost::json::parse(event.change, ec);
-  if (ec) return std::nullopt;
+  const auto parsed = boost::json::parse(event.change, ec);
+  const auto* object = ec ? nullptr : parsed.if_object();
+  if (!object) return std::nullopt;
+  // Only what makes messages; the event is the stored record, server fields and all.
   domain::Interaction interaction;
   FieldErrors errors;
-  domain::FromJson(parsed, interaction, "", errors);
+  for (const auto& [key, value] : *object) {
+    if (key == "case_id") domain::FromJson(value, interaction.case_id, "case_id", errors);
+    if (key == "kind") domain::FromJson(value, interaction.kind, "kind", errors);
+    if (key == "direction") domain::FromJson(value, interaction.direction, "direction", errors);
+    if (key == "arrived_at") domain::FromJson(value, interaction.arrived_at, "arrived_at", errors);
+    if (key == "answered_at") {
+      domain::FromJson(value, interaction.answered_at, "answered_at", errors);
+    }
+  }
   if (!errors.empty() || !interaction.case_id) return std::nullopt;
   auto it = open_.find(*interaction.case_id);
   if (it == open_.end()) return std::nullopt;
-  sla::AddMessages(interaction, it->second->tracked.history.messages);
-  sla::SortHistory(it->second->tracked.history);
+  std::vector<sla::Message> added;
+  sla::AddMessages(interaction, added);
+  auto& messages = it->second->tracked.history.messages;
+  for (const sla::Message& message : added) {  // in order, after any at the same instant
+    messages.insert(std::upper_bound(messages.begin(), messages.end(), message,
+                                     [](const auto& a, const auto& b) { return a.at < b.at; }),
+                    message);
+  }
   return interaction.case_id;
 }
 

@@ -60,8 +60,9 @@ struct TrackedCase {
 };
 
 // Loads a case's history: its status changes from the event log and the messages of its
-// interactions. `record.status` is the case's status after the last change.
-Result<sla::CaseHistory> LoadHistory(store::Session& s, const domain::Case& kase);
+// interactions; with `events`, also the case's events.
+Result<sla::CaseHistory> LoadHistory(store::Session& s, const domain::Case& kase,
+                                     std::vector<domain::Event>* events = nullptr);
 
 // The clocks of `kase` as of `now` under `config`; with `explanation`, the words a
 // supervisor can check by hand (`rapport sla explain`).

@@ -91,13 +91,13 @@ Result<std::optional<Id>> QueueVendor(Session& s, const Principal& who,
   return (*queue)->vendor_id;
 }
 
-// Default: nothing beyond the field checks.
+// Default: nothing beyond the field checks. `now` is the write's instant.
 template <domain::Entity T>
-Result<void> ApplyRules(Session&, const Principal&, T&, const T*, FieldErrors&) {
+Result<void> ApplyRules(Session&, const Principal&, T&, const T*, Instant, FieldErrors&) {
   return {};
 }
 
-Result<void> ApplyRules(Session& s, const Principal& who, Case& kase, const Case* before,
+Result<void> ApplyRules(Session& s, const Principal& who, Case& kase, const Case* before, Instant now,
                         FieldErrors& errors) {
   auto queue = Load<domain::Queue>(s, who, kase.queue_id);
   if (!queue) return std::unexpected(queue.error());
@@ -119,13 +119,13 @@ Result<void> ApplyRules(Session& s, const Principal& who, Case& kase, const Case
                       std::string(domain::Name(kase.status)),
                   {{"status", "illegal transition from " + std::string(domain::Name(from))}});
     }
-    domain::ApplyTransitionInstants(kase, from, Now());
+    domain::ApplyTransitionInstants(kase, from, now);
   }
   return {};
 }
 
 Result<void> ApplyRules(Session& s, const Principal& who, Interaction& interaction,
-                        const Interaction*, FieldErrors& errors) {
+                        const Interaction*, Instant, FieldErrors& errors) {
   auto queue = Load<domain::Queue>(s, who, interaction.queue_id);
   if (!queue) return std::unexpected(queue.error());
   interaction.vendor_id = *queue ? (*queue)->vendor_id : std::nullopt;
@@ -380,7 +380,7 @@ class CollectionImpl final : public Collection {
 
   Result<Prepared> Prepare(Session& s, const Principal& who, T record, Instant now) {
     FieldErrors errors;
-    if (auto r = ApplyRules(s, who, record, static_cast<const T*>(nullptr), errors); !r) {
+    if (auto r = ApplyRules(s, who, record, static_cast<const T*>(nullptr), now, errors); !r) {
       return std::unexpected(r.error());
     }
     domain::Validate(record, errors);
@@ -491,7 +491,8 @@ class CollectionImpl final : public Collection {
     }
     if (!errors.empty()) return std::unexpected(errors.ToError());
     domain::CopyServerFields(*current, updated);
-    if (auto r = ApplyRules(s, who, updated, &*current, errors); !r) {
+    const Instant now = Now();
+    if (auto r = ApplyRules(s, who, updated, &*current, now, errors); !r) {
       return std::unexpected(r.error());
     }
     domain::Validate(updated, errors);
@@ -500,7 +501,6 @@ class CollectionImpl final : public Collection {
     if constexpr (std::is_same_v<T, Case>) {
       if (auto r = KeepClocks(s, *current, updated); !r) return std::unexpected(r.error());
     }
-    Instant now = Now();
     if (auto r = store::Update(s, updated, now); !r) return std::unexpected(r.error());
     boost::json::object change{{"patch", patch}};
     std::string action = "updated";
