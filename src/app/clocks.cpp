@@ -105,7 +105,8 @@ Result<ClockConfig> ClockConfig::Load(store::Session& s) {
   if (!accounts) return std::unexpected(accounts.error());
   for (domain::Account& account : *accounts) {
     config.accounts[account.meta.id] = {std::move(account.name), std::move(account.segment),
-                                        account.business_calendar_id};
+                                        account.business_calendar_id,
+                                        std::move(account.time_zone)};
   }
   auto queues = All<domain::Queue>(s);
   if (!queues) return std::unexpected(queues.error());
@@ -161,7 +162,7 @@ struct Applied {
   const domain::SlaPolicy* policy = nullptr;
   std::optional<Id> calendar_id;
   const sla::BusinessCalendar* calendar = &AlwaysOpen();
-  std::string zone = "UTC";  // for showing local times
+  std::string zone = "UTC";  // for showing local times: the calendar's, else the account's
   std::string calendar_reason;
 };
 
@@ -172,6 +173,7 @@ Applied ApplicableTo(const ClockConfig& config, const Case& kase) {
   if (auto it = config.accounts.find(kase.account_id); it != config.accounts.end()) {
     facts.segment = it->second.segment;
     account_calendar = it->second.business_calendar_id;
+    out.zone = it->second.time_zone;
   }
   out.policy = sla::MatchPolicy(config.policies, facts);
   if (!out.policy) return out;
@@ -230,8 +232,9 @@ std::vector<ClockRecord> ComputeClocks(const ClockConfig& config, const TrackedC
                       applied.calendar_reason + ".\n";
     } else {
       *explanation +=
-          "Business time is 24x7: neither the policy, a vendor agreement serving the queue nor "
-          "the account names a calendar.\n";
+          "Business time is 24x7 (times shown in the account's zone, " + applied.zone +
+          "): neither the policy, a vendor agreement serving the queue nor the account names "
+          "a calendar.\n";
     }
   }
   for (const domain::ClockTarget& target : applied.policy->targets) {
@@ -631,7 +634,8 @@ Result<void> Clocks::ReloadAccount(Id account_id) {
     if (!found) return std::unexpected(found.error());
     if (*found) {
       config_.accounts[account_id] = {std::move((*found)->name), std::move((*found)->segment),
-                                      (*found)->business_calendar_id};
+                                      (*found)->business_calendar_id,
+                                      std::move((*found)->time_zone)};
     }
     return {};
   });

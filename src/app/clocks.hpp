@@ -41,6 +41,7 @@ struct ClockConfig {
     std::string name;
     std::string segment;
     std::optional<Id> business_calendar_id;
+    std::string time_zone;  // where 24×7 clocks are shown
   };
   std::unordered_map<Id, AccountFacts> accounts;
   std::unordered_map<Id, domain::Queue> queues;
