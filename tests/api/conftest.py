@@ -8,6 +8,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -195,3 +196,52 @@ def world(server, admin):
         "viewer": server.client(server.token("viewer@example.com", "viewer")),
     }
     return w
+
+
+# ---- record helpers shared by the test modules --------------------------------------------
+
+API = "/api/v1"
+
+
+def etag_of(record):
+    return f'"{record["version"]}"'
+
+
+def create(client, collection, body):
+    response = client.post(f"{API}/{collection}", body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def read(client, collection, record_id):
+    response = client.get(f"{API}/{collection}/{record_id}")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def patch(client, collection, record, body):
+    response = client.patch(f"{API}/{collection}/{record['id']}", body, etag=etag_of(record))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def record_of(answer):
+    """A record as stored: an open case's answer also carries its live clocks, which move
+    with time."""
+    return {key: value for key, value in answer.items() if key != "clocks"}
+
+
+def list_all(client, collection, limit=500, **filters):
+    """Every item of a filtered list, following next_cursor."""
+    items, cursor = [], None
+    while True:
+        params = dict(filters, limit=limit)
+        if cursor is not None:
+            params["cursor"] = cursor
+        response = client.get(f"{API}/{collection}?{urlencode(params)}")
+        assert response.status_code == 200, response.text
+        page = response.json()
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items

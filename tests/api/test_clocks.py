@@ -14,14 +14,12 @@ test is quick."""
 import subprocess
 import time
 from datetime import datetime, time as clock_time, timedelta, timezone
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from conftest import RAPPORT_BIN, Client, Server, event_count
-
-API = "/api/v1"
+from conftest import (API, RAPPORT_BIN, Client, Server, create, etag_of, event_count, list_all,
+                      patch, read)
 PROBLEM = "application/problem+json"
 UTC = timezone.utc
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -61,41 +59,14 @@ def now_ms():
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-def etag_of(record):
-    return f'"{record["version"]}"'
 
 
-def create(client, collection, body):
-    response = client.post(f"{API}/{collection}", body)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
-def read(client, collection, record_id):
-    response = client.get(f"{API}/{collection}/{record_id}")
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
-def patch(client, collection, record, body):
-    response = client.patch(f"{API}/{collection}/{record['id']}", body, etag=etag_of(record))
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
-def list_all(client, collection, **filters):
-    items, cursor = [], None
-    while True:
-        params = dict(filters, limit=500)
-        if cursor is not None:
-            params["cursor"] = cursor
-        response = client.get(f"{API}/{collection}?{urlencode(params)}")
-        assert response.status_code == 200, response.text
-        page = response.json()
-        items += page["items"]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return items
 
 
 def all_events(client):
