@@ -4,6 +4,8 @@
 #include <date/tz.h>
 
 #include <algorithm>
+#include <iterator>
+#include <limits>
 #include <thread>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
@@ -313,6 +315,7 @@ Result<std::string> ExplainCase(store::Store& store, Id case_id, Instant now) {
 struct Clocks::Entry {
   TrackedCase tracked;
   std::vector<Key> due_keys;
+  std::vector<Key> warned_keys;
   std::vector<Key> alarm_keys;
   // Warnings (false) and breaches (true) already recorded, by clock and cycle.
   std::set<std::tuple<ClockMetric, std::int64_t, bool>> recorded;
@@ -402,8 +405,10 @@ std::size_t Clocks::open_cases() const {
 
 void Clocks::Unindex(Id, Entry& entry) {
   for (const Key& key : entry.due_keys) due_.erase(key);
+  for (const Key& key : entry.warned_keys) warned_.erase(key);
   for (const Key& key : entry.alarm_keys) alarms_.erase(key);
   entry.due_keys.clear();
+  entry.warned_keys.clear();
   entry.alarm_keys.clear();
 }
 
@@ -413,26 +418,29 @@ Clocks::Computed Clocks::Compute(const Entry& entry, Instant now) const {
   return out;
 }
 
-bool Clocks::Index(Id case_id, Entry& entry, const Computed& computed,
-                   std::vector<Key>* staged_due, std::vector<Key>* staged_alarms) {
+bool Clocks::Index(Id case_id, Entry& entry, const Computed& computed, Staged* staged) {
   bool wake = false;
   for (std::size_t i = 0; i < computed.clocks.size(); ++i) {
     const ClockRecord& clock = computed.clocks[i];
     const auto id_metric = std::pair{case_id, clock.metric};
     if (clock.due_at && (clock.state == domain::ClockState::kRunning ||
                          clock.state == domain::ClockState::kBreached)) {
-      entry.due_keys.push_back({*clock.due_at, id_metric});
-      if (staged_due) {
-        staged_due->push_back(entry.due_keys.back());
+      const Key key{*clock.due_at, id_metric};
+      entry.due_keys.push_back(key);
+      if (clock.warned_at) entry.warned_keys.push_back(key);
+      if (staged) {
+        staged->due.push_back(key);
+        if (clock.warned_at) staged->warned.push_back(key);
       } else {
-        due_.insert(entry.due_keys.back());
+        due_.insert(key);
+        if (clock.warned_at) warned_.insert(key);
       }
     }
     for (const auto& alarm : {computed.upcoming[i].warning, computed.upcoming[i].breach}) {
       if (!alarm) continue;
       entry.alarm_keys.push_back({*alarm, id_metric});
-      if (staged_alarms) {
-        staged_alarms->push_back(entry.alarm_keys.back());
+      if (staged) {
+        staged->alarms.push_back(entry.alarm_keys.back());
       } else {
         wake = wake || alarms_.empty() || *alarm < alarms_.begin()->first;
         alarms_.insert(entry.alarm_keys.back());
@@ -453,7 +461,7 @@ void Clocks::Reindex(Id case_id, Instant now) {
   if (it == open_.end()) return;
   Entry& entry = *it->second;
   Unindex(case_id, entry);
-  if (Index(case_id, entry, Compute(entry, now), nullptr, nullptr)) wake_.notify_all();
+  if (Index(case_id, entry, Compute(entry, now), nullptr)) wake_.notify_all();
 }
 
 void Clocks::ReindexAll(Instant now) {
@@ -474,18 +482,19 @@ void Clocks::ReindexAll(Instant now) {
     });
   }
   for (auto& thread : threads) thread.join();
-  std::vector<Key> due, alarms;
+  Staged staged;
   bool wake = false;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     auto& [id, entry] = entries[i];
     entry->due_keys.clear();
+    entry->warned_keys.clear();
     entry->alarm_keys.clear();
-    wake = Index(id, *entry, computed[i], &due, &alarms) || wake;
+    wake = Index(id, *entry, computed[i], &staged) || wake;
   }
-  std::sort(due.begin(), due.end());
-  std::sort(alarms.begin(), alarms.end());
-  due_ = std::set<Key>(due.begin(), due.end());
-  alarms_ = std::set<Key>(alarms.begin(), alarms.end());
+  for (auto* keys : {&staged.due, &staged.warned, &staged.alarms}) std::sort(keys->begin(), keys->end());
+  due_ = std::set<Key>(staged.due.begin(), staged.due.end());
+  warned_ = std::set<Key>(staged.warned.begin(), staged.warned.end());
+  alarms_ = std::set<Key>(staged.alarms.begin(), staged.alarms.end());
   if (wake || !alarms_.empty()) wake_.notify_all();
 }
 
@@ -661,22 +670,21 @@ std::vector<Clocks::AtRiskItem> Clocks::AtRisk(Instant now, std::int64_t within_
                                                std::optional<Id> only_vendor,
                                                std::size_t limit) const {
   std::shared_lock lock(mutex_);
-  std::int64_t horizon = within_minutes;
-  for (const auto& policy : config_.policies) {
-    for (const auto& target : policy.targets) horizon = std::max(horizon, target.warning_minutes);
-  }
-  // Clocks can warn only within the largest warning threshold of their due instant.
-  const Instant last{now.ms + horizon * sla::kMillisPerMinute};
+  // The candidates, by due instant: clocks due (or breached) before now + within, and
+  // every warned one, however far its due is in calendar time.
+  const Instant last{now.ms + within_minutes * sla::kMillisPerMinute};
+  std::vector<Key> candidates;
+  std::set_union(due_.begin(), due_.upper_bound({last, {std::numeric_limits<Id>::max(), {}}}),
+                 warned_.begin(), warned_.end(), std::back_inserter(candidates));
   std::vector<AtRiskItem> out;
-  for (const Key& key : due_) {
-    if (key.first > last || out.size() >= limit) break;
+  for (const Key& key : candidates) {
+    if (out.size() >= limit) break;
     const auto& [case_id, metric] = key.second;
     const Entry& entry = *open_.at(case_id);
     if (only_vendor && entry.tracked.record.vendor_id != only_vendor) continue;
     for (ClockRecord& clock : ComputeClocks(config_, entry.tracked, now)) {
       if (clock.metric != metric) continue;
-      const bool due_soon =
-          clock.due_at && clock.due_at->ms <= now.ms + within_minutes * sla::kMillisPerMinute;
+      const bool due_soon = clock.due_at && *clock.due_at <= last;
       if (clock.breached_at || clock.warned_at || due_soon) {
         out.push_back({entry.tracked.record, std::move(clock)});
       }

@@ -127,11 +127,14 @@ class Clocks {
   Result<void> ReloadAccount(Id account_id);
   Result<void> ReloadConfig();
   Computed Compute(const Entry& entry, Instant now) const;
-  // Puts a case's computed clocks in its entry and in the indexes (or in `staged_*`, for
-  // a bulk rebuild), queueing warnings and breaches not yet recorded. True when the
+  // Keys gathered for a bulk rebuild of the indexes.
+  struct Staged {
+    std::vector<Key> due, warned, alarms;
+  };
+  // Puts a case's computed clocks in its entry and in the indexes (or in `staged`, for a
+  // bulk rebuild), queueing warnings and breaches not yet recorded. True when the
   // recorder must wake.
-  bool Index(Id case_id, Entry& entry, const Computed& computed, std::vector<Key>* staged_due,
-             std::vector<Key>* staged_alarms);
+  bool Index(Id case_id, Entry& entry, const Computed& computed, Staged* staged);
   void Reindex(Id case_id, Instant now);
   void Unindex(Id case_id, Entry& entry);
   void ReindexAll(Instant now);
@@ -144,6 +147,7 @@ class Clocks {
   ClockConfig config_;
   std::unordered_map<Id, std::unique_ptr<Entry>> open_;
   std::set<Key> due_;     // running or breached clocks by due instant
+  std::set<Key> warned_;  // those of them that have warned
   std::set<Key> alarms_;  // future warning and breach instants
   std::int64_t loaded_sequence_ = 0;
 

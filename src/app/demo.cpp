@@ -17,8 +17,11 @@
 #include <utility>
 #include <vector>
 
+#include "app/clocks.hpp"
 #include "app/ledger.hpp"
 #include "domain/json_codec.hpp"
+#include "sla/calendar.hpp"
+#include "sla/clock.hpp"
 #include "store/records.hpp"
 
 namespace rapport::app {
@@ -28,10 +31,14 @@ namespace {
 using domain::Account;
 using domain::Agreement;
 using domain::AgreementKind;
+using domain::Calendar;
 using domain::Case;
 using domain::CaseStatus;
 using domain::Channel;
+using domain::ClockMetric;
+using domain::ClockTarget;
 using domain::Direction;
+using domain::Holiday;
 using domain::Interaction;
 using domain::Metric;
 using domain::MetricTarget;
@@ -43,8 +50,10 @@ using domain::PersonRole;
 using domain::Priority;
 using domain::Queue;
 using domain::Role;
+using domain::SlaPolicy;
 using domain::User;
 using domain::Vendor;
+using domain::Weekday;
 using store::Session;
 
 constexpr std::int64_t kSecond = 1000;
@@ -243,6 +252,137 @@ constexpr std::array<SegmentShape, 4> kSegments = {{
 }};
 constexpr std::size_t kStrategic = 0, kKey = 1, kSmb = 3;
 
+// ---- service hours ----------------------------------------------------------------------
+
+// Hours every day from `first` to `last`, local time; an end at or before the start runs
+// past midnight into the next day.
+struct HoursShape {
+  Weekday first;
+  Weekday last;
+  int start_hour;
+  int end_hour;
+};
+
+// A country's public holidays as a calendar holds them: fixed dates as yearly entries;
+// the moving ones, and the weekday a fixed date is observed on when it falls on a
+// weekend, as one-off entries for each of the demo's years.
+struct FixedHoliday {
+  std::string_view name;
+  unsigned month;
+  unsigned day;
+  bool moves = true;  // observed on a weekday when it falls on a weekend
+};
+struct WeekdayHoliday {
+  std::string_view name;
+  unsigned month;
+  date::weekday weekday;
+  unsigned nth;  // 1 to 4; 0: the last of the month
+};
+struct EasterHoliday {
+  std::string_view name;
+  int days_after_easter;  // Sunday
+};
+enum class Observed {
+  kNearestWeekday,   // US: Saturday's on the Friday before, Sunday's on the Monday after
+  kNextFreeWeekday,  // UK, Australia: the next weekday that is not a holiday already
+  kNever,            // Germany, and the days a vendor closes: only on the date itself
+};
+struct HolidaySet {
+  std::span<const FixedHoliday> fixed;
+  std::span<const WeekdayHoliday> weekday;
+  std::span<const EasterHoliday> easter;
+  Observed observed;
+};
+
+constexpr std::array<FixedHoliday, 5> kUsFixed = {{{"New Year's Day", 1, 1},
+                                                   {"Juneteenth", 6, 19},
+                                                   {"Independence Day", 7, 4},
+                                                   {"Veterans Day", 11, 11},
+                                                   {"Christmas Day", 12, 25}}};
+constexpr std::array<WeekdayHoliday, 6> kUsWeekday = {
+    {{"Martin Luther King Jr. Day", 1, date::Monday, 3},
+     {"Washington's Birthday", 2, date::Monday, 3},
+     {"Memorial Day", 5, date::Monday, 0},
+     {"Labor Day", 9, date::Monday, 1},
+     {"Columbus Day", 10, date::Monday, 2},
+     {"Thanksgiving Day", 11, date::Thursday, 4}}};
+constexpr HolidaySet kUsFederal{kUsFixed, kUsWeekday, {}, Observed::kNearestWeekday};
+
+constexpr std::array<FixedHoliday, 3> kUkFixed = {
+    {{"New Year's Day", 1, 1}, {"Christmas Day", 12, 25}, {"Boxing Day", 12, 26}}};
+constexpr std::array<WeekdayHoliday, 3> kUkWeekday = {
+    {{"Early May bank holiday", 5, date::Monday, 1},
+     {"Spring bank holiday", 5, date::Monday, 0},
+     {"Summer bank holiday", 8, date::Monday, 0}}};
+constexpr std::array<EasterHoliday, 2> kUkEaster = {{{"Good Friday", -2}, {"Easter Monday", 1}}};
+constexpr HolidaySet kUkBank{kUkFixed, kUkWeekday, kUkEaster, Observed::kNextFreeWeekday};
+
+constexpr std::array<FixedHoliday, 6> kBerlinFixed = {{{"New Year's Day", 1, 1},
+                                                       {"International Women's Day", 3, 8},
+                                                       {"Labour Day", 5, 1},
+                                                       {"German Unity Day", 10, 3},
+                                                       {"Christmas Day", 12, 25},
+                                                       {"Second Day of Christmas", 12, 26}}};
+constexpr std::array<EasterHoliday, 4> kBerlinEaster = {
+    {{"Good Friday", -2}, {"Easter Monday", 1}, {"Ascension Day", 39}, {"Whit Monday", 50}}};
+constexpr HolidaySet kBerlin{kBerlinFixed, {}, kBerlinEaster, Observed::kNever};
+
+constexpr std::array<FixedHoliday, 5> kNswFixed = {{{"New Year's Day", 1, 1},
+                                                    {"Australia Day", 1, 26},
+                                                    {"Anzac Day", 4, 25, false},
+                                                    {"Christmas Day", 12, 25},
+                                                    {"Boxing Day", 12, 26}}};
+constexpr std::array<WeekdayHoliday, 2> kNswWeekday = {
+    {{"King's Birthday", 6, date::Monday, 2}, {"Labour Day", 10, date::Monday, 1}}};
+constexpr std::array<EasterHoliday, 4> kNswEaster = {
+    {{"Good Friday", -2}, {"Easter Saturday", -1}, {"Easter Sunday", 0}, {"Easter Monday", 1}}};
+constexpr HolidaySet kNsw{kNswFixed, kNswWeekday, kNswEaster, Observed::kNextFreeWeekday};
+
+// Northwind closes on the three days its contract names, wherever they fall.
+constexpr std::array<FixedHoliday, 2> kNorthwindFixed = {
+    {{"New Year's Day", 1, 1}, {"Christmas Day", 12, 25}}};
+constexpr std::array<WeekdayHoliday, 1> kNorthwindWeekday = {
+    {{"Thanksgiving Day", 11, date::Thursday, 4}}};
+constexpr HolidaySet kNorthwindClosed{kNorthwindFixed, kNorthwindWeekday, {}, Observed::kNever};
+
+constexpr std::array<HoursShape, 1> kOfficeHours = {{{Weekday::kMonday, Weekday::kFriday, 9, 17}}};
+// The premium desk in New York takes calls from European mornings to Pacific evenings.
+constexpr std::array<HoursShape, 1> kPremiumDeskHours = {
+    {{Weekday::kMonday, Weekday::kSunday, 2, 22}}};
+constexpr std::array<HoursShape, 1> kNorthwindHours = {
+    {{Weekday::kMonday, Weekday::kSaturday, 7, 22}}};
+// Tasman's Sydney day shift serves Asia and Australia; its night shift (past midnight)
+// serves the European and American working day, so chat is covered through the week.
+constexpr std::array<HoursShape, 2> kTasmanHours = {
+    {{Weekday::kMonday, Weekday::kFriday, 8, 18}, {Weekday::kMonday, Weekday::kFriday, 18, 8}}};
+
+struct CalendarShape {
+  std::string_view name;
+  std::string_view time_zone;  // IANA
+  std::span<const HoursShape> hours;
+  const HolidaySet* holidays;  // none: open on public holidays
+  // A customer office: the business calendar of the accounts in its time zone (accounts
+  // elsewhere have none, and their clocks count 24×7).
+  bool office;
+  bool christmas_eve_short;  // 09:00–13:00 on December 24 when it is a weekday
+  bool training_afternoons;  // closed 14:00–17:00 on the first Wednesday of each quarter's
+                             // middle month
+};
+
+constexpr std::array<CalendarShape, 9> kCalendars = {{
+    {"New York office", "America/New_York", kOfficeHours, &kUsFederal, true, true, false},
+    {"Chicago office", "America/Chicago", kOfficeHours, &kUsFederal, true, false, false},
+    {"Los Angeles office", "America/Los_Angeles", kOfficeHours, &kUsFederal, true, false, false},
+    {"London office", "Europe/London", kOfficeHours, &kUkBank, true, true, false},
+    {"Berlin office", "Europe/Berlin", kOfficeHours, &kBerlin, true, false, false},
+    {"Sydney office", "Australia/Sydney", kOfficeHours, &kNsw, true, false, false},
+    {"Premium desk", "America/New_York", kPremiumDeskHours, nullptr, false, false, false},
+    {"Northwind coverage", "America/New_York", kNorthwindHours, &kNorthwindClosed, false, false,
+     true},
+    {"Tasman coverage", "Australia/Sydney", kTasmanHours, nullptr, false, false, false},
+}};
+constexpr std::size_t kPremiumDesk = 6, kNorthwindCoverage = 7, kTasmanCoverage = 8;
+
 struct VendorShape {
   std::string_view name;
   std::string_view executive_sponsor;
@@ -252,31 +392,34 @@ struct VendorShape {
   int agents;
   std::string_view currency;
   std::int64_t cost_per_agent_hour_minor;
+  // The hours it covers (its agreement's coverage calendar); none: around the clock.
+  std::optional<std::size_t> coverage;
 };
 
 constexpr std::array<VendorShape, 3> kVendors = {{
     {"Northwind Contact Services", "Dana Whitfield, VP Operations", "ops@northwind-contact.example",
-     "northwind-contact.example", "Northwind Americas", 20, "USD", 2650},
+     "northwind-contact.example", "Northwind Americas", 20, "USD", 2650, kNorthwindCoverage},
     {"Meridian CX", "Henrik Solberg, Managing Director", "service@meridian-cx.example",
-     "meridian-cx.example", "Meridian EMEA", 15, "EUR", 3100},
+     "meridian-cx.example", "Meridian EMEA", 15, "EUR", 3100, std::nullopt},
     {"Tasman Support Co", "Olivia Tran, Head of Delivery", "accounts@tasman-support.example",
-     "tasman-support.example", "Tasman APAC", 12, "USD", 2400},
+     "tasman-support.example", "Tasman APAC", 12, "USD", 2400, kTasmanCoverage},
 }};
 // Teams 0..2 are the vendors'; the in-house team comes last.
 constexpr std::size_t kInHouse = kVendors.size();
 constexpr std::size_t kTeams = kVendors.size() + 1;
 constexpr int kInHouseAgents = 12;
 
+// The calendar of the hours each team works (its queues are staffed, its replies go out):
+// the vendors' coverage, the premium desk's hours in-house. None: around the clock.
+constexpr std::optional<std::size_t> TeamHours(std::size_t team) {
+  return team == kInHouse ? kPremiumDesk : kVendors[team].coverage;
+}
+
 struct QueueShape {
   std::string_view name;
   Channel channel;
-  std::size_t team;
-  // Hours of cover (replies, for email) in the team's local time.
-  int home_offset_hours;
-  int open_hour;
-  int close_hour;
-  bool weekends;
-  bool voicemail;  // phone: callers out of hours may leave a message
+  std::size_t team;  // staffed in the team's hours (TeamHours)
+  bool voicemail;    // phone: callers out of hours may leave a message
   // How hard the team runs. Live: the load-weighted mean occupancy its schedule is
   // planned for (staff follow the forecast only partly, load^0.75, so peaks run hotter).
   // Email: the mean business time to a reply.
@@ -287,14 +430,14 @@ struct QueueShape {
 // The teams differ so that the scorecards do: Meridian runs hot and misses its targets,
 // the premium desk is generously staffed.
 constexpr std::array<QueueShape, 8> kQueues = {{
-    {"Premium Phone", Channel::kPhone, kInHouse, -5, 2, 22, true, true, 0.62, 0},
-    {"Premium Email", Channel::kEmail, kInHouse, -5, 7, 19, false, false, 0, 1.5},
-    {"Americas Phone", Channel::kPhone, 0, -5, 7, 21, true, true, 0.70, 0},
-    {"Americas Email", Channel::kEmail, 0, -5, 8, 20, false, false, 0, 3},
-    {"EMEA Phone", Channel::kPhone, 1, 0, 8, 19, false, true, 0.80, 0},
-    {"EMEA Email", Channel::kEmail, 1, 0, 8, 18, false, false, 0, 6},
-    {"APAC Phone", Channel::kPhone, 2, 10, 8, 18, false, false, 0.66, 0},
-    {"Global Chat", Channel::kChat, 2, 0, 0, 24, false, false, 0.68, 0},
+    {"Premium Phone", Channel::kPhone, kInHouse, true, 0.62, 0},
+    {"Premium Email", Channel::kEmail, kInHouse, false, 0, 1.5},
+    {"Americas Phone", Channel::kPhone, 0, true, 0.70, 0},
+    {"Americas Email", Channel::kEmail, 0, false, 0, 3},
+    {"EMEA Phone", Channel::kPhone, 1, true, 0.76, 0},
+    {"EMEA Email", Channel::kEmail, 1, false, 0, 6},
+    {"APAC Phone", Channel::kPhone, 2, false, 0.66, 0},
+    {"Global Chat", Channel::kChat, 2, false, 0.68, 0},
 }};
 constexpr std::size_t kPremiumPhone = 0, kPremiumEmail = 1, kAmericasPhone = 2, kAmericasEmail = 3,
                       kEmeaPhone = 4, kEmeaEmail = 5, kApacPhone = 6, kGlobalChat = 7;
@@ -546,12 +689,164 @@ std::size_t Route(const AccountModel& account, Channel channel) {
   }
 }
 
-// Whether `queue` is staffed in the UTC hour of the week `utc_how`.
-bool IsOpen(const QueueShape& queue, int utc_how) {
-  int how = (utc_how + queue.home_offset_hours + 168) % 168;
-  int hour = how % 24;
-  if (how / 24 >= 5 && !queue.weekends) return false;
-  return hour >= queue.open_hour && hour < queue.close_hour;
+// ---- calendars and policies --------------------------------------------------------------
+
+int YearOf(Instant t) {
+  return static_cast<int>(date::year_month_day{date::sys_days{date::days{DayOf(t)}}}.year());
+}
+
+Date DateOf(date::sys_days day) {
+  return Date{static_cast<std::int32_t>(day.time_since_epoch().count())};
+}
+Date DateOf(int year, unsigned month, unsigned day) {
+  return DateOf(date::sys_days{date::year{year} / date::month{month} / date::day{day}});
+}
+date::weekday WeekdayOf(Date date) { return date::weekday{date::sys_days{date::days{date.days}}}; }
+bool IsWeekend(Date date) {
+  const date::weekday w = WeekdayOf(date);
+  return w == date::Saturday || w == date::Sunday;
+}
+
+// The `nth` `weekday` of the month (0: the last).
+Date NthWeekday(int year, unsigned month, date::weekday weekday, unsigned nth) {
+  const auto ym = date::year{year} / date::month{month};
+  if (nth == 0) return DateOf(date::sys_days{ym / weekday[date::last]});
+  return DateOf(date::sys_days{ym / weekday[nth]});
+}
+
+// Easter Sunday of the Gregorian calendar (the anonymous algorithm of 1876).
+Date EasterSunday(int year) {
+  const int a = year % 19, b = year / 100, c = year % 100, d = b / 4, e = b % 4;
+  const int f = (b + 8) / 25, g = (b - f + 1) / 3, h = (19 * a + b - d - g + 15) % 30;
+  const int i = c / 4, k = c % 4, l = (32 + 2 * e + 2 * i - h - k) % 7;
+  const int m = (a + 11 * h + 22 * l) / 451, n = h + l - 7 * m + 114;
+  return DateOf(year, static_cast<unsigned>(n / 31), static_cast<unsigned>(n % 31 + 1));
+}
+
+// The holidays of `set` for the years `first` to `last`, unordered.
+std::vector<Holiday> Holidays(const HolidaySet& set, int first, int last) {
+  std::vector<Holiday> out;
+  auto add = [&](std::string name, Date date, bool yearly) {
+    out.push_back({std::move(name), date, yearly, std::nullopt, std::nullopt});
+  };
+  for (const FixedHoliday& h : set.fixed) {
+    add(std::string(h.name), DateOf(first, h.month, h.day), true);
+  }
+  for (int year = first; year <= last; ++year) {
+    std::vector<Date> taken;  // the year's holidays on weekdays
+    for (const WeekdayHoliday& h : set.weekday) {
+      add(std::string(h.name), NthWeekday(year, h.month, h.weekday, h.nth), false);
+      taken.push_back(out.back().date);
+    }
+    for (const EasterHoliday& h : set.easter) {
+      add(std::string(h.name), Date{EasterSunday(year).days + h.days_after_easter}, false);
+      taken.push_back(out.back().date);
+    }
+    for (const FixedHoliday& h : set.fixed) {
+      const Date date = DateOf(year, h.month, h.day);
+      if (!IsWeekend(date)) taken.push_back(date);
+    }
+    // In date order (the arrays are), so that Christmas moves before Boxing Day does.
+    for (const FixedHoliday& h : set.fixed) {
+      Date date = DateOf(year, h.month, h.day);
+      if (!h.moves || set.observed == Observed::kNever || !IsWeekend(date)) continue;
+      if (set.observed == Observed::kNearestWeekday) {
+        date.days += WeekdayOf(date) == date::Saturday ? -1 : 1;
+      } else {
+        do {
+          ++date.days;
+        } while (IsWeekend(date) || std::find(taken.begin(), taken.end(), date) != taken.end());
+      }
+      taken.push_back(date);
+      const bool nearest = set.observed == Observed::kNearestWeekday;
+      add(std::string(h.name) + (nearest ? " (observed)" : " (substitute day)"), date, false);
+    }
+  }
+  return out;
+}
+
+// The calendar `shape` describes, with its dated entries for the years `first` to `last`.
+Calendar NewCalendar(const CalendarShape& shape, int first, int last) {
+  Calendar c;
+  c.name = shape.name;
+  c.time_zone = shape.time_zone;
+  for (const HoursShape& h : shape.hours) {
+    for (int day = static_cast<int>(h.first); day <= static_cast<int>(h.last); ++day) {
+      c.hours.push_back(
+          {static_cast<Weekday>(day), TimeOfDay{h.start_hour * 60}, TimeOfDay{h.end_hour * 60}});
+    }
+  }
+  if (shape.holidays) c.holidays = Holidays(*shape.holidays, first, last);
+  for (int year = first; year <= last; ++year) {
+    // One-off rather than yearly: a yearly short day would also open a weekend's
+    // December 24 for those hours.
+    const Date eve = DateOf(year, 12, 24);
+    if (shape.christmas_eve_short && !IsWeekend(eve)) {
+      c.short_days.push_back({eve, false, TimeOfDay{9 * 60}, TimeOfDay{13 * 60}});
+    }
+    if (shape.training_afternoons) {
+      for (unsigned month : {2u, 5u, 8u, 11u}) {
+        c.holidays.push_back({"Quarterly training", NthWeekday(year, month, date::Wednesday, 1),
+                              false, TimeOfDay{14 * 60}, TimeOfDay{17 * 60}});
+      }
+    }
+  }
+  // By date, for whoever reads the calendar.
+  std::stable_sort(c.holidays.begin(), c.holidays.end(),
+                   [](const Holiday& a, const Holiday& b) { return a.date < b.date; });
+  return c;
+}
+
+// The service-level policies, by position: the first whose conditions hold sets a case's
+// targets. Strategic outages count on the premium desk's long hours (`premium_desk`);
+// the rest on the hours of the vendor serving the case, else the customer's office.
+std::vector<SlaPolicy> NewPolicies(Id premium_desk) {
+  auto target = [](ClockMetric metric, std::int64_t minutes, std::int64_t warning) {
+    ClockTarget t;
+    t.metric = metric;
+    t.minutes = minutes;
+    t.warning_minutes = warning;
+    return t;
+  };
+  std::vector<SlaPolicy> out(5);
+  out[0].name = "Strategic urgent";
+  out[0].position = 10;
+  out[0].segments = {std::string(kSegments[kStrategic].name)};
+  out[0].priorities = {Priority::kUrgent};
+  out[0].calendar_id = premium_desk;
+  out[0].targets = {target(ClockMetric::kFirstResponse, 30, 10),
+                    target(ClockMetric::kNextResponse, 60, 15),
+                    target(ClockMetric::kResolution, 480, 120)};
+  out[1].name = "Strategic";
+  out[1].position = 20;
+  out[1].segments = {std::string(kSegments[kStrategic].name)};
+  out[1].targets = {target(ClockMetric::kFirstResponse, 60, 15),
+                    target(ClockMetric::kNextResponse, 120, 30),
+                    target(ClockMetric::kResolution, 1920, 480)};
+  out[2].name = "Key accounts";
+  out[2].position = 30;
+  out[2].segments = {std::string(kSegments[kKey].name)};
+  out[2].targets = {target(ClockMetric::kFirstResponse, 120, 30),
+                    target(ClockMetric::kNextResponse, 240, 60),
+                    target(ClockMetric::kResolution, 2400, 480)};
+  // Email customers expect an answer to a follow-up within a day, whatever the hours.
+  out[3].name = "Email";
+  out[3].position = 40;
+  out[3].channels = {Channel::kEmail};
+  out[3].targets = {target(ClockMetric::kFirstResponse, 480, 120),
+                    target(ClockMetric::kNextResponse, 1440, 240),
+                    target(ClockMetric::kResolution, 4800, 960)};
+  out[3].targets[1].business_time = false;
+  // Everything else. Resolution also stands still while the case waits on another team
+  // (pending_internal): the standard contract only promises our own working time.
+  out[4].name = "Standard";
+  out[4].position = 50;
+  out[4].targets = {target(ClockMetric::kFirstResponse, 240, 60),
+                    target(ClockMetric::kNextResponse, 720, 120),
+                    target(ClockMetric::kResolution, 4800, 960)};
+  out[4].targets[2].paused_by =
+      std::vector<CaseStatus>{CaseStatus::kPendingCustomer, CaseStatus::kPendingInternal};
+  return out;
 }
 
 // ---- records in flight ------------------------------------------------------------------
@@ -742,7 +1037,9 @@ class DemoGenerator {
                   {{"scale", "must be in (0, 100]"}});
     }
     if (auto r = CheckEmpty(); !r) return std::unexpected(r.error());
+    if (auto r = WriteCalendars(); !r) return std::unexpected(r.error());
     if (auto r = WriteStaff(); !r) return std::unexpected(r.error());
+    if (auto r = WritePolicies(); !r) return std::unexpected(r.error());
     if (auto r = WriteCustomers(); !r) return std::unexpected(r.error());
     PlanStaffing();
     PlanDays();
@@ -802,6 +1099,46 @@ class DemoGenerator {
       email = base + std::to_string(n) + "@" + std::string(domain);
     }
     return email;
+  }
+
+  // The calendars, with their holidays for the years the demo spans (and the next, which
+  // open cases run into), compiled for the cases' clocks and the teams' hours.
+  Result<void> WriteCalendars() {
+    std::vector<Calendar> calendars;
+    for (const CalendarShape& shape : kCalendars) {
+      calendars.push_back(NewCalendar(shape, YearOf(setup_), YearOf(end_) + 1));
+    }
+    if (auto r = WriteAll(calendars, [&](std::size_t) { return setup_; }); !r) return r;
+    for (std::size_t i = 0; i < calendars.size(); ++i) {
+      auto compiled = sla::BusinessCalendar::Compile(calendars[i]);
+      if (!compiled) {
+        return Fail(ErrorCode::kInternal, "demo calendar " + calendars[i].name +
+                                              " does not compile: " + compiled.error().message);
+      }
+      const Id id = calendars[i].meta.id;
+      calendar_ids_[i] = id;
+      clocks_.calendars.emplace(id, std::move(*compiled));
+      clocks_.calendar_definitions.emplace(id, std::move(calendars[i]));
+    }
+    for (std::size_t team = 0; team < kTeams; ++team) {
+      if (auto hours = TeamHours(team)) {
+        team_hours_[team] = &clocks_.calendars.at(calendar_ids_[*hours]);
+      }
+    }
+    summary_.calendars = static_cast<std::int64_t>(kCalendars.size());
+    return {};
+  }
+
+  Result<void> WritePolicies() {
+    std::vector<SlaPolicy> policies = NewPolicies(calendar_ids_[kPremiumDesk]);
+    if (auto r = WriteAll(policies, [&](std::size_t) { return setup_; }); !r) return r;
+    summary_.sla_policies = static_cast<std::int64_t>(policies.size());
+    // As the server orders them: by position, then id.
+    std::stable_sort(policies.begin(), policies.end(), [](const SlaPolicy& a, const SlaPolicy& b) {
+      return a.position < b.position;
+    });
+    clocks_.policies = std::move(policies);
+    return {};
   }
 
   // Vendors, users (admin, managers, agents, a viewer) and queues: fixed at every scale.
@@ -878,6 +1215,7 @@ class DemoGenerator {
     for (std::size_t i = 0; i < queues.size(); ++i) {
       queues_[i].id = queues[i].meta.id;
       queues_[i].vendor_id = queues[i].vendor_id;
+      clocks_.queues.emplace(queues[i].meta.id, queues[i]);
     }
 
     std::vector<Agreement> agreements;
@@ -894,6 +1232,7 @@ class DemoGenerator {
       a.currency = shape.currency;
       a.cost_per_agent_hour_minor = shape.cost_per_agent_hour_minor;
       a.annual_value_minor = shape.cost_per_agent_hour_minor * shape.agents * 1800;
+      if (shape.coverage) a.coverage_calendar_id = calendar_ids_[*shape.coverage];
       bool phone = false, chat = false;
       for (std::size_t q = 0; q < kQueues.size(); ++q) {
         if (kQueues[q].team != v) continue;
@@ -909,6 +1248,7 @@ class DemoGenerator {
     }
     auto agreement_start = [&](std::size_t i) { return Midnight(agreements[i].start_date); };
     if (auto r = WriteAll(agreements, agreement_start); !r) return r;
+    clocks_.vendor_agreements = agreements;
     summary_.vendors = static_cast<std::int64_t>(vendors.size());
     summary_.users = static_cast<std::int64_t>(users.size());
     summary_.queues = static_cast<std::int64_t>(queues.size());
@@ -917,6 +1257,14 @@ class DemoGenerator {
   }
 
   static Instant Midnight(Date date) { return Instant{date.days * kDay}; }
+
+  // The calendar of the customer office in `time_zone`, if there is one.
+  std::optional<Id> OfficeCalendar(std::string_view time_zone) const {
+    for (std::size_t i = 0; i < kCalendars.size(); ++i) {
+      if (kCalendars[i].office && kCalendars[i].time_zone == time_zone) return calendar_ids_[i];
+    }
+    return std::nullopt;
+  }
 
   struct Company {
     std::string name;
@@ -1050,6 +1398,7 @@ class DemoGenerator {
       a.priority = segment.priority;
       a.currency = zone.currency;
       a.time_zone = zone.name;
+      a.business_calendar_id = OfficeCalendar(zone.name);
       a.annual_value_minor =
           std::llround(company_.LogNormal(segment.median_value_major, segment.value_sigma)) * 100;
       a.customer_since = Date{static_cast<std::int32_t>(end_day - company_.Between(400, 8 * 365))};
@@ -1088,6 +1437,9 @@ class DemoGenerator {
     std::vector<Agreement> customer_agreements;
     for (std::size_t i = 0; i < accounts.size(); ++i) {
       accounts_[i].id = accounts[i].meta.id;
+      clocks_.accounts[accounts[i].meta.id] = {accounts[i].name, accounts[i].segment,
+                                               accounts[i].business_calendar_id,
+                                               accounts[i].time_zone};
       for (Person& p : people[i]) {
         p.account_id = accounts[i].meta.id;
         all_people.push_back(std::move(p));
@@ -1121,10 +1473,27 @@ class DemoGenerator {
     return {};
   }
 
+  // The UTC hours of the week in which `team` works, in a January or a July week: daylight
+  // saving moves the hours by one, and staffing is planned for both.
+  std::array<bool, 168> WorkingHours(std::size_t team) const {
+    std::array<bool, 168> out{};
+    for (unsigned month : {1u, 7u}) {
+      // The second week: the first may hold New Year's Day.
+      const Instant monday = Midnight(NthWeekday(YearOf(start_), month, date::Monday, 2));
+      for (std::size_t how = 0; how < out.size(); ++how) {
+        const Instant from{monday.ms + static_cast<std::int64_t>(how) * kHour};
+        out[how] = out[how] || Hours(team).Between(from, Plus(from, kHour)) > 0;
+      }
+    }
+    return out;
+  }
+
   // The occupancy each live queue runs at, by UTC hour of the week, from the expected
   // arrivals and the queue's planned mean (QueueShape::occupancy): staffing follows the
   // forecast only partly, so peaks run hotter.
   void PlanStaffing() {
+    std::array<std::array<bool, 168>, kTeams> working;
+    for (std::size_t team = 0; team < kTeams; ++team) working[team] = WorkingHours(team);
     std::array<std::array<double, 168>, kQueues.size()> load{};
     double previous = 0;
     for (std::size_t a = 0; a < accounts_.size(); ++a) {
@@ -1142,20 +1511,17 @@ class DemoGenerator {
       }
     }
     for (std::size_t q = 0; q < kQueues.size(); ++q) {
+      const std::array<bool, 168>& open = working[kQueues[q].team];
       double served = 0, weighted = 0;
-      for (int how = 0; how < 168; ++how) {
-        double l = load[q][static_cast<std::size_t>(how)];
-        if (!IsOpen(kQueues[q], how)) continue;
-        served += l;
-        weighted += std::pow(l, 1.25);
+      for (std::size_t how = 0; how < open.size(); ++how) {
+        if (!open[how]) continue;
+        served += load[q][how];
+        weighted += std::pow(load[q][how], 1.25);
       }
       if (weighted <= 0 || kQueues[q].occupancy <= 0) continue;
       double k = weighted / (kQueues[q].occupancy * served);
-      for (int how = 0; how < 168; ++how) {
-        double l = load[q][static_cast<std::size_t>(how)];
-        if (IsOpen(kQueues[q], how)) {
-          queues_[q].occupancy[static_cast<std::size_t>(how)] = std::pow(l, 0.25) / k;
-        }
+      for (std::size_t how = 0; how < open.size(); ++how) {
+        if (open[how]) queues_[q].occupancy[how] = std::pow(load[q][how], 0.25) / k;
       }
     }
   }
@@ -1262,12 +1628,21 @@ class DemoGenerator {
     WorkCase(rng, ep, first.ended);
   }
 
+  // How fast the agents work the episode, relative to an ordinary one: outages are
+  // handled as incidents, and premium accounts ahead of the rest (their tighter service
+  // targets say so).
+  static double Pace(const Episode& ep) {
+    if (ep.category == &kCategories[kOutage]) return 0.1;
+    return ep.account->premium() ? 0.6 : 1.0;
+  }
+
   // The case's life after it is open: questions to the customer, escalations, the fix,
   // now and then a fix that did not hold, and closure a few days after resolution.
   void WorkCase(Rng& rng, Episode& ep, Instant t) {
+    const double pace = Pace(ep);
     for (int step = 0; step < 3 && rng.Chance(0.4); ++step) {
       if (rng.Chance(0.6)) {
-        t = AgentMessage(rng, ep, Plus(t, rng.Exponential(2 * kHour)), rng.OneOf(kAskTexts));
+        t = AgentMessage(rng, ep, Plus(t, rng.Exponential(pace * 2 * kHour)), rng.OneOf(kAskTexts));
         Move(ep, CaseStatus::kPendingCustomer, t);
         if (rng.Chance(0.12)) {  // the customer never answers
           t = Plus(t, 5 * kDay);
@@ -1280,20 +1655,22 @@ class DemoGenerator {
         Move(ep, CaseStatus::kOpen, arrived);
         t = done;
       } else {
-        t = Plus(t, rng.Exponential(kHour));
+        t = Plus(t, rng.Exponential(pace * kHour));
         Move(ep, CaseStatus::kPendingInternal, t);
-        t = AgentMessage(rng, ep, Plus(t, rng.Exponential(30 * kHour)), rng.OneOf(kUpdateTexts));
+        t = AgentMessage(rng, ep, Plus(t, rng.Exponential(pace * 30 * kHour)),
+                         rng.OneOf(kUpdateTexts));
         Move(ep, CaseStatus::kOpen, t);
       }
     }
-    t = AgentMessage(rng, ep, Plus(t, rng.Exponential(ep.category->resolve_hours * kHour)),
+    t = AgentMessage(rng, ep, Plus(t, rng.Exponential(pace * ep.category->resolve_hours * kHour)),
                      rng.OneOf(ep.category->resolutions));
     Move(ep, CaseStatus::kResolved, t);
     if (rng.Chance(0.05)) {  // the fix did not hold
       auto [arrived, done] = CustomerMessage(rng, ep, Plus(t, rng.Exponential(36 * kHour)),
                                              rng.OneOf(kStillBrokenTexts));
       Move(ep, CaseStatus::kOpen, arrived);
-      t = AgentMessage(rng, ep, Plus(done, rng.Exponential(ep.category->resolve_hours * kHour)),
+      t = AgentMessage(rng, ep,
+                       Plus(done, rng.Exponential(pace * ep.category->resolve_hours * kHour)),
                        rng.OneOf(ep.category->resolutions));
       Move(ep, CaseStatus::kResolved, t);
     }
@@ -1348,7 +1725,7 @@ class DemoGenerator {
     Interaction i = Base(ep, q, Direction::kInbound, at);
     LiveResult result;
     const int how = HourOfWeek(at.ms / kHour);
-    if (!must_answer && !IsOpen(queue, how)) {
+    if (!must_answer && !IsOpen(q, at)) {
       bool message = queue.voicemail && rng.Chance(0.6);
       result.outcome = message ? Outcome::kVoicemail : Outcome::kMissedOffHours;
       i.ended_at = Plus(at, (message ? rng.Between(20, 90) : rng.Between(5, 30)) * kSecond);
@@ -1432,12 +1809,21 @@ class DemoGenerator {
     return r;
   }
 
-  // The first instant at or after `t` when `queue` is staffed.
+  // The hours `team` works.
+  const sla::BusinessCalendar& Hours(std::size_t team) const {
+    return team_hours_[team] ? *team_hours_[team] : around_the_clock_;
+  }
+
+  // Whether `queue` is staffed at `t`.
+  bool IsOpen(std::size_t queue, Instant t) const {
+    return Hours(kQueues[queue].team).NextBusiness(t) == t;
+  }
+
+  // The first instant at or after `t` when `queue` is staffed (a little after its opening,
+  // when it is closed at `t`).
   Instant NextOpen(Rng& rng, std::size_t queue, Instant t) {
-    if (IsOpen(kQueues[queue], HourOfWeek(t.ms / kHour))) return t;
-    std::int64_t hour = t.ms / kHour + 1;
-    for (int i = 0; i < 168 && !IsOpen(kQueues[queue], HourOfWeek(hour)); ++i) ++hour;
-    return Instant{hour * kHour + rng.Below(20 * kMinute)};
+    if (IsOpen(queue, t)) return t;
+    return Plus(Hours(kQueues[queue].team).NextBusiness(t), rng.Below(20 * kMinute));
   }
 
   // The first instant at or after `t` inside the account's business hours (Mon–Fri
@@ -1509,7 +1895,7 @@ class DemoGenerator {
   Instant Reply(Rng& rng, Episode& ep, std::optional<std::size_t> in, const std::string& text) {
     if (!in) return end_;
     const std::size_t q = Route(*ep.account, Channel::kEmail);
-    const double mean = kQueues[q].reply_hours * kHour;
+    const double mean = Pace(ep) * kQueues[q].reply_hours * kHour;
     Instant seen = NextOpen(
         rng, q, Plus(chunk_.interactions[*in].record.arrived_at, rng.Exponential(15 * kMinute)));
     Instant at = NextOpen(rng, q, Plus(seen, rng.Exponential(mean)));
@@ -1565,6 +1951,7 @@ class DemoGenerator {
                                                       : Priority::kNormal;
     c.queue_id = queues_[queue].id;
     c.vendor_id = queues_[queue].vendor_id;  // as the ledger derives it from the queue
+    c.channel = kQueues[queue].channel;      // the channel of its first contact
     draft.opened = at;
     ep.case_slot = chunk_.cases.size();
     chunk_.cases.push_back(std::move(draft));
@@ -1597,8 +1984,11 @@ class DemoGenerator {
   }
 
   // Sets the case's status and instants by replaying its history through the status
-  // machine (a step it refuses is a generator bug), and builds its events' text.
-  static Result<void> PrepareCase(CaseDraft& draft) {
+  // machine (a step it refuses is a generator bug), and builds its events' text. A
+  // resolved case keeps the clocks of its last resolution, as the server's Clocks::Final
+  // computes them: as of the resolution, over the history app::LoadHistory reads (the
+  // status changes, and `messages`, those of the case's contacts).
+  Result<void> PrepareCase(CaseDraft& draft, std::vector<sla::Message> messages) const {
     Case& c = draft.record;
     StampCreated(c, draft.opened);
     c.status = CaseStatus::kNew;
@@ -1619,6 +2009,12 @@ class DemoGenerator {
                                  {"to", domain::Name(to)}};
       draft.changes.push_back(boost::json::serialize(change));
     }
+    if (c.resolved_at) {
+      sla::CaseHistory history{draft.opened, {}, std::move(messages)};
+      for (const auto& [to, at] : draft.history) history.changes.push_back({at, to});
+      sla::SortHistory(history);
+      c.clocks = ComputeClocks(clocks_, TrackedCase{c, std::move(history)}, *c.resolved_at);
+    }
     return CheckRecord(c);
   }
 
@@ -1626,8 +2022,13 @@ class DemoGenerator {
   // chunk's write has succeeded: one write in flight while the next chunk is generated.
   Result<void> Flush() {
     if (chunk_.cases.empty() && chunk_.interactions.empty()) return {};
-    for (CaseDraft& draft : chunk_.cases) {
-      if (auto r = PrepareCase(draft); !r) return r;
+    // An episode's case and contacts are in one chunk.
+    std::vector<std::vector<sla::Message>> messages(chunk_.cases.size());
+    for (const InteractionDraft& draft : chunk_.interactions) {
+      if (draft.case_slot) sla::AddMessages(draft.record, messages[*draft.case_slot]);
+    }
+    for (std::size_t i = 0; i < chunk_.cases.size(); ++i) {
+      if (auto r = PrepareCase(chunk_.cases[i], std::move(messages[i])); !r) return r;
     }
     for (InteractionDraft& draft : chunk_.interactions) {
       if (auto r = CheckRecord(draft.record); !r) return r;
@@ -1899,6 +2300,10 @@ class DemoGenerator {
   std::array<std::vector<Agent>, kTeams> agents_;
   std::vector<Id> account_managers_;
   std::array<QueueModel, kQueues.size()> queues_;
+  std::array<Id, kCalendars.size()> calendar_ids_{};
+  ClockConfig clocks_;  // what the cases' clocks depend on, as written
+  std::array<const sla::BusinessCalendar*, kTeams> team_hours_{};  // into clocks_; null: 24×7
+  const sla::BusinessCalendar around_the_clock_;
   std::vector<AccountModel> accounts_;
   std::vector<double> account_cumulative_;  // who gets in touch, by activity and headcount
 

@@ -1,7 +1,8 @@
 // The demo company: a deterministic generator of a believable year of customer service
-// (outsourcing vendors and their agents, queues, accounts and their people, agreements,
-// cases and interactions) written through the store with one "created" event per record,
-// for `make demo`, screenshots and benchmarks.
+// (outsourcing vendors and their agents, queues, business calendars and SLA policies,
+// accounts and their people, agreements, cases with the service clocks of their
+// resolution, and interactions) written through the store with one "created" event per
+// record, for `make demo`, screenshots and benchmarks.
 //
 // Deterministic: the same (scale, seed, end) gives the same records, ids and events on
 // every platform, because every random figure is computed from raw std::mt19937_64 draws
@@ -25,7 +26,8 @@ namespace rapport::app {
 
 struct DemoOptions {
   // Multiplies accounts, people, cases and interactions (scale 1: ~300 accounts, ~1,500
-  // people, ~500,000 interactions). Vendors, queues and users stay fixed.
+  // people, ~500,000 interactions). Vendors, queues, users, calendars and policies stay
+  // fixed.
   // REQUIRES: 0 < scale <= 100.
   double scale = 1.0;
   std::uint64_t seed = 42;
@@ -39,6 +41,8 @@ struct DemoSummary {
   std::int64_t users = 0;
   std::int64_t vendors = 0;
   std::int64_t queues = 0;
+  std::int64_t calendars = 0;
+  std::int64_t sla_policies = 0;
   std::int64_t accounts = 0;
   std::int64_t people = 0;
   std::int64_t agreements = 0;
@@ -53,7 +57,9 @@ inline constexpr std::string_view kDemoAdminEmail = "admin@demo.rapport";
 // domain::Validate, parents are written before children, and each record gets a
 // "created" event (cases also one "status_changed" event per step of their history) by
 // kSystemUserId at the record's own instant. Interactions carry source "demo" and
-// external ids "demo-<n>".
+// external ids "demo-<n>". Resolved and closed cases carry the clocks of their
+// resolution, as the server would have recorded them (app::Clocks::Final); open cases'
+// clocks are the server's to compute, and their warnings and breaches its to record.
 // Fails with kConflict when the store already holds accounts, kInvalid on a bad scale,
 // and kInternal if the generator built a record the domain rules refuse (a bug). A
 // failure part-way leaves the chunks already committed in the store.

@@ -11,21 +11,28 @@
 #include <string>
 #include <vector>
 
+#include "app/clocks.hpp"
 #include "app/ledger.hpp"
 #include "domain/json_codec.hpp"
+#include "sla/calendar.hpp"
 #include "store/records.hpp"
 
 namespace rapport::app {
 namespace {
 
+using domain::Account;
 using domain::Agreement;
 using domain::AgreementKind;
+using domain::Calendar;
 using domain::Case;
 using domain::CaseStatus;
+using domain::ClockMetric;
+using domain::ClockState;
 using domain::Direction;
 using domain::Event;
 using domain::Id;
 using domain::Interaction;
+using domain::SlaPolicy;
 
 // 2025-03-14T12:00:00Z: a fixed end, so that every run generates the same year.
 constexpr Instant kEnd{1741953600000};
@@ -45,7 +52,13 @@ struct Snapshot {
   std::vector<Case> cases;
   std::vector<Agreement> agreements;
   std::vector<domain::Queue> queues;
+  std::vector<Account> accounts;
+  std::vector<Calendar> calendars;
+  std::vector<SlaPolicy> policies;
   std::vector<Event> events;
+  // The clocks the server computes for each resolved case at its resolution, from what
+  // the store holds (as app::Clocks::Final does).
+  std::map<Id, std::vector<domain::ClockRecord>> server_clocks;
 };
 
 class DemoTest : public ::testing::Test {
@@ -92,10 +105,22 @@ class DemoTest : public ::testing::Test {
     snap.cases = All<Case>(*store);
     snap.agreements = All<Agreement>(*store);
     snap.queues = All<domain::Queue>(*store);
+    snap.accounts = All<Account>(*store);
+    snap.calendars = All<Calendar>(*store);
+    snap.policies = All<SlaPolicy>(*store);
     auto read = store->Read([&](store::Session& s) -> Result<void> {
       auto events = s.EventsAfter(0, 10'000'000);
       if (!events) return std::unexpected(events.error());
       snap.events = std::move(*events);
+      auto config = ClockConfig::Load(s);
+      if (!config) return std::unexpected(config.error());
+      for (const Case& c : snap.cases) {
+        if (!c.resolved_at) continue;
+        auto history = LoadHistory(s, c);
+        if (!history) return std::unexpected(history.error());
+        snap.server_clocks[c.meta.id] =
+            ComputeClocks(*config, TrackedCase{c, std::move(*history)}, *c.resolved_at);
+      }
       return {};
     });
     EXPECT_TRUE(read);
@@ -105,10 +130,12 @@ class DemoTest : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
-std::size_t HashInteractions(const std::vector<Interaction>& interactions) {
+template <domain::Entity T>
+std::size_t Hash(const std::vector<T>& records) {
   std::size_t hash = 0;
-  for (const Interaction& i : interactions) {
-    hash = hash * 1000003 ^ std::hash<std::string>{}(boost::json::serialize(domain::ToJson(i)));
+  for (const T& record : records) {
+    const std::string text = boost::json::serialize(domain::ToJson(record));
+    hash = hash * 1000003 ^ std::hash<std::string>{}(text);
   }
   return hash;
 }
@@ -118,6 +145,8 @@ TEST_F(DemoTest, GeneratesABelievableSmallCompany) {
   const DemoSummary& s = snap.summary;
   EXPECT_EQ(s.vendors, 3);
   EXPECT_EQ(s.queues, 8);
+  EXPECT_EQ(s.calendars, 9);
+  EXPECT_EQ(s.sla_policies, 5);
   EXPECT_GE(s.users, 20);
   EXPECT_GE(s.accounts, 10);
   EXPECT_LE(s.accounts, 12);
@@ -136,14 +165,16 @@ TEST_F(DemoTest, IsDeterministicForOneSeed) {
   Snapshot a = Generate("a.db");
   Snapshot b = Generate("b.db");
   ASSERT_EQ(a.interactions.size(), b.interactions.size());
-  EXPECT_EQ(HashInteractions(a.interactions), HashInteractions(b.interactions));
+  EXPECT_EQ(Hash(a.interactions), Hash(b.interactions));
+  EXPECT_EQ(Hash(a.cases), Hash(b.cases));  // with their clocks
+  EXPECT_EQ(Hash(a.calendars), Hash(b.calendars));
   ASSERT_EQ(a.events.size(), b.events.size());
   for (std::size_t i = 0; i < a.events.size(); ++i) {
     ASSERT_EQ(a.events[i].change, b.events[i].change) << "event " << i;
     ASSERT_EQ(a.events[i].at, b.events[i].at) << "event " << i;
   }
   Snapshot c = Generate("c.db", 7);
-  EXPECT_NE(HashInteractions(a.interactions), HashInteractions(c.interactions));
+  EXPECT_NE(Hash(a.interactions), Hash(c.interactions));
 }
 
 TEST_F(DemoTest, InteractionsFollowTheRules) {
@@ -237,8 +268,8 @@ TEST_F(DemoTest, ContainsRelationshipsGoingWrong) {
 TEST_F(DemoTest, WritesOneEventPerRecordAndLegalCaseHistories) {
   Snapshot snap = Generate("demo.db");
   const DemoSummary& s = snap.summary;
-  std::int64_t records = s.users + s.vendors + s.queues + s.accounts + s.people + s.agreements +
-                         s.cases + s.interactions;
+  std::int64_t records = s.users + s.vendors + s.queues + s.calendars + s.sla_policies +
+                         s.accounts + s.people + s.agreements + s.cases + s.interactions;
   std::int64_t created = 0, status_changes = 0;
   std::map<Id, CaseStatus> replayed;
   for (const Event& e : snap.events) {
@@ -274,6 +305,7 @@ TEST_F(DemoTest, CreatedEventsCarryTheStoredRecords) {
     c.status = CaseStatus::kNew;
     c.resolved_at.reset();
     c.closed_at.reset();
+    c.clocks.clear();
     opened[c.meta.id] = c;
   }
   std::int64_t checked = 0;
@@ -292,6 +324,117 @@ TEST_F(DemoTest, CreatedEventsCarryTheStoredRecords) {
     }
   }
   EXPECT_EQ(checked, snap.summary.interactions + snap.summary.cases);
+}
+
+bool HasHoliday(const Calendar& calendar, std::string_view name, std::string_view date) {
+  return std::any_of(calendar.holidays.begin(), calendar.holidays.end(),
+                     [&](const auto& h) { return h.name == name && FormatDate(h.date) == date; });
+}
+
+TEST_F(DemoTest, SetsUpCalendarsAndPolicies) {
+  Snapshot snap = Generate("demo.db");
+  ASSERT_EQ(snap.calendars.size(), 9u);
+  std::map<Id, const Calendar*> calendars;
+  bool past_midnight = false, short_day = false, part_day = false;
+  for (const Calendar& c : snap.calendars) {
+    calendars[c.meta.id] = &c;
+    auto compiled = sla::BusinessCalendar::Compile(c);
+    EXPECT_TRUE(compiled) << c.name << ": " << compiled.error().message;
+    for (const auto& span : c.hours) past_midnight = past_midnight || span.end <= span.start;
+    short_day = short_day || !c.short_days.empty();
+    for (const auto& h : c.holidays) part_day = part_day || h.start.has_value();
+  }
+  EXPECT_TRUE(past_midnight && short_day && part_day);
+
+  // Holidays of the demo's years (2024 to 2026), moving ones and weekend ones included.
+  std::map<std::string, const Calendar*> by_name;
+  for (const Calendar& c : snap.calendars) by_name[c.name] = &c;
+  ASSERT_TRUE(by_name.contains("New York office") && by_name.contains("London office") &&
+              by_name.contains("Sydney office"));
+  EXPECT_TRUE(HasHoliday(*by_name["New York office"], "Thanksgiving Day", "2024-11-28"));
+  EXPECT_TRUE(HasHoliday(*by_name["New York office"], "Independence Day (observed)", "2026-07-03"));
+  EXPECT_TRUE(HasHoliday(*by_name["London office"], "Good Friday", "2025-04-18"));
+  EXPECT_TRUE(HasHoliday(*by_name["London office"], "Boxing Day (substitute day)", "2026-12-28"));
+  EXPECT_TRUE(
+      HasHoliday(*by_name["Sydney office"], "Australia Day (substitute day)", "2025-01-27"));
+
+  // Accounts count on the office calendar of their time zone, where there is one.
+  int with_calendar = 0;
+  for (const Account& a : snap.accounts) {
+    if (!a.business_calendar_id) continue;
+    ++with_calendar;
+    ASSERT_TRUE(calendars.contains(*a.business_calendar_id));
+    EXPECT_EQ(calendars.at(*a.business_calendar_id)->time_zone, a.time_zone) << a.name;
+  }
+  EXPECT_GT(with_calendar, 0);
+  EXPECT_LT(with_calendar, static_cast<int>(snap.accounts.size()));
+
+  // Two vendors name the hours they cover; the third works around the clock.
+  int covered = 0, vendor_agreements = 0;
+  for (const Agreement& a : snap.agreements) {
+    if (a.kind != AgreementKind::kVendor) continue;
+    ++vendor_agreements;
+    if (!a.coverage_calendar_id) continue;
+    ++covered;
+    EXPECT_TRUE(calendars.contains(*a.coverage_calendar_id));
+  }
+  EXPECT_EQ(vendor_agreements, 3);
+  EXPECT_EQ(covered, 2);
+
+  ASSERT_EQ(snap.policies.size(), 5u);
+  bool own_calendar = false, paused_internal = false, calendar_time = false;
+  for (const SlaPolicy& p : snap.policies) {
+    own_calendar = own_calendar || (p.calendar_id && calendars.contains(*p.calendar_id));
+    for (const auto& t : p.targets) {
+      EXPECT_GT(t.warning_minutes, 0) << p.name;
+      calendar_time = calendar_time || !t.business_time;
+      paused_internal =
+          paused_internal || (t.paused_by && domain::Pauses(t, CaseStatus::kPendingInternal));
+    }
+  }
+  EXPECT_TRUE(own_calendar && paused_internal && calendar_time);
+  const SlaPolicy& last = *std::max_element(
+      snap.policies.begin(), snap.policies.end(),
+      [](const SlaPolicy& a, const SlaPolicy& b) { return a.position < b.position; });
+  EXPECT_TRUE(last.segments.empty() && last.priorities.empty() && last.channels.empty() &&
+              last.queue_ids.empty())
+      << "the last policy catches every case";
+}
+
+TEST_F(DemoTest, ResolvedCasesKeepTheClocksOfTheirResolution) {
+  Snapshot snap = Generate("demo.db");
+  std::map<Id, domain::Channel> queue_channel;
+  for (const auto& q : snap.queues) queue_channel[q.meta.id] = q.channel;
+  std::int64_t resolved = 0, breached = 0, on_calendar = 0, around_the_clock = 0;
+  std::set<ClockMetric> metrics;
+  for (const Case& c : snap.cases) {
+    ASSERT_TRUE(c.channel && c.queue_id) << c.meta.id;
+    EXPECT_EQ(*c.channel, queue_channel.at(*c.queue_id)) << c.meta.id;
+    if (!c.resolved_at) {
+      EXPECT_TRUE(c.clocks.empty()) << c.meta.id;  // the server's to compute
+      continue;
+    }
+    ++resolved;
+    ASSERT_FALSE(c.clocks.empty()) << c.meta.id;
+    EXPECT_EQ(domain::ToJson(c.clocks), domain::ToJson(snap.server_clocks.at(c.meta.id)))
+        << c.meta.id;
+    bool any_breach = false;
+    for (const domain::ClockRecord& clock : c.clocks) {
+      EXPECT_TRUE(clock.state == ClockState::kMet || clock.state == ClockState::kBreached)
+          << c.meta.id;
+      any_breach = any_breach || clock.state == ClockState::kBreached;
+      metrics.insert(clock.metric);
+      if (clock.business_time) ++(clock.calendar_id ? on_calendar : around_the_clock);
+    }
+    breached += any_breach ? 1 : 0;
+  }
+  ASSERT_GT(resolved, 100);
+  EXPECT_EQ(metrics.size(), 3u);
+  EXPECT_GT(on_calendar, 0);
+  EXPECT_GT(around_the_clock, 0);
+  // A believable service: most cases meet their targets, some do not.
+  EXPECT_GT(breached, resolved * 5 / 100) << breached << " of " << resolved;
+  EXPECT_LT(breached, resolved * 40 / 100) << breached << " of " << resolved;
 }
 
 TEST_F(DemoTest, RefusesAStoreThatHoldsAccounts) {

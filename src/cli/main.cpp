@@ -109,6 +109,7 @@ int Demo(const std::string& data_dir, app::DemoOptions options) {
   std::cout << "demo company: " << summary->accounts << " accounts, " << summary->people
             << " people, " << summary->vendors << " vendors, " << summary->queues << " queues, "
             << summary->users << " users, " << summary->agreements << " agreements, "
+            << summary->calendars << " calendars, " << summary->sla_policies << " SLA policies, "
             << summary->cases << " cases, " << summary->interactions
             << " interactions\nadministrator: " << app::kDemoAdminEmail << std::endl;
   return 0;

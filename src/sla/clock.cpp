@@ -78,7 +78,7 @@ class Walker {
     }
     if (Stops(to)) {
       responded_ = true;
-      StopCycle(at, was_running, what("clock met by the resolution"));
+      StopCycle(at, was_running, what("the resolution stops the clock"));
       return;
     }
     if (Pausing(from) && !Pausing(to)) {
@@ -98,7 +98,7 @@ class Walker {
     if (!from_customer) {
       responded_ = true;
       if (active_) {
-        StopCycle(at, Running(), [] { return std::string("response to the customer: clock met"); });
+        StopCycle(at, Running(), [] { return std::string("response to the customer: the clock stops"); });
       }
       return;
     }
