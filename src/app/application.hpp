@@ -19,6 +19,9 @@ class Application {
  public:
   // REQUIRES: nothing has been written through `store` yet in this process.
   explicit Application(store::Store& store);
+  // Stops the background jobs before any part goes: they write through the store, whose
+  // commit listener calls every part.
+  ~Application() { clocks_.StopRecorder(); }
 
   // Builds the in-memory projections (the service clocks) from the store.
   // REQUIRES: called once, before anything is written through this application.

@@ -317,13 +317,14 @@ struct Clocks::Entry {
   std::vector<Key> due_keys;
   std::vector<Key> warned_keys;
   std::vector<Key> alarm_keys;
-  // Warnings (false) and breaches (true) already recorded, by clock and cycle.
-  std::set<std::tuple<ClockMetric, std::int64_t, bool>> recorded;
+  RecordedSet recorded;
 };
 
 Clocks::Clocks(store::Store& store) : store_(store) {}
 
-Clocks::~Clocks() {
+Clocks::~Clocks() { StopRecorder(); }
+
+void Clocks::StopRecorder() {
   {
     std::unique_lock lock(mutex_);
     stopping_ = true;
@@ -335,8 +336,8 @@ Clocks::~Clocks() {
 namespace {
 
 // The case's warnings and breaches already in its event log.
-void NoteRecorded(const std::vector<domain::Event>& events,
-                  std::set<std::tuple<ClockMetric, std::int64_t, bool>>& recorded) {
+template <class RecordedSet>
+void NoteRecorded(const std::vector<domain::Event>& events, RecordedSet& recorded) {
   for (const domain::Event& event : events) {
     if (event.action != "sla_warning" && event.action != "sla_breached") continue;
     boost::system::error_code ec;
@@ -382,9 +383,11 @@ Result<void> Clocks::Load() {
   });
   if (!read) return read;
   std::unique_lock lock(mutex_);
-  for (const Pending& p : to_record_) {  // queued, not yet in the event log
-    if (auto it = open.find(p.case_id); it != open.end()) {
-      it->second->recorded.emplace(p.metric, p.cycle, p.breach);
+  for (const auto* pending : {&to_record_, &recording_}) {  // not yet in the event log
+    for (const Pending& p : *pending) {
+      if (auto it = open.find(p.case_id); it != open.end()) {
+        it->second->recorded.emplace(p.metric, p.cycle, p.breach);
+      }
     }
   }
   config_ = std::move(*config);
@@ -446,12 +449,7 @@ bool Clocks::Index(Id case_id, Entry& entry, const Computed& computed, Staged* s
         alarms_.insert(entry.alarm_keys.back());
       }
     }
-    for (const auto& [at, breach] :
-         {std::pair{clock.warned_at, false}, std::pair{clock.breached_at, true}}) {
-      if (!at || !entry.recorded.emplace(clock.metric, CycleOf(clock), breach).second) continue;
-      to_record_.push_back({case_id, clock.metric, CycleOf(clock), breach, *at});
-      wake = true;
-    }
+    wake = Queue(case_id, clock, entry.recorded) || wake;
   }
   return wake;
 }
@@ -498,44 +496,65 @@ void Clocks::ReindexAll(Instant now) {
   if (wake || !alarms_.empty()) wake_.notify_all();
 }
 
-Result<void> Clocks::ReloadConfig() {
-  std::optional<ClockConfig> config;
-  auto read = store_.Read([&](store::Session& s) -> Result<void> {
-    auto loaded = ClockConfig::Load(s);
-    if (!loaded) return std::unexpected(loaded.error());
-    config = std::move(*loaded);
-    return {};
-  });
-  if (!read) return read;
-  config_ = std::move(*config);
-  return {};
-}
 
-Result<void> Clocks::Reload(Id case_id) {
-  std::optional<Case> kase;
-  std::optional<sla::CaseHistory> history;
+Result<Clocks::Reread> Clocks::ReadCase(Id case_id) const {
+  Reread out;
+  out.id = case_id;
   auto read = store_.Read([&](store::Session& s) -> Result<void> {
     auto found = store::Get<Case>(s, case_id);
     if (!found) return std::unexpected(found.error());
-    if (!*found || !IsOpen((*found)->status)) return {};
-    auto loaded = LoadHistory(s, **found);
-    if (!loaded) return std::unexpected(loaded.error());
-    kase = std::move(**found);
-    history = std::move(*loaded);
+    if (!*found) return {};
+    std::vector<domain::Event> events;
+    auto history = LoadHistory(s, **found, &events);
+    if (!history) return std::unexpected(history.error());
+    NoteRecorded(events, out.recorded);
+    if (IsOpen((*found)->status)) out.history = std::move(*history);
+    out.kase = std::move(**found);
     return {};
   });
-  if (!read) return read;
-  auto it = open_.find(case_id);
-  if (!kase) {
+  if (!read) return std::unexpected(read.error());
+  return out;
+}
+
+bool Clocks::Apply(Reread reread) {
+  const Id id = reread.id;
+  auto it = open_.find(id);
+  // What is recorded, queued or being written stays so, whatever the event log says yet.
+  auto& recorded = reread.recorded;
+  if (it != open_.end()) recorded.insert(it->second->recorded.begin(), it->second->recorded.end());
+  for (const auto* pending : {&to_record_, &recording_}) {
+    for (const Pending& p : *pending) {
+      if (p.case_id == id) recorded.emplace(p.metric, p.cycle, p.breach);
+    }
+  }
+  if (!reread.kase || !reread.history) {
     if (it != open_.end()) {
-      Unindex(case_id, *it->second);
+      Unindex(id, *it->second);
       open_.erase(it);
     }
-    return {};
+    // A case that stopped before the recorder saw its warning or breach: record them from
+    // the clocks it keeps.
+    bool wake = false;
+    if (reread.kase) {
+      for (const ClockRecord& clock : reread.kase->clocks) wake = Queue(id, clock, recorded) || wake;
+    }
+    return wake;
   }
-  if (it == open_.end()) it = open_.emplace(case_id, std::make_unique<Entry>()).first;
-  it->second->tracked = {std::move(*kase), std::move(*history)};
-  return {};
+  if (it == open_.end()) it = open_.emplace(id, std::make_unique<Entry>()).first;
+  it->second->tracked = {std::move(*reread.kase), std::move(*reread.history)};
+  it->second->recorded = std::move(recorded);
+  return false;
+}
+
+bool Clocks::Queue(Id case_id, const ClockRecord& clock, RecordedSet& recorded) {
+  bool queued = false;
+  for (const auto& [at, breach] :
+       {std::pair{clock.warned_at, false}, std::pair{clock.breached_at, true}}) {
+    if (!at || !recorded.emplace(clock.metric, CycleOf(clock), breach).second) continue;
+    to_record_.push_back({case_id, clock.metric, CycleOf(clock), breach, *at});
+    queued = true;
+  }
+  return queued;
 }
 
 std::optional<Id> Clocks::ApplyInteraction(const domain::Event& event) {
@@ -573,9 +592,8 @@ std::optional<Id> Clocks::ApplyInteraction(const domain::Event& event) {
 
 void Clocks::OnCommitted(const store::CommittedBatch& batch) {
   std::set<Id> cases, accounts;
+  std::vector<const domain::Event*> contacts;
   bool reload_all = false, reload_config = false;
-  std::unique_lock lock(mutex_);
-  std::set<Id> reindex;
   for (const domain::Event& event : batch.events) {
     if (event.sequence <= loaded_sequence_) continue;
     if (event.entity == "case") {
@@ -584,13 +602,14 @@ void Clocks::OnCommitted(const store::CommittedBatch& batch) {
       }
     } else if (event.entity == "interaction") {
       if (event.action == "created") {
-        if (auto id = ApplyInteraction(event)) reindex.insert(*id);
+        contacts.push_back(&event);
         continue;
       }
       // An edited contact may have moved between cases or changed its instants.
       boost::system::error_code ec;
-      auto change = boost::json::parse(event.change, ec);
-      const auto* patch = ec ? nullptr : change.as_object().if_contains("patch");
+      const auto change = boost::json::parse(event.change, ec);
+      const auto* object = ec ? nullptr : change.if_object();
+      const auto* patch = object ? object->if_contains("patch") : nullptr;
       for (const char* key : {"case_id", "kind", "direction", "arrived_at", "answered_at"}) {
         reload_all = reload_all || !patch || !patch->is_object() || patch->as_object().contains(key);
       }
@@ -605,49 +624,69 @@ void Clocks::OnCommitted(const store::CommittedBatch& batch) {
   // old state: an edited contact (it may have moved between cases) reads every open case
   // again; a configuration edit reads the configuration and recomputes every clock.
   if (reload_all) {
-    lock.unlock();
     if (auto r = Load(); !r) spdlog::error("service clocks: reload failed: {}", r.error().message);
     return;
   }
+  // Everything is read from the store before the lock is taken: a request holding a
+  // reader connection may be waiting for the lock.
+  std::optional<ClockConfig> config;
   if (reload_config) {
-    if (auto r = ReloadConfig(); !r) {
-      spdlog::error("service clocks: configuration not reloaded: {}", r.error().message);
-    }
-    accounts.clear();  // read with the rest
+    auto read = store_.Read([&](store::Session& s) -> Result<void> {
+      auto loaded = ClockConfig::Load(s);
+      if (!loaded) return std::unexpected(loaded.error());
+      config = std::move(*loaded);
+      return {};
+    });
+    if (!read) spdlog::error("service clocks: configuration not reloaded: {}", read.error().message);
   }
-  for (Id id : accounts) {
-    if (auto r = ReloadAccount(id); !r) {
-      spdlog::error("service clocks: account {} not reloaded: {}", id, r.error().message);
+  std::vector<domain::Account> changed_accounts;
+  if (!config && !accounts.empty()) {
+    auto read = store_.Read([&](store::Session& s) -> Result<void> {
+      for (Id id : accounts) {
+        auto found = store::Get<domain::Account>(s, id);
+        if (!found) return std::unexpected(found.error());
+        if (*found) changed_accounts.push_back(std::move(**found));
+      }
+      return {};
+    });
+    if (!read) spdlog::error("service clocks: accounts not reloaded: {}", read.error().message);
+  }
+  std::vector<Reread> rereads;
+  for (Id id : cases) {
+    auto reread = ReadCase(id);
+    if (!reread) {
+      spdlog::error("service clocks: case {} not reloaded: {}", id, reread.error().message);
+      continue;
     }
+    rereads.push_back(std::move(*reread));
+  }
+
+  std::unique_lock lock(mutex_);
+  std::set<Id> reindex;
+  for (const domain::Event* event : contacts) {
+    if (auto id = ApplyInteraction(*event)) reindex.insert(*id);
+  }
+  bool wake = false;
+  for (Reread& reread : rereads) {
+    reindex.insert(reread.id);
+    wake = Apply(std::move(reread)) || wake;
+  }
+  for (domain::Account& account : changed_accounts) {
+    const Id id = account.meta.id;
+    config_.accounts[id] = {std::move(account.name), std::move(account.segment),
+                            account.business_calendar_id, std::move(account.time_zone)};
     for (const auto& [case_id, entry] : open_) {
       if (entry->tracked.record.account_id == id) reindex.insert(case_id);
     }
   }
-  for (Id id : cases) {
-    if (auto r = Reload(id); !r) {
-      spdlog::error("service clocks: case {} not reloaded: {}", id, r.error().message);
-    }
-    reindex.insert(id);
-  }
   const Instant now = Now();
-  if (reload_config) {
+  if (config) {
+    config_ = std::move(*config);
     ReindexAll(now);
-    return;
+  } else {
+    for (Id id : reindex) Reindex(id, now);
   }
-  for (Id id : reindex) Reindex(id, now);
-}
-
-Result<void> Clocks::ReloadAccount(Id account_id) {
-  return store_.Read([&](store::Session& s) -> Result<void> {
-    auto found = store::Get<domain::Account>(s, account_id);
-    if (!found) return std::unexpected(found.error());
-    if (*found) {
-      config_.accounts[account_id] = {std::move((*found)->name), std::move((*found)->segment),
-                                      (*found)->business_calendar_id,
-                                      std::move((*found)->time_zone)};
-    }
-    return {};
-  });
+  if (wake) wake_.notify_all();
 }
 
 std::optional<std::vector<ClockRecord>> Clocks::Live(Id case_id, Instant now) const {
@@ -697,11 +736,11 @@ void Clocks::RecorderLoop() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     if (!to_record_.empty()) {
-      std::vector<Pending> batch = std::move(to_record_);
+      recording_ = std::move(to_record_);
       to_record_.clear();
       lock.unlock();
-      auto written = store_.WriteAndWait([&](store::Session& s) -> Result<void> {
-        for (const Pending& p : batch) {
+      auto written = store_.WriteAndWait([this](store::Session& s) -> Result<void> {
+        for (const Pending& p : recording_) {
           boost::json::object change{{"metric", domain::Name(p.metric)},
                                      {"cycle", p.cycle},
                                      {"at", FormatRfc3339(p.at)}};
@@ -713,11 +752,17 @@ void Clocks::RecorderLoop() {
         }
         return {};
       });
-      if (!written) {
-        spdlog::error("service clocks: {} warnings and breaches not recorded: {}",
-                          batch.size(), written.error().message);
-      }
       lock.lock();
+      if (!written) {
+        // A batch fails with the whole group commit it was in: try again shortly.
+        spdlog::error("service clocks: {} warnings and breaches not recorded yet: {}",
+                      recording_.size(), written.error().message);
+        to_record_.insert(to_record_.begin(), recording_.begin(), recording_.end());
+        recording_.clear();
+        wake_.wait_for(lock, std::chrono::seconds(1));
+        continue;
+      }
+      recording_.clear();
       continue;
     }
     const Instant now = Now();

@@ -87,8 +87,11 @@ class Clocks {
   // from before this call on (events already reflected are skipped by sequence).
   Result<void> Load();
 
-  // Starts the background thread that records warnings and breaches (serve only).
+  // Starts the background thread that records warnings and breaches (serve only), and
+  // stops it (also done by the destructor); warnings not yet written are recorded at the
+  // next start.
   void StartRecorder();
+  void StopRecorder();
 
   // The change feed. Writer thread.
   void OnCommitted(const store::CommittedBatch& batch);
@@ -122,10 +125,26 @@ class Clocks {
     std::vector<sla::Upcoming> upcoming;
   };
 
+  // Warnings (false) and breaches (true) recorded or queued, by clock and cycle.
+  using RecordedSet = std::set<std::tuple<domain::ClockMetric, std::int64_t, bool>>;
+
+  // A case read again after a change: open with its history, or stopped with the clocks
+  // it keeps; and what its event log says is recorded.
+  struct Reread {
+    Id id = 0;
+    std::optional<domain::Case> kase;
+    std::optional<sla::CaseHistory> history;  // open cases only
+    RecordedSet recorded;
+  };
+  // Reads the store; takes no lock.
+  Result<Reread> ReadCase(Id case_id) const;
+
   // REQUIRES: mutex_ held exclusively (Compute: at least shared).
-  Result<void> Reload(Id case_id);
-  Result<void> ReloadAccount(Id account_id);
-  Result<void> ReloadConfig();
+  // Puts a re-read case in the index (or takes a stopped one out); true when warnings or
+  // breaches were queued.
+  bool Apply(Reread reread);
+  // Queues the clock's warning and breach unless `recorded` has them; true if any was.
+  bool Queue(Id case_id, const domain::ClockRecord& clock, RecordedSet& recorded);
   Computed Compute(const Entry& entry, Instant now) const;
   // Keys gathered for a bulk rebuild of the indexes.
   struct Staged {
@@ -160,6 +179,7 @@ class Clocks {
     Instant at;
   };
   std::vector<Pending> to_record_;
+  std::vector<Pending> recording_;  // the batch the recorder is writing
   std::condition_variable_any wake_;
   bool stopping_ = false;
   std::thread recorder_;

@@ -934,6 +934,12 @@ def test_warnings_and_breaches_are_recorded_as_they_happen_and_once(server, admi
         check(sla_events(client, y["id"]), y, y_due)
         case = client.get(f"{API}/cases/{y['id']}").json()
         assert clocks_of(case)["first_response"]["state"] == "breached"
+        # Resolving and reopening records nothing again: the log already has both.
+        for status in ("open", "resolved", "open"):
+            case = patch(client, "cases", case, {"status": status})
+        assert clocks_of(case)["first_response"]["state"] == "breached"
+        time.sleep(1.5)
+        check(sla_events(client, y["id"]), y, y_due)
     finally:
         client.session.close()
         again.stop()
