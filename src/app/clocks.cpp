@@ -203,7 +203,7 @@ Applied ApplicableTo(const ClockConfig& config, const Case& kase) {
 
 std::vector<ClockRecord> ComputeClocks(const ClockConfig& config, const TrackedCase& kase,
                                        Instant now, std::string* explanation,
-                                       std::vector<sla::Upcoming>* upcoming) {
+                                       std::vector<sla::Alarms>* alarms) {
   std::vector<ClockRecord> out;
   const Case& c = kase.record;
   const Applied applied = ApplicableTo(config, c);
@@ -242,7 +242,7 @@ std::vector<ClockRecord> ComputeClocks(const ClockConfig& config, const TrackedC
   for (const domain::ClockTarget& target : applied.policy->targets) {
     sla::ClockSpec spec{target, applied.policy->meta.id, applied.calendar_id, applied.calendar};
     std::vector<sla::TraceStep> steps;
-    sla::Upcoming next;
+    sla::Alarms next;
     auto clock = sla::ComputeClock(spec, kase.history, now, explanation ? &steps : nullptr, &next);
     if (explanation) {
       std::string paused_by;
@@ -275,7 +275,7 @@ std::vector<ClockRecord> ComputeClocks(const ClockConfig& config, const TrackedC
     }
     if (clock) {
       out.push_back(std::move(*clock));
-      if (upcoming) upcoming->push_back(next);
+      if (alarms) alarms->push_back(std::move(next));
     }
   }
   return out;
@@ -417,12 +417,32 @@ void Clocks::Unindex(Id, Entry& entry) {
 
 Clocks::Computed Clocks::Compute(const Entry& entry, Instant now) const {
   Computed out;
-  out.clocks = ComputeClocks(config_, entry.tracked, now, nullptr, &out.upcoming);
+  out.clocks = ComputeClocks(config_, entry.tracked, now, nullptr, &out.alarms);
+  // Something recorded for later (a contact stamped ahead of this clock) changes the
+  // clocks when its instant comes.
+  const sla::CaseHistory& history = entry.tracked.history;
+  auto later = [now](const auto& items) -> std::optional<Instant> {
+    auto it = std::upper_bound(items.begin(), items.end(), now,
+                               [](Instant t, const auto& item) { return t < item.at; });
+    return it == items.end() ? std::nullopt : std::optional(it->at);
+  };
+  for (auto at : {later(history.changes), later(history.messages)}) {
+    if (at && (!out.next_in_history || *at < *out.next_in_history)) out.next_in_history = at;
+  }
   return out;
 }
 
 bool Clocks::Index(Id case_id, Entry& entry, const Computed& computed, Staged* staged) {
   bool wake = false;
+  auto add_alarm = [&](const Key& key) {
+    entry.alarm_keys.push_back(key);
+    if (staged) {
+      staged->alarms.push_back(key);
+    } else {
+      wake = wake || alarms_.empty() || key.first < alarms_.begin()->first;
+      alarms_.insert(key);
+    }
+  };
   for (std::size_t i = 0; i < computed.clocks.size(); ++i) {
     const ClockRecord& clock = computed.clocks[i];
     const auto id_metric = std::pair{case_id, clock.metric};
@@ -439,17 +459,21 @@ bool Clocks::Index(Id case_id, Entry& entry, const Computed& computed, Staged* s
         if (clock.warned_at) warned_.insert(key);
       }
     }
-    for (const auto& alarm : {computed.upcoming[i].warning, computed.upcoming[i].breach}) {
-      if (!alarm) continue;
-      entry.alarm_keys.push_back({*alarm, id_metric});
-      if (staged) {
-        staged->alarms.push_back(entry.alarm_keys.back());
-      } else {
-        wake = wake || alarms_.empty() || *alarm < alarms_.begin()->first;
-        alarms_.insert(entry.alarm_keys.back());
-      }
+    const sla::Alarms& alarms = computed.alarms[i];
+    for (const sla::Alarms::Finished& cycle : alarms.finished) {
+      ClockRecord past = clock;
+      past.cycles = cycle.cycle;
+      past.warned_at = cycle.warned_at;
+      past.breached_at = cycle.breached_at;
+      wake = Queue(case_id, past, entry.recorded) || wake;
+    }
+    for (const auto& alarm : {alarms.warning, alarms.breach}) {
+      if (alarm) add_alarm({*alarm, id_metric});
     }
     wake = Queue(case_id, clock, entry.recorded) || wake;
+  }
+  if (computed.next_in_history) {
+    add_alarm({*computed.next_in_history, {case_id, ClockMetric::kFirstResponse}});
   }
   return wake;
 }

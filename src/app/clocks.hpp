@@ -67,10 +67,10 @@ Result<sla::CaseHistory> LoadHistory(store::Session& s, const domain::Case& kase
 
 // The clocks of `kase` as of `now` under `config`; with `explanation`, the words a
 // supervisor can check by hand (`rapport sla explain`).
-// With `upcoming`, also each clock's coming warning and breach, index for index.
+// With `alarms`, also each clock's alarms, index for index.
 std::vector<domain::ClockRecord> ComputeClocks(const ClockConfig& config, const TrackedCase& kase,
                                                Instant now, std::string* explanation = nullptr,
-                                               std::vector<sla::Upcoming>* upcoming = nullptr);
+                                               std::vector<sla::Alarms>* alarms = nullptr);
 
 // `rapport sla explain`: the clocks of case `case_id` as of `now`, step by step, in words
 // a supervisor can check by hand, with local times of the calendar that counts.
@@ -122,7 +122,8 @@ class Clocks {
   // The clocks of one case as of `now`, and their coming alarms.
   struct Computed {
     std::vector<domain::ClockRecord> clocks;
-    std::vector<sla::Upcoming> upcoming;
+    std::vector<sla::Alarms> alarms;
+    std::optional<Instant> next_in_history;  // the first change or message after `now`
   };
 
   // Warnings (false) and breaches (true) recorded or queued, by clock and cycle.

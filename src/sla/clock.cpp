@@ -116,12 +116,15 @@ class Walker {
     Note(now, [] { return std::string("as of now"); });
   }
 
-  std::optional<domain::ClockRecord> Result(Instant now, Upcoming* upcoming) const {
+  std::optional<domain::ClockRecord> Result(Instant now, Alarms* alarms) const {
     if (cycles_ == 0) return std::nullopt;
-    if (upcoming && Running()) {
-      if (!breached_) upcoming->breach = DueFrom(now);
-      if (warn_level_ >= 0 && !warned_ && elapsed_ < warn_level_) {
-        upcoming->warning = AddTime(now, warn_level_ - elapsed_);
+    if (alarms) {
+      alarms->finished = finished_;
+      if (Running()) {
+        if (!breached_) alarms->breach = DueFrom(now);
+        if (warn_level_ >= 0 && !warned_ && elapsed_ < warn_level_) {
+          alarms->warning = AddTime(now, warn_level_ - elapsed_);
+        }
       }
     }
     domain::ClockRecord out;
@@ -218,6 +221,7 @@ class Walker {
 
   template <class Words>
   void StartCycle(Instant at, const Words& what) {
+    if (cycles_ > 0 && (warned_ || breached_)) finished_.push_back({cycles_, warned_, breached_});
     active_ = true;
     ++cycles_;
     cycle_start_ = at;
@@ -277,6 +281,7 @@ class Walker {
   std::optional<Instant> breached_;
   std::optional<Instant> met_;
   std::vector<domain::ClockPause> pauses_;
+  std::vector<Alarms::Finished> finished_;  // earlier cycles that warned or breached
   std::int64_t cycles_ = 0;
   std::int64_t breaches_ = 0;    // counted when a breached cycle stops
   bool breach_counted_ = false;  // the current cycle's breach is in breaches_
@@ -304,7 +309,7 @@ void SortHistory(CaseHistory& history) {
 
 std::optional<domain::ClockRecord> ComputeClock(const ClockSpec& spec, const CaseHistory& history,
                                                 Instant now, std::vector<TraceStep>* trace,
-                                                Upcoming* upcoming) {
+                                                Alarms* alarms) {
   Walker walker(spec, trace);
   walker.Open(history.opened);
   // Status changes before messages at the same instant.
@@ -324,7 +329,7 @@ std::optional<domain::ClockRecord> ComputeClock(const ClockSpec& spec, const Cas
     }
   }
   walker.Finish(now);
-  return walker.Result(now, upcoming);
+  return walker.Result(now, alarms);
 }
 
 const domain::SlaPolicy* MatchPolicy(const std::vector<domain::SlaPolicy>& policies,

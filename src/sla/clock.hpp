@@ -69,19 +69,26 @@ struct TraceStep {
   Millis elapsed = 0;  // clock time counted in the current cycle up to `at`
 };
 
-// The instants after `now` at which a running clock warns and breaches if nothing else
-// happens first.
-struct Upcoming {
+// What the recorder of warnings and breaches needs from a clock: the instants after `now`
+// at which it warns and breaches if nothing else happens first, and the warnings and
+// breaches of the cycles that already finished (the record shows only the latest).
+struct Alarms {
   std::optional<Instant> warning;
   std::optional<Instant> breach;
+  struct Finished {
+    std::int64_t cycle = 0;
+    std::optional<Instant> warned_at;
+    std::optional<Instant> breached_at;
+  };
+  std::vector<Finished> finished;
 };
 
 // The clock as of `now`; nullopt for a next-response clock no customer message has
-// started yet. With `trace`, also the steps that explain it; with `upcoming`, what is due.
+// started yet. With `trace`, also the steps that explain it; with `alarms`, its alarms.
 std::optional<domain::ClockRecord> ComputeClock(const ClockSpec& spec, const CaseHistory& history,
                                                 Instant now,
                                                 std::vector<TraceStep>* trace = nullptr,
-                                                Upcoming* upcoming = nullptr);
+                                                Alarms* alarms = nullptr);
 
 // What a policy's conditions look at.
 struct CaseFacts {

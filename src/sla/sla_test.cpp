@@ -76,5 +76,28 @@ TEST(Clock, PendingCustomerPausesResolution) {
   EXPECT_EQ(clock->pauses[0].to, At("2024-01-01T12:00:00Z"));
 }
 
+TEST(Clock, AlarmsKeepTheBreachesOfFinishedCycles) {
+  BusinessCalendar always;
+  ClockSpec spec{{domain::ClockMetric::kNextResponse, 30, false, 10, std::nullopt}, 7,
+                 std::nullopt, &always};
+  CaseHistory history{At("2024-01-01T10:00:00Z"),
+                      {{At("2024-01-01T10:00:00Z"), domain::CaseStatus::kOpen}},
+                      {{At("2024-01-01T10:05:00Z"), false},    // first response
+                       {At("2024-01-01T11:00:00Z"), true},     // cycle 1 ...
+                       {At("2024-01-01T11:45:00Z"), false},    // ... answered 15 min late
+                       {At("2024-01-01T12:00:00Z"), true}}};  // cycle 2, running
+  Alarms alarms;
+  auto clock = ComputeClock(spec, history, At("2024-01-01T12:10:00Z"), nullptr, &alarms);
+  ASSERT_TRUE(clock);
+  EXPECT_EQ(clock->cycles, 2);
+  EXPECT_EQ(clock->breaches, 1);
+  ASSERT_EQ(alarms.finished.size(), 1u);
+  EXPECT_EQ(alarms.finished[0].cycle, 1);
+  EXPECT_EQ(alarms.finished[0].warned_at, At("2024-01-01T11:20:00Z"));
+  EXPECT_EQ(alarms.finished[0].breached_at, At("2024-01-01T11:30:00Z"));
+  EXPECT_EQ(alarms.warning, At("2024-01-01T12:20:00Z"));
+  EXPECT_EQ(alarms.breach, At("2024-01-01T12:30:00Z"));
+}
+
 }  // namespace
 }  // namespace rapport::sla
