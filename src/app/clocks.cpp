@@ -629,13 +629,25 @@ void Clocks::OnCommitted(const store::CommittedBatch& batch) {
         contacts.push_back(&event);
         continue;
       }
-      // An edited contact may have moved between cases or changed its instants.
+      // An edited contact may have moved between cases or changed its instants: the cases
+      // it was and is on are read again (the event names both).
       boost::system::error_code ec;
       const auto change = boost::json::parse(event.change, ec);
       const auto* object = ec ? nullptr : change.if_object();
       const auto* patch = object ? object->if_contains("patch") : nullptr;
+      if (!patch || !patch->is_object()) {
+        reload_all = true;
+        continue;
+      }
+      bool touches_history = false;
       for (const char* key : {"case_id", "kind", "direction", "arrived_at", "answered_at"}) {
-        reload_all = reload_all || !patch || !patch->is_object() || patch->as_object().contains(key);
+        touches_history = touches_history || patch->as_object().contains(key);
+      }
+      if (!touches_history) continue;
+      for (const char* key : {"case_id", "from_case_id"}) {
+        if (const auto* id = object->if_contains(key); id && id->is_int64()) {
+          cases.insert(id->get_int64());
+        }
       }
     } else if (event.entity == "account") {
       accounts.insert(event.entity_id);
@@ -644,9 +656,9 @@ void Clocks::OnCommitted(const store::CommittedBatch& batch) {
       reload_config = true;
     }
   }
-  // Both are rare and done here, so that no answer after this write shows clocks of the
-  // old state: an edited contact (it may have moved between cases) reads every open case
-  // again; a configuration edit reads the configuration and recomputes every clock.
+  // Done here, so that no answer after this write shows clocks of the old state: an event
+  // this code cannot read makes it read every open case again; a configuration edit
+  // (rare) reads the configuration and recomputes every clock.
   if (reload_all) {
     if (auto r = Load(); !r) spdlog::error("service clocks: reload failed: {}", r.error().message);
     return;

@@ -511,6 +511,13 @@ class CollectionImpl final : public Collection {
         change["to"] = domain::Name(updated.status);
       }
     }
+    if constexpr (std::is_same_v<T, Interaction>) {
+      // The cases whose history the edit touches, for the change feed's projections.
+      for (const auto& [key, value] : {std::pair{"case_id", updated.case_id},
+                                       std::pair{"from_case_id", current->case_id}}) {
+        if (value) change[key] = *value;
+      }
+    }
     domain::Event event{0,
                         now,
                         who.user_id,

@@ -583,6 +583,18 @@ def test_paused_by_names_the_statuses_that_pause_a_clock(admin, account):
 
 # ---- 5. responses -----------------------------------------------------------------------------
 
+def test_moving_a_contact_between_cases_moves_its_response(admin, account):
+    """An edited contact counts on the case it is on now, and no longer on the other."""
+    policy_24x7(admin)
+    first, second = open_case(admin, account), open_case(admin, account)
+    reply = create(admin, "interactions", contact(first, "outbound", now_ms(), n=1))
+    assert clocks_of(read(admin, "cases", first["id"]))["first_response"]["state"] == "met"
+    assert clocks_of(read(admin, "cases", second["id"]))["first_response"]["state"] == "running"
+    patch(admin, "interactions", reply, {"case_id": second["id"]})
+    assert clocks_of(read(admin, "cases", first["id"]))["first_response"]["state"] == "running"
+    assert clocks_of(read(admin, "cases", second["id"]))["first_response"]["state"] == "met"
+
+
 def test_response_meets_first_response_and_a_later_message_starts_next_response(
         admin, account):
     """Each contact reaches the case's live clocks as soon as it is acknowledged."""
