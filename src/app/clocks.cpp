@@ -85,18 +85,28 @@ std::optional<sla::StatusChange> StatusChangeOf(const domain::Event& event) {
 
 // ---- configuration ------------------------------------------------------------------
 
-Result<ClockConfig> ClockConfig::Load(store::Session& s) {
+Result<ClockConfig> ClockConfig::Load(store::Session& s, const ClockConfig* previous) {
   ClockConfig config;
   auto calendars = All<domain::Calendar>(s);
   if (!calendars) return std::unexpected(calendars.error());
   for (domain::Calendar& definition : *calendars) {
+    const Id id = definition.meta.id;
+    if (previous) {
+      auto known = previous->calendar_definitions.find(id);
+      if (known != previous->calendar_definitions.end() &&
+          known->second.meta.version == definition.meta.version) {
+        config.calendars.emplace(id, previous->calendars.at(id));
+        config.calendar_definitions.emplace(id, std::move(definition));
+        continue;
+      }
+    }
     auto compiled = sla::BusinessCalendar::Compile(definition);
     if (!compiled) {
-      return Fail(ErrorCode::kInternal, "calendar " + std::to_string(definition.meta.id) +
+      return Fail(ErrorCode::kInternal, "calendar " + std::to_string(id) +
                                             " does not compile: " + compiled.error().message);
     }
-    config.calendars.emplace(definition.meta.id, std::move(*compiled));
-    config.calendar_definitions.emplace(definition.meta.id, std::move(definition));
+    config.calendars.emplace(id, std::make_shared<const sla::BusinessCalendar>(std::move(*compiled)));
+    config.calendar_definitions.emplace(id, std::move(definition));
   }
   auto policies = All<domain::SlaPolicy>(s);
   if (!policies) return std::unexpected(policies.error());
@@ -192,7 +202,7 @@ Applied ApplicableTo(const ClockConfig& config, const Case& kase) {
                                            : "";
   if (out.calendar_id) {
     if (auto it = config.calendars.find(*out.calendar_id); it != config.calendars.end()) {
-      out.calendar = &it->second;
+      out.calendar = it->second.get();
       out.zone = config.calendar_definitions.at(*out.calendar_id).time_zone;
     }
   }
@@ -361,7 +371,7 @@ Result<void> Clocks::Load() {
     auto last = s.LastEventSequence();
     if (!last) return std::unexpected(last.error());
     sequence = *last;
-    auto loaded = ClockConfig::Load(s);
+    auto loaded = ClockConfig::Load(s, &config_);  // see OnCommitted
     if (!loaded) return std::unexpected(loaded.error());
     config = std::move(*loaded);
     for (CaseStatus status : {CaseStatus::kNew, CaseStatus::kOpen, CaseStatus::kPendingCustomer,
@@ -668,7 +678,9 @@ void Clocks::OnCommitted(const store::CommittedBatch& batch) {
   std::optional<ClockConfig> config;
   if (reload_config) {
     auto read = store_.Read([&](store::Session& s) -> Result<void> {
-      auto loaded = ClockConfig::Load(s);
+      // config_ is replaced only here and in Load(), which never run at once (the commit
+      // listener, or start-up before any write), so reading it needs no lock.
+      auto loaded = ClockConfig::Load(s, &config_);
       if (!loaded) return std::unexpected(loaded.error());
       config = std::move(*loaded);
       return {};

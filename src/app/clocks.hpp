@@ -34,7 +34,7 @@ using domain::Id;
 
 // What a case's clocks depend on, besides its history.
 struct ClockConfig {
-  std::map<Id, sla::BusinessCalendar> calendars;
+  std::map<Id, std::shared_ptr<const sla::BusinessCalendar>> calendars;
   std::map<Id, domain::Calendar> calendar_definitions;
   std::vector<domain::SlaPolicy> policies;  // by position, then id
   struct AccountFacts {
@@ -47,8 +47,9 @@ struct ClockConfig {
   std::unordered_map<Id, domain::Queue> queues;
   std::vector<domain::Agreement> vendor_agreements;
 
-  // Reads every part from the store.
-  static Result<ClockConfig> Load(store::Session& s);
+  // Reads every part from the store, reusing the compiled calendars of `previous` whose
+  // definitions have not changed (compiling one takes ~17 ms).
+  static Result<ClockConfig> Load(store::Session& s, const ClockConfig* previous = nullptr);
   // The coverage calendar of the vendor agreement serving `queue` on `day` (the latest
   // started of several).
   std::optional<Id> CoverageCalendar(std::optional<Id> queue, Date day) const;

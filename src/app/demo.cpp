@@ -1117,12 +1117,13 @@ class DemoGenerator {
       }
       const Id id = calendars[i].meta.id;
       calendar_ids_[i] = id;
-      clocks_.calendars.emplace(id, std::move(*compiled));
+      clocks_.calendars.emplace(id,
+                                std::make_shared<const sla::BusinessCalendar>(std::move(*compiled)));
       clocks_.calendar_definitions.emplace(id, std::move(calendars[i]));
     }
     for (std::size_t team = 0; team < kTeams; ++team) {
       if (auto hours = TeamHours(team)) {
-        team_hours_[team] = &clocks_.calendars.at(calendar_ids_[*hours]);
+        team_hours_[team] = clocks_.calendars.at(calendar_ids_[*hours]).get();
       }
     }
     summary_.calendars = static_cast<std::int64_t>(kCalendars.size());
