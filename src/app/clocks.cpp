@@ -60,12 +60,6 @@ std::string Local(Instant at, const std::string& zone) {
   }
 }
 
-std::string MinutesText(std::int64_t millis) {
-  const std::int64_t seconds = millis / 1000;
-  std::string out = std::to_string(seconds / 60) + " min";
-  if (seconds % 60 != 0) out += " " + std::to_string(seconds % 60) + " s";
-  return out;
-}
 
 // The instant a status change was made, as its event says, and the status it went to.
 std::optional<sla::StatusChange> StatusChangeOf(const domain::Event& event) {
@@ -268,14 +262,14 @@ std::vector<ClockRecord> ComputeClocks(const ClockConfig& config, const TrackedC
                       "; paused by " + (paused_by.empty() ? "nothing" : paused_by) + ".\n";
       for (const sla::TraceStep& step : steps) {
         *explanation += "  " + Local(step.at, applied.zone) + "  " + step.what + "  (+" +
-                        MinutesText(step.counted) + ", " + MinutesText(step.elapsed) +
+                        sla::MinutesText(step.counted) + ", " + sla::MinutesText(step.elapsed) +
                         " counted)\n";
       }
       if (!clock) {
         *explanation += "  => not started: no customer message since the first response.\n";
       } else {
         *explanation += "  => " + std::string(domain::Name(clock->state)) + "; " +
-                        MinutesText(clock->elapsed_seconds * 1000) + " of " +
+                        sla::MinutesText(clock->elapsed_seconds * 1000) + " of " +
                         std::to_string(target.minutes) + " min counted";
         if (clock->due_at) *explanation += "; due " + Local(*clock->due_at, applied.zone);
         if (clock->breached_at) *explanation += "; breached " + Local(*clock->breached_at, applied.zone);
@@ -308,7 +302,7 @@ Result<std::string> ExplainCase(store::Store& store, Id case_id, Instant now) {
       for (const ClockRecord& clock : (*kase)->clocks) {
         text += "  " + std::string(domain::Name(clock.metric)) + ": " +
                 std::string(domain::Name(clock.state)) + ", " +
-                MinutesText(clock.elapsed_seconds * 1000) + " of " +
+                sla::MinutesText(clock.elapsed_seconds * 1000) + " of " +
                 std::to_string(clock.target_minutes) + " min" +
                 (clock.breached_at ? ", breached " + FormatRfc3339(*clock.breached_at) : "") +
                 (clock.met_at ? ", stopped " + FormatRfc3339(*clock.met_at) : "") + "\n";

@@ -15,13 +15,6 @@ bool Stops(CaseStatus status) {
   return status == CaseStatus::kResolved || status == CaseStatus::kClosed;
 }
 
-std::string Minutes(Millis amount) {
-  const Millis whole = amount / kMillisPerMinute;
-  const Millis seconds = (amount % kMillisPerMinute) / 1000;
-  std::string out = std::to_string(whole) + " min";
-  if (seconds != 0) out += " " + std::to_string(seconds) + " s";
-  return out;
-}
 
 // Walks a case's history for one clock, counting clock time between the instants where
 // something happens.
@@ -195,7 +188,7 @@ class Walker {
     if (warn_level_ >= 0 && !warned_ && elapsed_ < warn_level_ &&
         elapsed_ + counted >= warn_level_) {
       Cross(AddTime(last_, warn_level_ - elapsed_), warned_,
-            [this] { return "warning: " + Minutes(target_ - warn_level_) + " left"; });
+            [this] { return "warning: " + MinutesText(target_ - warn_level_) + " left"; });
       counted = Measure(last_, to);
     }
     if (!breached_ && elapsed_ < target_ && elapsed_ + counted >= target_) {
@@ -289,6 +282,13 @@ class Walker {
 };
 
 }  // namespace
+
+std::string MinutesText(Millis amount) {
+  const Millis seconds = amount / 1000;
+  std::string out = std::to_string(seconds / 60) + " min";
+  if (seconds % 60 != 0) out += " " + std::to_string(seconds % 60) + " s";
+  return out;
+}
 
 void AddMessages(const domain::Interaction& interaction, std::vector<Message>& out) {
   if (interaction.kind != domain::InteractionKind::kContact) return;

@@ -61,6 +61,9 @@ struct ClockSpec {
   const BusinessCalendar* calendar = nullptr;  // REQUIRES: not null
 };
 
+// "90 min", "12 min 30 s": a duration of clock time as explanations show it.
+std::string MinutesText(Millis amount);
+
 // One line of a clock's explanation.
 struct TraceStep {
   Instant at;
