@@ -27,21 +27,7 @@ WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 # ---- helpers --------------------------------------------------------------------------
 
-@pytest.fixture(autouse=True)
-def _close_connections(server, monkeypatch):
-    """Closes every client's keep-alive connections before the server is stopped (see
-    test_routes.py: an idle keep-alive connection can otherwise slow the teardown)."""
-    made = []
-    original = server.client
-
-    def client(token=None):
-        made.append(original(token))
-        return made[-1]
-
-    monkeypatch.setattr(server, "client", client)
-    yield
-    for c in made:
-        c.session.close()
+pytestmark = pytest.mark.usefixtures("close_connections")
 
 
 def ts(text):

@@ -19,24 +19,7 @@ PROBLEM = "application/problem+json"
 
 # ---- helpers --------------------------------------------------------------------------
 
-@pytest.fixture(autouse=True)
-def _close_connections(server, monkeypatch):
-    """Closes every client's keep-alive connections before the server is stopped.
-
-    The server can miss an idle connection when it stops (it may start the next read
-    after its stop signal cancelled the sockets) and then waits out the read timeout;
-    closing our side first keeps each teardown fast. See the report of this file."""
-    made = []
-    original = server.client
-
-    def client(token=None):
-        made.append(original(token))
-        return made[-1]
-
-    monkeypatch.setattr(server, "client", client)
-    yield
-    for c in made:
-        c.session.close()
+pytestmark = pytest.mark.usefixtures("close_connections")
 
 
 INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
