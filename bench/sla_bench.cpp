@@ -253,12 +253,7 @@ bool PropertyRun(std::int64_t cases) {
       static_cast<long long>(cases));
   const oracle::PropertyResult result =
       oracle::RunProperty(kSeed, 0, static_cast<std::uint64_t>(cases), threads);
-  std::printf(
-      "seed %llu: %lld cases, %lld checks, %lld skipped, %lld mismatches (must be 0), "
-      "%.1f s on %u threads\n",
-      static_cast<unsigned long long>(kSeed), static_cast<long long>(result.cases),
-      static_cast<long long>(result.checks), static_cast<long long>(result.skipped),
-      static_cast<long long>(result.mismatches), result.seconds, threads);
+  std::printf("%s (mismatches must be 0)\n", oracle::Summary(result, kSeed, threads).c_str());
   for (const auto& [index, report] : result.reports) std::printf("%s", report.c_str());
   return result.mismatches == 0;
 }

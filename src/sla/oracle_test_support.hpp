@@ -18,6 +18,7 @@
 #include <bitset>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -479,6 +480,19 @@ struct PropertyResult {
   std::vector<std::pair<std::uint64_t, std::string>> reports;  // the first few, by index
   double seconds = 0;
 };
+
+// "seed S: N cases, C checks, K skipped, M mismatches, T s on H threads", for both the
+// test and the benchmark.
+inline std::string Summary(const PropertyResult& result, std::uint64_t seed, unsigned threads) {
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "seed %llu: %lld cases, %lld checks, %lld skipped, %lld mismatches, %.2f s on %u "
+                "threads",
+                static_cast<unsigned long long>(seed), static_cast<long long>(result.cases),
+                static_cast<long long>(result.checks), static_cast<long long>(result.skipped),
+                static_cast<long long>(result.mismatches), result.seconds, threads);
+  return line;
+}
 
 // Compares Add, Between and NextBusiness with the oracle on one case; a report of every
 // difference, or empty.

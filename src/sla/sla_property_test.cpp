@@ -43,12 +43,7 @@ TEST(SlaProperty, CompiledCalendarAgreesWithMinuteOracle) {
   const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   const oracle::PropertyResult result = oracle::RunProperty(seed, first, count, threads);
 
-  std::printf(
-      "sla property: seed %llu, %lld cases, %lld checks, %lld skipped, %lld mismatches, "
-      "%.2f s on %u threads\n",
-      static_cast<unsigned long long>(seed), static_cast<long long>(result.cases),
-      static_cast<long long>(result.checks), static_cast<long long>(result.skipped),
-      static_cast<long long>(result.mismatches), result.seconds, threads);
+  std::printf("sla property: %s\n", oracle::Summary(result, seed, threads).c_str());
   for (const auto& [index, report] : result.reports) ADD_FAILURE() << report;
   EXPECT_EQ(result.mismatches, 0);
   EXPECT_EQ(result.cases, static_cast<std::int64_t>(count));

@@ -265,3 +265,23 @@ def list_all(client, collection, limit=500, **filters):
         cursor = page["next_cursor"]
         if cursor is None:
             return items
+
+
+class NothingWritten:
+    """Context manager: the event log and the listed collections are the same after the
+    block (a refused request wrote nothing)."""
+
+    def __init__(self, client, *collections):
+        self.client, self.collections = client, collections
+
+    def snapshot(self):
+        return event_count(self.client), {c: list_all(self.client, c) for c in self.collections}
+
+    def __enter__(self):
+        self.before = self.snapshot()
+        return self
+
+    def __exit__(self, *exc):
+        if exc[0] is None:
+            assert self.snapshot() == self.before, "a rejected request wrote something"
+        return False

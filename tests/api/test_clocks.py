@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conftest import (API, RAPPORT_BIN, Client, Server, create, etag_of, event_count, list_all,
-                      patch, read)
+from conftest import (API, RAPPORT_BIN, Client, NothingWritten, Server, create, etag_of,
+                      event_count, list_all, patch, read)
 PROBLEM = "application/problem+json"
 UTC = timezone.utc
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -82,25 +82,6 @@ def assert_problem(response, status, field, *words):
     for word in words:
         assert word in messages[field], f"{word!r} not in {field}: {messages[field]!r}"
     return problem
-
-
-class NothingWritten:
-    """The event log and the listed collections are the same after the block."""
-
-    def __init__(self, client, *collections):
-        self.client, self.collections = client, collections
-
-    def snapshot(self):
-        return event_count(self.client), {c: list_all(self.client, c) for c in self.collections}
-
-    def __enter__(self):
-        self.before = self.snapshot()
-        return self
-
-    def __exit__(self, *exc):
-        if exc[0] is None:
-            assert self.snapshot() == self.before, "a rejected request wrote something"
-        return False
 
 
 def clocks_of(case):

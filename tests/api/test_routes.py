@@ -13,7 +13,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from conftest import API, create, etag_of, event_count, list_all, patch, read, record_of
+from conftest import (API, NothingWritten, create, etag_of, event_count, list_all, patch, read,
+                      record_of)
 PROBLEM = "application/problem+json"
 
 
@@ -72,27 +73,6 @@ def assert_problem(response, status, *fields):
     for field in fields:
         assert field in named, f"{field!r} not named in {problem}"
     return problem
-
-
-class NothingWritten:
-    """Context manager: the event log and the listed collections are the same after."""
-
-    def __init__(self, client, *collections):
-        self.client = client
-        self.collections = collections
-
-    def snapshot(self):
-        return (event_count(self.client),
-                {c: list_all(self.client, c) for c in self.collections})
-
-    def __enter__(self):
-        self.before = self.snapshot()
-        return self
-
-    def __exit__(self, *exc):
-        if exc[0] is None:
-            assert self.snapshot() == self.before, "a rejected request wrote something"
-        return False
 
 
 def rejected(client, collections, send, status, *fields):
