@@ -37,6 +37,7 @@ using domain::CaseStatus;
 using domain::Channel;
 using domain::ClockMetric;
 using domain::ClockTarget;
+using domain::Deviation;
 using domain::Direction;
 using domain::Holiday;
 using domain::Interaction;
@@ -50,6 +51,7 @@ using domain::PersonRole;
 using domain::Priority;
 using domain::Queue;
 using domain::Role;
+using domain::ScheduleStep;
 using domain::SlaPolicy;
 using domain::User;
 using domain::Vendor;
@@ -1241,10 +1243,22 @@ class DemoGenerator {
         phone = phone || kQueues[q].channel == Channel::kPhone;
         chat = chat || kQueues[q].channel == Channel::kChat;
       }
-      if (phone) a.targets.push_back({Metric::kServiceLevel, Channel::kPhone, 80, 20});
-      if (chat) a.targets.push_back({Metric::kServiceLevel, Channel::kChat, 80, 60});
-      a.targets.push_back({Metric::kFirstContactResolution, std::nullopt, 70, std::nullopt});
-      a.targets.push_back({Metric::kAbandonment, std::nullopt, 5, std::nullopt});
+      // Money schedule: a month 5 points worse than a service-level target costs the
+      // vendor 2% of a month's fee (5% at 10 points); 5 points better earns it 1%.
+      std::int64_t month_fee = a.annual_value_minor / 12;
+      std::vector<ScheduleStep> service_schedule = {
+          {Deviation::kWorse, 5, month_fee / 50},
+          {Deviation::kWorse, 10, month_fee / 20},
+          {Deviation::kBetter, 5, month_fee / 100}};
+      if (phone) {
+        a.targets.push_back({Metric::kServiceLevel, Channel::kPhone, 80, 20, 5, service_schedule});
+      }
+      if (chat) {
+        a.targets.push_back({Metric::kServiceLevel, Channel::kChat, 80, 60, 5, service_schedule});
+      }
+      a.targets.push_back({Metric::kFirstContactResolution, std::nullopt, 70, std::nullopt, 5, {}});
+      a.targets.push_back({Metric::kAbandonment, std::nullopt, 5, std::nullopt, 2,
+                           {{Deviation::kWorse, 2, month_fee / 50}}});
       agreements.push_back(std::move(a));
     }
     auto agreement_start = [&](std::size_t i) { return Midnight(agreements[i].start_date); };

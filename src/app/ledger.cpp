@@ -151,10 +151,31 @@ Result<void> ApplyRules(Session& s, const Principal& who, Interaction& interacti
   return {};
 }
 
+Result<void> ApplyRules(Session& s, const Principal& who, domain::AgentSession& session,
+                        const domain::AgentSession*, Instant, FieldErrors& errors) {
+  auto agent = Load<domain::User>(s, who, session.agent_id);
+  if (!agent) return std::unexpected(agent.error());
+  if (*agent) {
+    session.vendor_id = (*agent)->vendor_id;
+    if (!(*agent)->is_agent) errors.Add("agent_id", "is not an agent");
+  }
+  auto queue = Load<domain::Queue>(s, who, session.queue_id);
+  if (!queue) return std::unexpected(queue.error());
+  if (*queue && (*queue)->vendor_id != session.vendor_id) {
+    errors.Add("queue_id", "is not a queue of the agent's vendor");
+  }
+  if (who.IsVendorAgent() && session.vendor_id != who.vendor_id) {
+    errors.Add("agent_id", "must be an agent of your vendor");
+  }
+  return {};
+}
+
 template <domain::Entity T>
 std::string_view TimeField() {
   if constexpr (std::is_same_v<T, Interaction>) {
     return "arrived_at";
+  } else if constexpr (std::is_same_v<T, domain::AgentSession>) {
+    return "started_at";
   } else {
     return "created_at";
   }
@@ -407,7 +428,7 @@ class CollectionImpl final : public Collection {
                     {{"queue_id", "changed vendor during the request"}});
       }
     }
-    if constexpr (std::is_same_v<T, Interaction>) {
+    if constexpr (requires { record.source; record.external_id; }) {
       if (record.external_id) {
         auto existing = RepeatOf(s, who, record);
         if (!existing) return std::unexpected(existing.error());
@@ -447,8 +468,7 @@ class CollectionImpl final : public Collection {
   // Ingest is idempotent on (source, external_id): the same content again answers the
   // stored record; different content under the same id is a conflict.
   Result<std::optional<Record>> RepeatOf(Session& s, const Principal& who, const T& record) {
-    auto id =
-        s.FindId("interactions", {"source", "external_id"}, {record.source, *record.external_id});
+    auto id = s.FindId(name_of(), {"source", "external_id"}, {record.source, *record.external_id});
     if (!id) return std::unexpected(id.error());
     if (!*id) return std::optional<Record>{};
     auto stored = store::Get<T>(s, **id);
@@ -457,7 +477,8 @@ class CollectionImpl final : public Collection {
     if (domain::EditableJson(existing) != domain::EditableJson(record) ||
         existing.vendor_id != record.vendor_id) {
       return Fail(ErrorCode::kConflict,
-                  "interaction " + *record.external_id + " of source " + record.source +
+                  std::string(domain::Schema<T>::kEntity) + " " + *record.external_id +
+                      " of source " + record.source +
                       " was already ingested with different content",
                   {{"external_id", "already used with different content"}});
     }
@@ -604,6 +625,7 @@ Ledger::Ledger(store::Store& store, const Clocks* clocks) : store_(store) {
   collections_.push_back(std::make_unique<CollectionImpl<Interaction>>(store, clocks));
   collections_.push_back(std::make_unique<CollectionImpl<domain::Calendar>>(store, clocks));
   collections_.push_back(std::make_unique<CollectionImpl<domain::SlaPolicy>>(store, clocks));
+  collections_.push_back(std::make_unique<CollectionImpl<domain::AgentSession>>(store, clocks));
 }
 
 Ledger::~Ledger() = default;

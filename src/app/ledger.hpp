@@ -87,7 +87,7 @@ class Ledger {
   ~Ledger();
 
   // Every collection, in a stable order: users, vendors, queues, accounts, people,
-  // agreements, cases, interactions, calendars, sla_policies.
+  // agreements, cases, interactions, calendars, sla_policies, agent_sessions.
   const std::vector<std::unique_ptr<Collection>>& collections() const { return collections_; }
   Collection* Find(std::string_view name) const;
 

@@ -21,7 +21,7 @@ namespace rapport::app {
 // id): a vendor agent sees only its own vendor's.
 inline bool IsVendorOwnedTable(std::string_view table) {
   return table == "cases" || table == "queues" || table == "agreements" || table == "users" ||
-         table == "vendors";
+         table == "vendors" || table == "agent_sessions";
 }
 
 // The column that names a row's vendor in a vendor-owned table.

@@ -164,6 +164,23 @@ void Validate(const Agreement& agreement, FieldErrors& errors) {
     } else if (target.threshold_seconds) {
       errors.Add(at + ".threshold_seconds", "is allowed only for service_level");
     }
+    if (!(target.band_points >= 0 && target.band_points <= 100)) {
+      errors.Add(at + ".band_points", "must be between 0 and 100");
+    }
+    for (std::size_t k = 0; k < target.schedule.size(); ++k) {
+      const ScheduleStep& step = target.schedule[k];
+      std::string step_at = at + ".schedule[" + std::to_string(k) + "]";
+      if (!(step.beyond_points >= 0 && step.beyond_points <= 100)) {
+        errors.Add(step_at + ".beyond_points", "must be between 0 and 100");
+      }
+      CheckNotNegative(step.amount_minor, step_at + ".amount_minor", errors);
+      for (std::size_t m = 0; m < k; ++m) {
+        if (target.schedule[m].when == step.when &&
+            target.schedule[m].beyond_points == step.beyond_points) {
+          errors.Add(step_at, "repeats the step of " + at + ".schedule[" + std::to_string(m) + "]");
+        }
+      }
+    }
     for (std::size_t j = 0; j < i; ++j) {
       if (agreement.targets[j].metric == target.metric &&
           agreement.targets[j].channel == target.channel) {
@@ -211,6 +228,9 @@ void Validate(const Interaction& interaction, FieldErrors& errors) {
     }
     if (p.address && p.address->empty()) errors.Add(at + ".address", "must not be empty");
   }
+  if (interaction.wrap_up_seconds) {
+    CheckNotNegative(*interaction.wrap_up_seconds, "wrap_up_seconds", errors);
+  }
   RequireMaxLength(interaction.subject, "subject", 2000, errors);
   RequireMaxLength(interaction.body, "body", 1 << 20, errors);
   for (std::size_t i = 0; i < interaction.tags.size(); ++i) {
@@ -218,6 +238,18 @@ void Validate(const Interaction& interaction, FieldErrors& errors) {
       errors.Add("tags[" + std::to_string(i) + "]", "must not be empty");
     }
   }
+}
+
+void Validate(const AgentSession& session, FieldErrors& errors) {
+  RequireNonBlank(session.source, "source", errors);
+  if (session.external_id) RequireNonBlank(*session.external_id, "external_id", errors);
+  if (session.ended_at && *session.ended_at < session.started_at) {
+    errors.Add("ended_at", "is before started_at");
+  }
+  if (session.reason && session.kind != AgentSessionKind::kPaused) {
+    errors.Add("reason", "is allowed only on a pause");
+  }
+  RequireMaxLength(session.reason, "reason", 200, errors);
 }
 
 void Validate(const Case& kase, FieldErrors& errors) {

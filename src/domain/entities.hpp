@@ -87,6 +87,21 @@ struct EnumNames<Metric> {
       "service_level", "first_contact_resolution", "abandonment"};
 };
 
+// Whether a metric result is worse or better than its target (for abandonment, lower is
+// better).
+enum class Deviation { kWorse, kBetter };
+template <>
+struct EnumNames<Deviation> {
+  static constexpr std::array<std::string_view, 2> kNames = {"worse", "better"};
+};
+
+// What an agent session records: time logged in, or a pause within it.
+enum class AgentSessionKind { kLoggedIn, kPaused };
+template <>
+struct EnumNames<AgentSessionKind> {
+  static constexpr std::array<std::string_view, 2> kNames = {"logged_in", "paused"};
+};
+
 enum class CaseStatus { kNew, kOpen, kPendingCustomer, kPendingInternal, kResolved, kClosed };
 template <>
 struct EnumNames<CaseStatus> {
@@ -171,11 +186,23 @@ struct Person {
   PersonRole role = PersonRole::kEndUser;
 };
 
+// One step of an agreement's money schedule: a month whose result is `when` (worse or
+// better) than the target by more than `beyond_points` percentage points costs the vendor
+// a penalty (worse) or earns it a credit (better) of `amount_minor`. Of a target's steps,
+// the one with the largest `beyond_points` reached applies.
+struct ScheduleStep {
+  Deviation when = Deviation::kWorse;
+  double beyond_points = 0;
+  std::int64_t amount_minor = 0;  // minor units of the agreement's currency
+};
+
 struct MetricTarget {
   Metric metric = Metric::kServiceLevel;
   std::optional<Channel> channel;                 // absent: every channel of the agreement
   double target_percent = 0;                      // e.g. 80.0
   std::optional<std::int64_t> threshold_seconds;  // service level: answered within T s
+  double band_points = 5;  // a month further from target than this (either way) is flagged
+  std::vector<ScheduleStep> schedule;  // penalties and credits
 };
 
 struct Agreement {
@@ -225,6 +252,23 @@ struct Interaction {
   std::optional<std::string> subject;
   std::optional<std::string> body;
   std::vector<std::string> tags;
+  std::optional<std::int64_t> wrap_up_seconds;  // after-contact work, where known
+};
+
+// An agent's logged-in time, or a pause within it (from an ACD's log, e.g. Asterisk's
+// queue_log): what staffed time is made of. Idempotent on (source, external_id) like
+// interactions.
+struct AgentSession {
+  Meta meta;
+  std::string source = "api";
+  std::optional<std::string> external_id;  // unique per source
+  Id agent_id = 0;
+  std::optional<Id> queue_id;   // absent: every queue the agent serves
+  std::optional<Id> vendor_id;  // derived from the agent by the server
+  AgentSessionKind kind = AgentSessionKind::kLoggedIn;
+  Instant started_at;
+  std::optional<Instant> ended_at;  // absent: still going
+  std::optional<std::string> reason;  // of a pause
 };
 
 // One service clock of a case as the API shows it, and as a resolved case keeps it.
@@ -419,6 +463,17 @@ struct Schema<MetricTarget> {
       Field{"channel", &MetricTarget::channel},
       Field{"target_percent", &MetricTarget::target_percent, kRequired},
       Field{"threshold_seconds", &MetricTarget::threshold_seconds},
+      Field{"band_points", &MetricTarget::band_points},
+      Field{"schedule", &MetricTarget::schedule},
+  };
+};
+
+template <>
+struct Schema<ScheduleStep> {
+  static constexpr auto kFields = std::tuple{
+      Field{"when", &ScheduleStep::when, kRequired},
+      Field{"beyond_points", &ScheduleStep::beyond_points, kRequired},
+      Field{"amount_minor", &ScheduleStep::amount_minor, kRequired},
   };
 };
 
@@ -479,6 +534,24 @@ struct Schema<Interaction> {
       Field{"subject", &Interaction::subject},
       Field{"body", &Interaction::body, kVendorDetail},
       Field{"tags", &Interaction::tags, kVendorDetail},
+      Field{"wrap_up_seconds", &Interaction::wrap_up_seconds, kVendorDetail},
+  };
+};
+
+template <>
+struct Schema<AgentSession> {
+  static constexpr std::string_view kTable = "agent_sessions";
+  static constexpr std::string_view kEntity = "agent_session";
+  static constexpr auto kFields = std::tuple{
+      Field{"source", &AgentSession::source},
+      Field{"external_id", &AgentSession::external_id},
+      Field{"agent_id", &AgentSession::agent_id, kRequired, "users"},
+      Field{"queue_id", &AgentSession::queue_id, 0, "queues"},
+      Field{"vendor_id", &AgentSession::vendor_id, kReadOnly, "vendors"},
+      Field{"kind", &AgentSession::kind, kRequired},
+      Field{"started_at", &AgentSession::started_at, kRequired},
+      Field{"ended_at", &AgentSession::ended_at},
+      Field{"reason", &AgentSession::reason},
   };
 };
 
@@ -615,6 +688,7 @@ void Validate(const Account& account, FieldErrors& errors);
 void Validate(const Person& person, FieldErrors& errors);
 void Validate(const Agreement& agreement, FieldErrors& errors);
 void Validate(const Interaction& interaction, FieldErrors& errors);
+void Validate(const AgentSession& session, FieldErrors& errors);
 void Validate(const Case& kase, FieldErrors& errors);
 // Also checks that the time zone is in the tz database and that no two spans overlap.
 void Validate(const Calendar& calendar, FieldErrors& errors);
