@@ -1,0 +1,156 @@
+#include "analytics/contacts.hpp"
+
+#include <algorithm>
+
+#include "core/error.hpp"
+
+namespace rapport::analytics {
+
+using domain::Outcome;
+
+Disposition DispositionOf(const domain::Interaction& interaction) {
+  if (interaction.kind != domain::InteractionKind::kContact ||
+      interaction.direction != domain::Direction::kInbound) {
+    return Disposition::kNotOffered;
+  }
+  if (interaction.answered_at) return Disposition::kAnswered;
+  if (!interaction.outcome) return Disposition::kUnanswered;
+  switch (*interaction.outcome) {
+    case Outcome::kAbandoned:
+    case Outcome::kTimedOut:
+    case Outcome::kVoicemail:
+      return Disposition::kAbandoned;
+    case Outcome::kMissedOffHours:
+      return Disposition::kMissedOffHours;
+    default:
+      return Disposition::kUnanswered;
+  }
+}
+
+std::uint32_t Interner::Code(const std::optional<std::string>& text) {
+  if (!text || text->empty()) return 0;
+  auto [it, added] = codes_.try_emplace(*text, static_cast<std::uint32_t>(names_.size()));
+  if (added) names_.push_back(*text);
+  return it->second;
+}
+
+std::optional<std::uint32_t> Interner::Find(std::string_view text) const {
+  auto it = codes_.find(std::string(text));
+  if (it == codes_.end()) return std::nullopt;
+  return it->second;
+}
+
+namespace {
+
+std::uint32_t Small(std::optional<Id> id) {
+  if (!id) return 0;
+  RAPPORT_CHECK(*id > 0 && *id < (Id{1} << 32));
+  return static_cast<std::uint32_t>(*id);
+}
+
+std::uint32_t Millis(Instant from, std::optional<Instant> to) {
+  if (!to) return kNoDuration;
+  std::int64_t ms = std::max<std::int64_t>(0, to->ms - from.ms);
+  return static_cast<std::uint32_t>(std::min<std::int64_t>(ms, kNoDuration - 1));
+}
+
+// Row `row` of `ids` (stored row + 1), growing the index as needed.
+std::uint32_t& Slot(std::vector<std::uint32_t>& row_of_id, std::uint32_t id) {
+  if (id >= row_of_id.size()) row_of_id.resize(std::max<std::size_t>(id + 1, row_of_id.size() * 2));
+  return row_of_id[id];
+}
+
+template <class... Columns>
+void Grow(std::size_t row, Columns&... columns) {
+  if (row < std::get<0>(std::tie(columns...)).size()) return;
+  (columns.emplace_back(), ...);
+}
+
+}  // namespace
+
+void ContactTable::Reserve(std::size_t rows) {
+  for (auto* c : {&id_, &wait_, &handle_, &queue_, &vendor_, &agent_, &account_, &case_, &category_}) {
+    c->reserve(rows);
+  }
+  arrived_.reserve(rows);
+  disposition_.reserve(rows);
+  channel_.reserve(rows);
+}
+
+std::optional<std::size_t> ContactTable::RowOf(Id id) const {
+  if (id <= 0 || static_cast<std::uint64_t>(id) >= row_of_id_.size() || row_of_id_[id] == 0) {
+    return std::nullopt;
+  }
+  return row_of_id_[id] - 1;
+}
+
+void ContactTable::Upsert(const domain::Interaction& interaction, Interner& categories) {
+  std::uint32_t id = Small(interaction.meta.id);
+  RAPPORT_CHECK(id != 0);
+  std::uint32_t& slot = Slot(row_of_id_, id);
+  if (slot == 0) slot = static_cast<std::uint32_t>(id_.size()) + 1;
+  std::size_t row = slot - 1;
+  Grow(row, id_, arrived_, wait_, handle_, disposition_, channel_, queue_, vendor_, agent_,
+       account_, case_, category_);
+
+  Disposition disposition = DispositionOf(interaction);
+  id_[row] = id;
+  arrived_[row] = interaction.arrived_at.ms;
+  disposition_[row] = disposition;
+  wait_[row] = disposition == Disposition::kAnswered    ? Millis(interaction.arrived_at, interaction.answered_at)
+               : disposition == Disposition::kAbandoned ? Millis(interaction.arrived_at, interaction.ended_at)
+                                                        : kNoDuration;
+  handle_[row] = kNoDuration;
+  if (interaction.answered_at && interaction.ended_at) {
+    std::int64_t ms = std::max<std::int64_t>(0, interaction.ended_at->ms - interaction.answered_at->ms) +
+                      interaction.wrap_up_seconds.value_or(0) * 1000;
+    handle_[row] = static_cast<std::uint32_t>(std::min<std::int64_t>(ms, kNoDuration - 1));
+  }
+  channel_[row] = static_cast<std::uint8_t>(interaction.channel);
+  queue_[row] = Small(interaction.queue_id);
+  vendor_[row] = Small(interaction.vendor_id);
+  agent_[row] = Small(interaction.agent_id);
+  account_[row] = Small(interaction.account_id);
+  case_[row] = Small(interaction.case_id);
+  category_[row] = categories.Code(interaction.category);
+  max_queue = std::max(max_queue, queue_[row]);
+  max_vendor = std::max(max_vendor, vendor_[row]);
+  max_agent = std::max(max_agent, agent_[row]);
+
+  std::size_t block = row / kBlockRows;
+  if (block >= blocks_.size()) blocks_.resize(block + 1);
+  blocks_[block].first_arrival = std::min(blocks_[block].first_arrival, interaction.arrived_at);
+  blocks_[block].last_arrival = std::max(blocks_[block].last_arrival, interaction.arrived_at);
+}
+
+void CaseTable::Upsert(const domain::Case& kase, Interner& categories) {
+  std::uint32_t id = Small(kase.meta.id);
+  RAPPORT_CHECK(id != 0);
+  std::uint32_t& slot = Slot(row_of_id_, id);
+  if (slot == 0) slot = static_cast<std::uint32_t>(id_.size()) + 1;
+  std::size_t row = slot - 1;
+  Grow(row, id_, account_, queue_, vendor_, assignee_, channel_, category_, resolved_);
+
+  id_[row] = id;
+  account_[row] = Small(kase.account_id);
+  queue_[row] = Small(kase.queue_id);
+  vendor_[row] = Small(kase.vendor_id);
+  assignee_[row] = Small(kase.assignee_id);
+  channel_[row] = kase.channel ? static_cast<std::uint8_t>(*kase.channel) : kNoChannel;
+  category_[row] = categories.Code(kase.category);
+  bool resolved = kase.status == domain::CaseStatus::kResolved ||
+                  kase.status == domain::CaseStatus::kClosed;
+  resolved_[row] = resolved && kase.resolved_at ? kase.resolved_at->ms : kNotResolved;
+  max_id = std::max(max_id, id);
+  max_queue = std::max(max_queue, queue_[row]);
+  max_vendor = std::max(max_vendor, vendor_[row]);
+  max_agent = std::max(max_agent, assignee_[row]);
+}
+
+void AccountSegments::Set(Id account, const std::string& segment) {
+  std::uint32_t id = Small(account);
+  if (id >= segment_of_.size()) segment_of_.resize(id + 1, 0);
+  segment_of_[id] = names_.Code(segment);
+}
+
+}  // namespace rapport::analytics

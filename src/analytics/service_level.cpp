@@ -1,0 +1,356 @@
+#include "analytics/service_level.hpp"
+
+#include <algorithm>
+#include <map>
+#include <thread>
+#include <unordered_map>
+
+namespace rapport::analytics {
+
+namespace {
+
+constexpr std::int64_t kDayMs = 86'400'000;
+constexpr std::array<std::string_view, kDimensionCount> kDimensionNames = {
+    "vendor", "channel", "queue", "agent", "segment", "period", "hour_of_week"};
+// Groups kept in a flat array up to this many combinations; beyond, in a hash map.
+constexpr std::uint64_t kFlatGroups = 1 << 16;
+// A case's channel when it has none.
+constexpr std::uint32_t kUnknownChannel = kChannelCount;
+
+// Composite group numbers: the sum of each dimension's value times its stride.
+struct Keying {
+  std::vector<Dimension> by;
+  std::vector<std::uint64_t> cardinality, stride;
+  std::uint64_t combinations = 1;
+
+  std::vector<std::uint32_t> Split(std::uint64_t composite) const {
+    std::vector<std::uint32_t> key(by.size());
+    for (std::size_t d = 0; d < by.size(); ++d) {
+      key[d] = static_cast<std::uint32_t>(composite / stride[d] % cardinality[d]);
+    }
+    return key;
+  }
+};
+
+// One thread's groups.
+class Groups {
+ public:
+  explicit Groups(std::uint64_t combinations) : flat_(combinations <= kFlatGroups) {
+    if (flat_) dense_.resize(combinations);
+  }
+  Tally& At(std::uint64_t composite) { return flat_ ? dense_[composite] : sparse_[composite]; }
+  void MergeInto(std::map<std::uint64_t, Tally>& out) const {
+    if (flat_) {
+      for (std::size_t i = 0; i < dense_.size(); ++i) {
+        if (!(dense_[i] == Tally{})) out[i].Add(dense_[i]);
+      }
+    } else {
+      for (const auto& [composite, tally] : sparse_) out[composite].Add(tally);
+    }
+  }
+
+ private:
+  bool flat_;
+  std::vector<Tally> dense_;
+  std::unordered_map<std::uint64_t, Tally> sparse_;
+};
+
+bool Contains(const std::vector<std::uint32_t>& sorted, std::uint32_t value) {
+  return std::binary_search(sorted.begin(), sorted.end(), value);
+}
+
+class Aggregator {
+ public:
+  Aggregator(const Projection& p, const ReportRequest& r, Keying keying)
+      : p_(p), r_(r), keying_(std::move(keying)), queues_(r.scope.queues) {
+    std::sort(queues_.begin(), queues_.end());
+    for (std::size_t c = 0; c < kChannelCount; ++c) {
+      threshold_ms_[c] = r.definitions.threshold_seconds[c] * 1000;
+    }
+    short_ms_ = r.definitions.short_abandon_seconds * 1000;
+  }
+
+  std::map<std::uint64_t, Tally> Run() {
+    const auto& blocks = p_.contacts.blocks();
+    int threads = std::clamp<int>(r_.threads, 1, 64);
+    std::vector<Groups> partial;
+    partial.reserve(threads);
+    for (int t = 0; t < threads; ++t) partial.emplace_back(keying_.combinations);
+    {
+      std::vector<std::jthread> workers;
+      for (int t = 0; t < threads; ++t) {
+        std::size_t first = blocks.size() * t / threads, last = blocks.size() * (t + 1) / threads;
+        Groups& mine = partial[t];
+        workers.emplace_back([this, first, last, &mine] { ScanContacts(first, last, mine); });
+      }
+    }
+    Groups cases(keying_.combinations);
+    ScanCases(cases);
+    std::map<std::uint64_t, Tally> merged;
+    for (const Groups& g : partial) g.MergeInto(merged);
+    cases.MergeInto(merged);
+    return merged;
+  }
+
+ private:
+  struct Facts {  // one contact's or case's dimension values
+    std::uint32_t vendor, channel, queue, agent, account;
+    Instant at;
+  };
+
+  bool InScope(std::uint32_t vendor, std::uint32_t channel, std::uint32_t queue,
+               std::uint32_t agent) const {
+    const Scope& s = r_.scope;
+    return (!s.vendor || vendor == *s.vendor) && (!s.channel || channel == *s.channel) &&
+           (!s.agent || agent == *s.agent) && (queues_.empty() || Contains(queues_, queue));
+  }
+
+  std::uint64_t Composite(const Facts& f, PeriodScheme::Hint& hint) const {
+    std::uint64_t composite = 0;
+    for (std::size_t d = 0; d < keying_.by.size(); ++d) {
+      std::uint32_t value = 0;
+      switch (keying_.by[d]) {
+        case Dimension::kVendor: value = f.vendor; break;
+        case Dimension::kChannel: value = f.channel; break;
+        case Dimension::kQueue: value = f.queue; break;
+        case Dimension::kAgent: value = f.agent; break;
+        case Dimension::kSegment: value = p_.segments.Of(f.account); break;
+        case Dimension::kPeriod: value = r_.periods->IndexOf(f.at, hint); break;
+        case Dimension::kHourOfWeek: value = r_.periods->HourOfWeek(f.at, hint); break;
+      }
+      composite += value * keying_.stride[d];
+    }
+    return composite;
+  }
+
+  void ScanContacts(std::size_t first_block, std::size_t last_block, Groups& groups) const {
+    const ContactTable& c = p_.contacts;
+    const std::int64_t from = r_.scope.from.ms, to = r_.scope.to.ms;
+    PeriodScheme::Hint hint;
+    for (std::size_t b = first_block; b < last_block; ++b) {
+      const auto& block = c.blocks()[b];
+      if (block.last_arrival.ms < from || block.first_arrival.ms >= to) continue;
+      std::size_t end = std::min(c.size(), (b + 1) * ContactTable::kBlockRows);
+      for (std::size_t row = b * ContactTable::kBlockRows; row < end; ++row) {
+        const std::int64_t at = c.arrived_[row];
+        const Disposition disposition = c.disposition_[row];
+        if (at < from || at >= to || disposition == Disposition::kNotOffered) continue;
+        const std::uint32_t channel = c.channel_[row];
+        if (!InScope(c.vendor_[row], channel, c.queue_[row], c.agent_[row])) continue;
+        Facts facts{c.vendor_[row], channel, c.queue_[row], c.agent_[row], c.account_[row], Instant{at}};
+        Count(groups.At(Composite(facts, hint)), disposition, c.wait_[row], c.handle_[row], channel);
+      }
+    }
+  }
+
+  void Count(Tally& t, Disposition disposition, std::uint32_t wait, std::uint32_t handle,
+             std::uint32_t channel) const {
+    switch (disposition) {
+      case Disposition::kAnswered:
+        ++t.offered;
+        ++t.answered;
+        t.wait_ms += wait;
+        if (wait <= threshold_ms_[channel]) ++t.answered_within;
+        if (handle != kNoDuration) {
+          ++t.handled;
+          t.handle_ms += handle;
+        }
+        break;
+      case Disposition::kAbandoned:
+        if (wait != kNoDuration && wait < short_ms_) {
+          ++t.short_abandons;
+          break;
+        }
+        ++t.offered;
+        ++t.abandoned;
+        if (wait != kNoDuration && wait <= threshold_ms_[channel]) ++t.abandoned_within;
+        break;
+      case Disposition::kUnanswered:
+        ++t.offered;
+        break;
+      case Disposition::kMissedOffHours:
+        ++t.missed_off_hours;
+        break;
+      case Disposition::kNotOffered:
+        break;
+    }
+  }
+
+  // First-contact resolution: judges the cases resolved in the scope, from one pass over
+  // the contacts that can bear on them.
+  void ScanCases(Groups& groups) const {
+    const CaseTable& cases = p_.cases;
+    const std::int64_t from = r_.scope.from.ms, to = r_.scope.to.ms;
+    const std::int64_t window = r_.definitions.fcr_days * kDayMs;
+    struct Judged {
+      std::size_t row;
+      std::int64_t resolved;
+      int contacts_before = 0;
+      bool repeated = false;
+    };
+    std::vector<Judged> judged;
+    std::vector<std::int32_t> judged_of_case(cases.max_id + 1, -1);
+    std::unordered_map<std::uint64_t, std::vector<std::int32_t>> by_account_category;
+    PeriodScheme::Hint hint;
+    std::int64_t last_relevant = std::numeric_limits<std::int64_t>::min();
+    for (std::size_t row = 0; row < cases.size(); ++row) {
+      const std::int64_t resolved = cases.resolved_[row];
+      if (resolved == CaseTable::kNotResolved || resolved < from || resolved >= to) continue;
+      const std::uint32_t channel = cases.channel_[row] == CaseTable::kNoChannel ? kUnknownChannel : cases.channel_[row];
+      if (!InScope(cases.vendor_[row], channel, cases.queue_[row], cases.assignee_[row])) continue;
+      Facts facts{cases.vendor_[row], channel, cases.queue_[row], cases.assignee_[row], cases.account_[row], Instant{resolved}};
+      Tally& tally = groups.At(Composite(facts, hint));
+      if (resolved > to - window) {
+        ++tally.cases_pending;
+        continue;
+      }
+      ++tally.cases_resolved;
+      auto index = static_cast<std::int32_t>(judged.size());
+      judged.push_back({row, resolved});
+      judged_of_case[cases.id_[row]] = index;
+      if (cases.category_[row] != 0) {
+        by_account_category[(std::uint64_t{cases.account_[row]} << 32) | cases.category_[row]].push_back(index);
+      }
+      last_relevant = std::max(last_relevant, resolved + window);
+    }
+    if (judged.empty()) return;
+
+    const ContactTable& c = p_.contacts;
+    for (std::size_t b = 0; b < c.blocks().size(); ++b) {
+      if (c.blocks()[b].first_arrival.ms > last_relevant) continue;
+      std::size_t end = std::min(c.size(), (b + 1) * ContactTable::kBlockRows);
+      for (std::size_t row = b * ContactTable::kBlockRows; row < end; ++row) {
+        if (c.disposition_[row] == Disposition::kNotOffered) continue;  // inbound contacts only
+        const std::int64_t at = c.arrived_[row];
+        if (at > last_relevant) continue;
+        const std::uint32_t case_id = c.case_[row];
+        if (case_id != 0 && case_id < judged_of_case.size() && judged_of_case[case_id] >= 0) {
+          Judged& j = judged[judged_of_case[case_id]];
+          if (at <= j.resolved) {
+            ++j.contacts_before;
+          } else if (at <= j.resolved + window) {
+            j.repeated = true;
+          }
+        }
+        if (c.category_[row] == 0) continue;
+        auto it = by_account_category.find((std::uint64_t{c.account_[row]} << 32) | c.category_[row]);
+        if (it == by_account_category.end()) continue;
+        for (std::int32_t index : it->second) {
+          Judged& j = judged[index];
+          if (at > j.resolved && at <= j.resolved + window) j.repeated = true;
+        }
+      }
+    }
+    for (const Judged& j : judged) {
+      if (j.contacts_before != 1 || j.repeated) continue;
+      std::uint32_t channel = cases.channel_[j.row] == CaseTable::kNoChannel ? kUnknownChannel : cases.channel_[j.row];
+      Facts facts{cases.vendor_[j.row], channel, cases.queue_[j.row], cases.assignee_[j.row], cases.account_[j.row], Instant{j.resolved}};
+      ++groups.At(Composite(facts, hint)).first_contact;
+    }
+  }
+
+  const Projection& p_;
+  const ReportRequest& r_;
+  Keying keying_;
+  std::vector<std::uint32_t> queues_;
+  std::array<std::int64_t, kChannelCount> threshold_ms_{};
+  std::int64_t short_ms_ = 0;
+};
+
+Result<Keying> KeyingFor(const Projection& p, const ReportRequest& r) {
+  Keying keying;
+  keying.by = r.by;
+  for (std::size_t d = 0; d < r.by.size(); ++d) {
+    for (std::size_t e = 0; e < d; ++e) {
+      if (r.by[e] == r.by[d]) {
+        return Fail(ErrorCode::kInvalid, "a dimension is repeated",
+                    {{"group_by", std::string(Name(r.by[d])) + " appears twice"}});
+      }
+    }
+    std::uint64_t n = 1;
+    switch (r.by[d]) {
+      case Dimension::kVendor: n = std::max(p.contacts.max_vendor, p.cases.max_vendor) + 1ULL; break;
+      case Dimension::kChannel: n = kChannelCount + 1; break;
+      case Dimension::kQueue: n = std::max(p.contacts.max_queue, p.cases.max_queue) + 1ULL; break;
+      case Dimension::kAgent: n = std::max(p.contacts.max_agent, p.cases.max_agent) + 1ULL; break;
+      case Dimension::kSegment: n = std::max<std::uint64_t>(p.segments.names().size(), 1); break;
+      case Dimension::kPeriod:
+      case Dimension::kHourOfWeek:
+        if (!r.periods) {
+          return Fail(ErrorCode::kInvalid, "grouping by period needs a period and a time zone",
+                      {{"period", "is required"}});
+        }
+        n = r.by[d] == Dimension::kPeriod ? r.periods->count() : 168;
+        break;
+    }
+    keying.cardinality.push_back(n);
+  }
+  for (std::size_t d = keying.by.size(); d-- > 0;) {
+    keying.stride.insert(keying.stride.begin(), keying.combinations);
+    if (keying.combinations > (std::uint64_t{1} << 62) / keying.cardinality[d]) {
+      return Fail(ErrorCode::kInvalid, "too many groups; group by fewer dimensions",
+                  {{"group_by", "has too many combinations"}});
+    }
+    keying.combinations *= keying.cardinality[d];
+  }
+  return keying;
+}
+
+}  // namespace
+
+std::optional<Dimension> ParseDimension(std::string_view text) {
+  for (std::size_t i = 0; i < kDimensionNames.size(); ++i) {
+    if (kDimensionNames[i] == text) return static_cast<Dimension>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view Name(Dimension dimension) { return kDimensionNames[static_cast<std::size_t>(dimension)]; }
+
+void Tally::Add(const Tally& o) {
+  offered += o.offered;
+  answered += o.answered;
+  answered_within += o.answered_within;
+  abandoned += o.abandoned;
+  abandoned_within += o.abandoned_within;
+  short_abandons += o.short_abandons;
+  missed_off_hours += o.missed_off_hours;
+  wait_ms += o.wait_ms;
+  handled += o.handled;
+  handle_ms += o.handle_ms;
+  cases_resolved += o.cases_resolved;
+  first_contact += o.first_contact;
+  cases_pending += o.cases_pending;
+}
+
+Rates RatesOf(const Tally& t) {
+  auto ratio = [](double n, std::int64_t d) -> std::optional<double> {
+    if (d <= 0) return std::nullopt;
+    return n / static_cast<double>(d);
+  };
+  Rates r;
+  r.service_level_ignored = ratio(static_cast<double>(t.answered_within), t.offered - t.abandoned_within);
+  r.service_level_against = ratio(static_cast<double>(t.answered_within), t.offered);
+  r.service_level_for = ratio(static_cast<double>(t.answered_within + t.abandoned_within), t.offered);
+  r.abandonment = ratio(static_cast<double>(t.abandoned), t.offered);
+  r.asa_seconds = ratio(static_cast<double>(t.wait_ms) / 1000.0, t.answered);
+  r.aht_seconds = ratio(static_cast<double>(t.handle_ms) / 1000.0, t.handled);
+  r.first_contact_resolution = ratio(static_cast<double>(t.first_contact), t.cases_resolved);
+  return r;
+}
+
+Result<Report> Aggregate(const Projection& projection, const ReportRequest& request) {
+  auto keying = KeyingFor(projection, request);
+  if (!keying) return std::unexpected(keying.error());
+  Report report;
+  report.by = request.by;
+  Aggregator aggregator(projection, request, *keying);
+  for (const auto& [composite, tally] : aggregator.Run()) {
+    report.total.Add(tally);
+    // Composite numbers order like their keys: the first dimension has the largest stride.
+    report.groups.push_back({keying->Split(composite), tally});
+  }
+  return report;
+}
+
+}  // namespace rapport::analytics
