@@ -324,6 +324,8 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
          respond(Json(200, json::object{{"items", std::move(items)}}));
        }});
 
+  AddReports();
+
   for (const auto& collection : ledger_.collections()) {
     std::string_view name = collection->name();
     unsigned writers = kAdmin | kManager;
@@ -385,6 +387,55 @@ void Router::Add(Route route) {
   RAPPORT_CHECK(route.openapi.contains("responses"));
   for (auto segment : Segments(route.pattern)) route.segments.emplace_back(segment);
   routes_.push_back(std::move(route));
+}
+
+void Router::AddReport(std::string path, unsigned roles, std::string summary,
+                       json::array parameters, Report report) {
+  Add({"GET",
+       std::move(path),
+       roles,
+       std::move(summary),
+       {{"parameters", std::move(parameters)},
+        {"responses",
+         {{"200", JsonResponse("the report", {{"type", "object"}})},
+          {"400", ProblemResponse("a bad or unknown parameter, named")},
+          {"404", ProblemResponse("a vendor the caller may not see")}}}},
+       [report = std::move(report)](const Call& call, Respond respond) {
+         auto answer = report(call.who, call.request.query);
+         if (!answer) return respond(Problem(answer.error()));
+         respond(Json(200, std::move(*answer)));
+       }});
+}
+
+// The parameters every report over contacts reads (app/report_params.hpp).
+json::array CommonReportParameters() {
+  auto text = [](const char* name, const char* description) {
+    return Parameter(name, "query", {{"type", "string"}}, description);
+  };
+  return {text("from", "RFC 3339 instant or date (local midnight); default: the start of last month"),
+          text("to", "exclusive end, like from; default: the start of this month"),
+          text("time_zone", "IANA zone of dates and period boundaries (default UTC)"),
+          text("period", "15m, 30m, 60m, day, week or month (default month)"),
+          text("group_by", "comma-separated: vendor, channel, queue, agent, segment, period, hour_of_week"),
+          text("vendor_id", "only this vendor (a vendor agent: always its own)"),
+          text("queue_id", "only these queues (comma-separated ids)"),
+          text("channel", "only this channel"),
+          text("agent_id", "only this agent")};
+}
+
+void Router::AddReports() {
+  json::array service_level = CommonReportParameters();
+  for (const char* name : {"threshold_seconds", "short_abandon_seconds", "fcr_days"}) {
+    service_level.push_back(Parameter(name, "query", {{"type", "integer"}},
+                                      "see docs/service-analytics.md"));
+  }
+  AddReport("/api/v1/reports/service-level", kEveryRole,
+            "Service level (three abandon treatments), abandonment, speed of answer, handle time "
+            "and first-contact resolution, grouped as asked (threshold_seconds.<channel> sets one "
+            "channel's T).",
+            std::move(service_level), [this](const app::Principal& who, const app::ReportParams& p) {
+              return app_.analytics().ServiceLevel(who, p, Now());
+            });
 }
 
 void Router::AddCollection(app::Collection& collection, unsigned write_roles) {

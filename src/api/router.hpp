@@ -61,6 +61,12 @@ class Router {
   Result<boost::json::value> ParseBody(const std::string& text) const;
   void Add(Route route);
   void AddCollection(app::Collection& collection, unsigned write_roles);
+  // A GET report: its query parameters go to `report` as they are; it answers JSON.
+  using Report = std::function<Result<boost::json::value>(const app::Principal&,
+                                                          const app::ReportParams&)>;
+  void AddReport(std::string path, unsigned roles, std::string summary,
+                 boost::json::array parameters, Report report);
+  void AddReports();
   void BuildOpenApi();
 
   app::Application& app_;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <vector>
 
+#include "app/analytics.hpp"
 #include "app/auth.hpp"
 #include "app/clocks.hpp"
 #include "app/ledger.hpp"
@@ -23,15 +24,20 @@ class Application {
   // commit listener calls every part.
   ~Application() { clocks_.StopRecorder(); }
 
-  // Builds the in-memory projections (the service clocks) from the store.
+  // Builds the in-memory projections (the service clocks, the analytics columns) from the
+  // store.
   // REQUIRES: called once, before anything is written through this application.
-  Result<void> LoadProjections() { return clocks_.Load(); }
+  Result<void> LoadProjections() {
+    if (auto r = clocks_.Load(); !r) return r;
+    return analytics_.Load();
+  }
   // Starts the background jobs (recording SLA warnings and breaches). Serve only.
   void StartBackgroundJobs() { clocks_.StartRecorder(); }
 
   store::Store& store() { return store_; }
   Ledger& ledger() { return ledger_; }
   Clocks& clocks() { return clocks_; }
+  Analytics& analytics() { return analytics_; }
   Authenticator& authenticator() { return authenticator_; }
 
   // REQUIRES: called before the first write.
@@ -40,6 +46,7 @@ class Application {
  private:
   store::Store& store_;
   Clocks clocks_;
+  Analytics analytics_;
   Ledger ledger_;
   Authenticator authenticator_;
   std::vector<store::CommitListener> observers_;

@@ -23,22 +23,6 @@ using domain::CaseStatus;
 using domain::ClockMetric;
 using domain::ClockRecord;
 
-constexpr std::int64_t kPage = 10'000;
-
-// Every row of T matching `where`, page by page.
-template <domain::Entity T>
-Result<std::vector<T>> All(store::Session& s, std::vector<store::Condition> where = {}) {
-  std::vector<T> out;
-  store::Query query{std::move(where), std::nullopt, kPage};
-  while (true) {
-    auto page = store::List<T>(s, query);
-    if (!page) return std::unexpected(page.error());
-    for (T& record : *page) out.push_back(std::move(record));
-    if (static_cast<std::int64_t>(page->size()) < kPage) return out;
-    query.after_id = out.back().meta.id;
-  }
-}
-
 bool IsOpen(CaseStatus status) {
   return status != CaseStatus::kResolved && status != CaseStatus::kClosed;
 }
@@ -81,7 +65,7 @@ std::optional<sla::StatusChange> StatusChangeOf(const domain::Event& event) {
 
 Result<ClockConfig> ClockConfig::Load(store::Session& s, const ClockConfig* previous) {
   ClockConfig config;
-  auto calendars = All<domain::Calendar>(s);
+  auto calendars = store::All<domain::Calendar>(s);
   if (!calendars) return std::unexpected(calendars.error());
   for (domain::Calendar& definition : *calendars) {
     const Id id = definition.meta.id;
@@ -102,22 +86,22 @@ Result<ClockConfig> ClockConfig::Load(store::Session& s, const ClockConfig* prev
     config.calendars.emplace(id, std::make_shared<const sla::BusinessCalendar>(std::move(*compiled)));
     config.calendar_definitions.emplace(id, std::move(definition));
   }
-  auto policies = All<domain::SlaPolicy>(s);
+  auto policies = store::All<domain::SlaPolicy>(s);
   if (!policies) return std::unexpected(policies.error());
   config.policies = std::move(*policies);
   std::stable_sort(config.policies.begin(), config.policies.end(),
                    [](const auto& a, const auto& b) { return a.position < b.position; });
-  auto accounts = All<domain::Account>(s);
+  auto accounts = store::All<domain::Account>(s);
   if (!accounts) return std::unexpected(accounts.error());
   for (domain::Account& account : *accounts) {
     config.accounts[account.meta.id] = {std::move(account.name), std::move(account.segment),
                                         account.business_calendar_id,
                                         std::move(account.time_zone)};
   }
-  auto queues = All<domain::Queue>(s);
+  auto queues = store::All<domain::Queue>(s);
   if (!queues) return std::unexpected(queues.error());
   for (domain::Queue& queue : *queues) config.queues[queue.meta.id] = std::move(queue);
-  auto agreements = All<domain::Agreement>(
+  auto agreements = store::All<domain::Agreement>(
       s, {{"kind", store::Condition::Op::kEq, std::string(domain::Name(domain::AgreementKind::kVendor))}});
   if (!agreements) return std::unexpected(agreements.error());
   config.vendor_agreements = std::move(*agreements);
@@ -151,7 +135,7 @@ Result<sla::CaseHistory> LoadHistory(store::Session& s, const Case& kase,
     }
     history.changes.push_back(*change);
   }
-  auto interactions = All<domain::Interaction>(
+  auto interactions = store::All<domain::Interaction>(
       s, {{"case_id", store::Condition::Op::kEq, kase.meta.id}});
   if (!interactions) return std::unexpected(interactions.error());
   for (const domain::Interaction& interaction : *interactions) {
@@ -371,7 +355,7 @@ Result<void> Clocks::Load() {
     for (CaseStatus status : {CaseStatus::kNew, CaseStatus::kOpen, CaseStatus::kPendingCustomer,
                               CaseStatus::kPendingInternal}) {
       auto cases =
-          All<Case>(s, {{"status", store::Condition::Op::kEq, std::string(domain::Name(status))}});
+          store::All<Case>(s, {{"status", store::Condition::Op::kEq, std::string(domain::Name(status))}});
       if (!cases) return std::unexpected(cases.error());
       for (Case& kase : *cases) {
         auto entry = std::make_unique<Entry>();

@@ -153,6 +153,21 @@ Result<std::vector<T>> List(Session& session, const Query& query) {
   return out;
 }
 
+// Every record matching `where`, by ascending id, read a page at a time.
+template <domain::Entity T>
+Result<std::vector<T>> All(Session& session, std::vector<Condition> where = {}) {
+  constexpr std::int64_t kPage = 10'000;
+  std::vector<T> out;
+  Query query{std::move(where), std::nullopt, kPage};
+  while (true) {
+    auto page = List<T>(session, query);
+    if (!page) return std::unexpected(page.error());
+    for (T& record : *page) out.push_back(std::move(record));
+    if (static_cast<std::int64_t>(page->size()) < kPage) return out;
+    query.after_id = out.back().meta.id;
+  }
+}
+
 // Stores a new record: sets its id, version 1 and both timestamps to `at`.
 template <domain::Entity T>
 Result<void> Insert(Session& session, T& record, Instant at) {

@@ -255,6 +255,22 @@ SqlValue Column(sqlite3_stmt* stmt, int index) {
   }
 }
 
+// The current row of a stepping statement, as a Scan's callback reads it.
+class StatementRow final : public ScanRow {
+ public:
+  explicit StatementRow(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  bool IsNull(int column) const override { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+  std::int64_t Int(int column) const override { return sqlite3_column_int64(stmt_, column); }
+  std::string_view Text(int column) const override {
+    const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    return data ? std::string_view(data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
+                : std::string_view();
+  }
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
 bool HasColumn(const TableSpec& spec, std::string_view column) {
   for (auto c : spec.columns) {
     if (c == column) return true;
@@ -301,6 +317,54 @@ class SqliteSession final : public Session {
     sql += " ORDER BY id LIMIT ?";
     params.push_back(query.limit);
     return Run(sql, params, spec.columns.size());
+  }
+
+  Result<void> Scan(std::string_view table, const std::vector<std::string_view>& columns,
+                    Id first_id, Id last_id, const ScanFn& fn) override {
+    std::string sql = "SELECT ";
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      sql += (i ? ",\"" : "\"") + std::string(columns[i]) + "\"";
+    }
+    sql += " FROM " + std::string(table) + " WHERE id BETWEEN ? AND ? ORDER BY id";
+    auto prepared = conn_.Prepare(sql);
+    if (!prepared) return std::unexpected(prepared.error());
+    Connection::Stmt stmt(*prepared);
+    sqlite3_bind_int64(stmt.get(), 1, first_id);
+    sqlite3_bind_int64(stmt.get(), 2, last_id);
+    StatementRow row(stmt.get());
+    for (;;) {
+      int rc = sqlite3_step(stmt.get());
+      if (rc == SQLITE_DONE) return {};
+      if (rc != SQLITE_ROW) return std::unexpected(SqliteError(conn_.db(), rc, sql));
+      fn(row);
+    }
+  }
+
+  Result<std::vector<std::pair<std::string, std::string>>> ImportState(
+      std::string_view source) override {
+    auto rows = Run("SELECT key, state FROM import_state WHERE source=? ORDER BY key",
+                    {std::string(source)}, 2);
+    if (!rows) return std::unexpected(rows.error());
+    std::vector<std::pair<std::string, std::string>> out;
+    for (Row& row : *rows) {
+      out.emplace_back(std::move(std::get<std::string>(row[0])), std::move(std::get<std::string>(row[1])));
+    }
+    return out;
+  }
+
+  Result<void> PutImportState(std::string_view source, std::string_view key,
+                              const std::optional<std::string>& state) override {
+    if (!state) {
+      auto r = Run("DELETE FROM import_state WHERE source=? AND key=?",
+                   {std::string(source), std::string(key)}, 0);
+      if (!r) return std::unexpected(r.error());
+      return {};
+    }
+    auto r = Run("INSERT INTO import_state(source, key, state) VALUES(?,?,?) "
+                 "ON CONFLICT(source, key) DO UPDATE SET state=excluded.state",
+                 {std::string(source), std::string(key), *state}, 0);
+    if (!r) return std::unexpected(r.error());
+    return {};
   }
 
   Result<bool> Exists(std::string_view table, Id id) override {

@@ -48,6 +48,17 @@ struct Query {
   std::int64_t limit = 100;
 };
 
+// One row of a Scan, valid only inside its callback: typed access without copies.
+// Columns are numbered in the order the scan named them.
+class ScanRow {
+ public:
+  virtual ~ScanRow() = default;
+  virtual bool IsNull(int column) const = 0;
+  virtual std::int64_t Int(int column) const = 0;
+  virtual std::string_view Text(int column) const = 0;  // "" for NULL
+};
+using ScanFn = std::function<void(const ScanRow&)>;
+
 // One connection's view of the store. In Write() it is inside the batch's transaction and
 // the request's savepoint; in Read() it sees one consistent snapshot per statement.
 class Session {
@@ -57,6 +68,10 @@ class Session {
   virtual Result<std::optional<Row>> SelectById(const TableSpec& spec, Id id) = 0;
   // Rows matching `query`, by ascending id, at most query.limit.
   virtual Result<std::vector<Row>> Select(const TableSpec& spec, const Query& query) = 0;
+  // Streams `columns` of the rows of `table` with first_id <= id <= last_id, by ascending
+  // id, without building a Row for each: for projections that load millions of rows.
+  virtual Result<void> Scan(std::string_view table, const std::vector<std::string_view>& columns,
+                            Id first_id, Id last_id, const ScanFn& fn) = 0;
   virtual Result<bool> Exists(std::string_view table, Id id) = 0;
   // The id of the row whose `columns` equal `values`, if any.
   virtual Result<std::optional<Id>> FindId(std::string_view table,
@@ -74,6 +89,13 @@ class Session {
   // The events of one record ("case", 7), oldest first.
   virtual Result<std::vector<Event>> EventsOf(std::string_view entity, Id entity_id) = 0;
   virtual Result<std::int64_t> LastEventSequence() = 0;
+
+  // What an importer keeps between files of one source (e.g. calls a queue_log file left
+  // unfinished): text by key. Putting nullopt removes the key.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> ImportState(
+      std::string_view source) = 0;
+  virtual Result<void> PutImportState(std::string_view source, std::string_view key,
+                                      const std::optional<std::string>& state) = 0;
 
   // API tokens: only the SHA-256 of a token is stored.
   virtual Result<Id> InsertToken(Id user_id, const std::string& sha256, const std::string& label,

@@ -1,6 +1,5 @@
 -- Service analytics: after-contact work on interactions, agents' logged-in and paused time
--- (from imported ACD logs), and calls of an Asterisk queue_log still in progress at the
--- end of an imported file (completed when the next file is imported).
+-- (from imported ACD logs), and what an importer keeps between files.
 
 ALTER TABLE interactions ADD COLUMN wrap_up_seconds INTEGER;
 
@@ -23,11 +22,11 @@ CREATE UNIQUE INDEX agent_sessions_external ON agent_sessions(source, external_i
   WHERE external_id IS NOT NULL;
 CREATE INDEX agent_sessions_started ON agent_sessions(started_at);
 
--- One row per unfinished call: its queue_log lines so far, keyed by the log's source and
--- the call id. Deleted when the call completes.
-CREATE TABLE queue_log_pending (
+-- What an importer keeps between the files of one source: e.g. a queue_log call not yet
+-- finished, as its lines so far. Removed when the next file completes it.
+CREATE TABLE import_state (
   source TEXT NOT NULL,
-  call_id TEXT NOT NULL,
-  lines TEXT NOT NULL,
-  PRIMARY KEY (source, call_id)
+  key TEXT NOT NULL,
+  state TEXT NOT NULL,
+  PRIMARY KEY (source, key)
 );

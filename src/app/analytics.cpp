@@ -1,0 +1,246 @@
+#include "app/analytics.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "analytics/periods.hpp"
+#include "analytics/service_level.hpp"
+#include "app/report_params.hpp"
+#include "domain/json_codec.hpp"
+#include "store/records.hpp"
+
+namespace rapport::app {
+
+namespace json = boost::json;
+using analytics::Dimension;
+using domain::Channel;
+
+namespace {
+
+constexpr Id kLastId = std::numeric_limits<Id>::max();
+
+const std::vector<std::string_view> kInteractionColumns = {
+    "id",       "channel",   "direction",  "kind",        "account_id",
+    "case_id",  "queue_id",  "vendor_id",  "agent_id",    "category",
+    "arrived_at", "answered_at", "ended_at", "outcome",   "wrap_up_seconds"};
+const std::vector<std::string_view> kCaseColumns = {
+    "id", "account_id", "queue_id", "vendor_id", "assignee_id", "channel", "category", "status",
+    "resolved_at"};
+const std::vector<std::string_view> kAccountColumns = {"id", "segment"};
+
+std::optional<Id> OptionalId(const store::ScanRow& r, int column) {
+  if (r.IsNull(column)) return std::nullopt;
+  return r.Int(column);
+}
+std::optional<Instant> OptionalInstant(const store::ScanRow& r, int column) {
+  if (r.IsNull(column)) return std::nullopt;
+  return Instant{r.Int(column)};
+}
+std::optional<std::string> OptionalText(const store::ScanRow& r, int column) {
+  if (r.IsNull(column)) return std::nullopt;
+  return std::string(r.Text(column));
+}
+template <class E>
+E EnumOf(const store::ScanRow& r, int column) {
+  return domain::EnumFromName<E>(r.Text(column)).value_or(E{});
+}
+
+// An interaction with the fields the projection reads (kInteractionColumns).
+domain::Interaction InteractionOf(const store::ScanRow& r) {
+  domain::Interaction x;
+  x.meta.id = r.Int(0);
+  x.channel = EnumOf<Channel>(r, 1);
+  x.direction = EnumOf<domain::Direction>(r, 2);
+  x.kind = EnumOf<domain::InteractionKind>(r, 3);
+  x.account_id = OptionalId(r, 4);
+  x.case_id = OptionalId(r, 5);
+  x.queue_id = OptionalId(r, 6);
+  x.vendor_id = OptionalId(r, 7);
+  x.agent_id = OptionalId(r, 8);
+  x.category = OptionalText(r, 9);
+  x.arrived_at = Instant{r.Int(10)};
+  x.answered_at = OptionalInstant(r, 11);
+  x.ended_at = OptionalInstant(r, 12);
+  if (!r.IsNull(13)) x.outcome = EnumOf<domain::Outcome>(r, 13);
+  if (!r.IsNull(14)) x.wrap_up_seconds = r.Int(14);
+  return x;
+}
+
+domain::Case CaseOf(const store::ScanRow& r) {
+  domain::Case c;
+  c.meta.id = r.Int(0);
+  c.account_id = r.Int(1);
+  c.queue_id = OptionalId(r, 2);
+  c.vendor_id = OptionalId(r, 3);
+  c.assignee_id = OptionalId(r, 4);
+  if (!r.IsNull(5)) c.channel = EnumOf<Channel>(r, 5);
+  c.category = OptionalText(r, 6);
+  c.status = EnumOf<domain::CaseStatus>(r, 7);
+  c.resolved_at = OptionalInstant(r, 8);
+  return c;
+}
+
+// Scans the rows of `ids` (sorted), a run of nearby ids per query.
+Result<void> ScanIds(store::Session& s, std::string_view table,
+                     const std::vector<std::string_view>& columns, const std::vector<Id>& ids,
+                     const store::ScanFn& fn) {
+  constexpr Id kGap = 64;  // ids this close are read in one range; rows between are re-read
+  for (std::size_t i = 0; i < ids.size();) {
+    std::size_t j = i;
+    while (j + 1 < ids.size() && ids[j + 1] - ids[j] <= kGap) ++j;
+    if (auto r = s.Scan(table, columns, ids[i], ids[j], fn); !r) return r;
+    i = j + 1;
+  }
+  return {};
+}
+
+std::vector<Id> SortedUnique(std::vector<Id> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+std::vector<std::string> SegmentNames(const analytics::Projection& p) {
+  std::vector<std::string> names;
+  for (std::uint32_t code = 0; code < p.segments.names().size(); ++code) {
+    names.emplace_back(p.segments.names().Name(code));
+  }
+  return names;
+}
+
+int ScanThreads() { return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u)); }
+
+}  // namespace
+
+struct Analytics::Changes {
+  std::vector<domain::Interaction> interactions;
+  std::vector<domain::Case> cases;
+  std::vector<std::pair<Id, std::string>> accounts;
+};
+
+Analytics::Analytics(store::Store& store) : store_(store) {}
+
+std::size_t Analytics::contact_count() const {
+  std::shared_lock lock(mutex_);
+  return projection_.contacts.size();
+}
+
+Result<void> Analytics::Load() {
+  analytics::Projection projection;
+  std::int64_t sequence = 0;
+  auto read = store_.Read([&](store::Session& s) -> Result<void> {
+    auto last = s.LastEventSequence();
+    if (!last) return std::unexpected(last.error());
+    sequence = *last;
+    auto accounts = s.Scan("accounts", kAccountColumns, 1, kLastId, [&](const store::ScanRow& r) {
+      projection.segments.Set(r.Int(0), std::string(r.Text(1)));
+    });
+    if (!accounts) return accounts;
+    auto cases = s.Scan("cases", kCaseColumns, 1, kLastId, [&](const store::ScanRow& r) {
+      projection.cases.Upsert(CaseOf(r), projection.categories);
+    });
+    if (!cases) return cases;
+    return s.Scan("interactions", kInteractionColumns, 1, kLastId, [&](const store::ScanRow& r) {
+      projection.contacts.Upsert(InteractionOf(r), projection.categories);
+    });
+  });
+  if (!read) return read;
+  std::unique_lock lock(mutex_);
+  projection_ = std::move(projection);
+  loaded_sequence_ = sequence;
+  return {};
+}
+
+Result<void> Analytics::ReadInto(store::Session& s, Changes& changes,
+                                 const std::vector<Id>& interactions, const std::vector<Id>& cases,
+                                 const std::vector<Id>& accounts) const {
+  if (auto r = ScanIds(s, "interactions", kInteractionColumns, interactions,
+                       [&](const store::ScanRow& r) { changes.interactions.push_back(InteractionOf(r)); });
+      !r) {
+    return r;
+  }
+  if (auto r = ScanIds(s, "cases", kCaseColumns, cases,
+                       [&](const store::ScanRow& r) { changes.cases.push_back(CaseOf(r)); });
+      !r) {
+    return r;
+  }
+  return ScanIds(s, "accounts", kAccountColumns, accounts, [&](const store::ScanRow& r) {
+    changes.accounts.emplace_back(r.Int(0), std::string(r.Text(1)));
+  });
+}
+
+void Analytics::Apply(Changes& changes) {
+  std::unique_lock lock(mutex_);
+  for (const auto& [id, segment] : changes.accounts) projection_.segments.Set(id, segment);
+  for (const auto& c : changes.cases) projection_.cases.Upsert(c, projection_.categories);
+  for (const auto& x : changes.interactions) projection_.contacts.Upsert(x, projection_.categories);
+}
+
+void Analytics::OnCommitted(const store::CommittedBatch& batch) {
+  std::vector<Id> interactions, cases, accounts;
+  for (const domain::Event& event : batch.events) {
+    if (event.sequence <= loaded_sequence_) continue;
+    if (event.entity == "interaction") interactions.push_back(event.entity_id);
+    if (event.entity == "case" && event.action != "sla_warning" && event.action != "sla_breached") {
+      cases.push_back(event.entity_id);
+    }
+    if (event.entity == "account") accounts.push_back(event.entity_id);
+  }
+  if (interactions.empty() && cases.empty() && accounts.empty()) return;
+  Changes changes;
+  auto read = store_.Read([&](store::Session& s) {
+    return ReadInto(s, changes, SortedUnique(std::move(interactions)), SortedUnique(std::move(cases)),
+                    SortedUnique(std::move(accounts)));
+  });
+  // The batch is committed; a failed read cannot undo it. It leaves the projection behind
+  // until the next start, which the log says.
+  if (!read) {
+    spdlog::error("analytics: reading a committed batch failed: {}", read.error().message);
+    return;
+  }
+  Apply(changes);
+}
+
+Result<json::value> Analytics::ServiceLevel(const Principal& who, const ReportParams& params,
+                                            Instant now) const {
+  ParamReader reader(params);
+  auto common = reader.Common(who, now, "vendor,channel,period");
+  auto definitions = reader.Definitions();
+  if (auto r = reader.Finish(); !r) return std::unexpected(r.error());
+  RAPPORT_CHECK(common && definitions);
+
+  analytics::ReportRequest request;
+  request.scope = common->scope;
+  request.by = common->by;
+  request.definitions = *definitions;
+  request.periods = &common->periods;
+  request.threads = ScanThreads();
+  Result<analytics::Report> report;
+  std::vector<std::string> segment_names;
+  {
+    std::shared_lock lock(mutex_);
+    report = analytics::Aggregate(projection_, request);
+    segment_names = SegmentNames(projection_);
+  }
+  if (!report) return std::unexpected(report.error());
+  auto names = Names::Read(store_, report->by);
+  if (!names) return std::unexpected(names.error());
+
+  json::array groups;
+  for (const analytics::Group& g : report->groups) {
+    json::object group = names->Key(report->by, g.key, common->periods, segment_names);
+    group["metrics"] = MetricsJson(g.tally);
+    groups.push_back(std::move(group));
+  }
+  return json::object{{"report", "service_level"},
+                      {"parameters", common->Json(*definitions)},
+                      {"groups", std::move(groups)},
+                      {"total", MetricsJson(report->total)}};
+}
+
+}  // namespace rapport::app
