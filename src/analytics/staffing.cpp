@@ -52,19 +52,34 @@ Performance RequiredErlangC(const Load& load, const StaffingTarget& target) {
 }
 
 // Erlang A: SL rises and occupancy falls with N, so "meets both" is false up to the answer
-// and true from it on: gallop up by doubling, then bisect.
+// and true from it on. Any N < target·A fails (SL <= P(answered) = occupancy·N/A <= N/A);
+// the Erlang C answer is a close first guess, usually a little above. Gallop from it by
+// doubling steps, down or up, then bisect.
 Performance RequiredErlangA(const Load& load, const StaffingTarget& target) {
   auto evaluate = [&](int n) { return *EvaluateErlangA(load, *target.patience_seconds, n); };
   auto meets = [&](const Performance& p) {
     return p.service_level >= target.service_level && p.occupancy <= target.max_occupancy;
   };
-  int fails = 0;  // N = 0 answers nobody, and the target is above 0
-  int passes = 1;
+  int fails = std::max(0, static_cast<int>(std::ceil(target.service_level * load.traffic)) - 1);
+  int passes = std::max(fails + 1, RequiredErlangC(load, target).agents);
   Performance best = evaluate(passes);
-  while (!meets(best)) {
-    fails = passes;
-    passes *= 2;
-    best = evaluate(passes);
+  if (meets(best)) {
+    for (int step = 1; passes - step > fails; step *= 2) {
+      Performance p = evaluate(passes - step);
+      if (!meets(p)) {
+        fails = passes - step;
+        break;
+      }
+      passes -= step;
+      best = p;
+    }
+  } else {
+    for (int step = 1;; step *= 2) {
+      fails = passes;
+      passes += step;
+      best = evaluate(passes);
+      if (meets(best)) break;
+    }
   }
   while (passes - fails > 1) {
     const int mid = fails + (passes - fails) / 2;
