@@ -75,13 +75,14 @@ class ErlangBWalk {
 
   int agents() const { return agents_; }
   double traffic() const { return traffic_; }
-  // B(traffic, agents()).
+  // B(traffic, agents()), and its reciprocal (+infinity when B is below the smallest double).
   double blocking() const;
+  double reciprocal_blocking() const { return reciprocal_; }
 
  private:
   double traffic_;
   int agents_ = 0;
-  double reciprocal_ = 1;  // 1/B; +infinity once B is below the smallest double
+  double reciprocal_ = 1;  // 1/B
 };
 
 // EvaluateErlangC without the checks, from B(load.traffic, agents).
