@@ -147,6 +147,18 @@ void CaseTable::Upsert(const domain::Case& kase, Interner& categories) {
   max_agent = std::max(max_agent, assignee_[row]);
 }
 
+void SessionTable::Upsert(const domain::AgentSession& session) {
+  auto [it, added] = row_of_id_.try_emplace(session.meta.id, rows_.size());
+  if (added) rows_.emplace_back();
+  AgentTime& row = rows_[it->second];
+  row.agent = Small(session.agent_id);
+  row.vendor = Small(session.vendor_id);
+  row.queue = Small(session.queue_id);
+  row.paused = session.kind == domain::AgentSessionKind::kPaused;
+  row.from = session.started_at;
+  row.to = session.ended_at.value_or(Instant{std::numeric_limits<std::int64_t>::max()});
+}
+
 void AccountSegments::Set(Id account, const std::string& segment) {
   std::uint32_t id = Small(account);
   if (id >= segment_of_.size()) segment_of_.resize(id + 1, 0);

@@ -128,11 +128,33 @@ class AccountSegments {
   Interner names_;
 };
 
+// Logged-in time or a pause of one agent, as staffed time counts it.
+struct AgentTime {
+  std::uint32_t agent = 0;
+  std::uint32_t vendor = 0;
+  std::uint32_t queue = 0;  // 0: every queue of the agent
+  bool paused = false;
+  Instant from, to;  // a session still going runs to the end of time
+};
+
+// Agent sessions (domain::AgentSession) as staffed time.
+class SessionTable {
+ public:
+  // Adds the session, or replaces the one of its id.
+  void Upsert(const domain::AgentSession& session);
+  const std::vector<AgentTime>& all() const { return rows_; }
+
+ private:
+  std::vector<AgentTime> rows_;
+  std::unordered_map<Id, std::size_t> row_of_id_;
+};
+
 // Everything the reports read, as one value.
 struct Projection {
   ContactTable contacts;
   CaseTable cases;
   AccountSegments segments;
+  SessionTable sessions;
   Interner categories;  // shared by contacts and cases, so that codes compare
 };
 

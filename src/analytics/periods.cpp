@@ -140,11 +140,15 @@ std::uint32_t PeriodScheme::IndexOf(Instant at, Hint& hint) const {
 }
 
 std::uint32_t PeriodScheme::HourOfWeek(Instant at, Hint& hint) const {
+  return MinuteOfWeek(at, hint) / 60;
+}
+
+std::uint32_t PeriodScheme::MinuteOfWeek(Instant at, Hint& hint) const {
   Locate(at.ms, hint);
   std::int64_t local = at.ms + hint.offset;
   std::int64_t day = FloorDiv(local, kDay);
   std::int64_t weekday = (day + kDaysFromMonday) - FloorDiv(day + kDaysFromMonday, 7) * 7;
-  return static_cast<std::uint32_t>(weekday * 24 + (local - day * kDay) / (60 * kMinute));
+  return static_cast<std::uint32_t>(weekday * 1440 + (local - day * kDay) / kMinute);
 }
 
 Instant PeriodScheme::Start(std::uint32_t index) const {

@@ -43,6 +43,8 @@ class PeriodScheme {
   // The local hour of the week of `at`: 0 is Monday 00:00–01:00, 167 Sunday 23:00–24:00.
   // REQUIRES: from <= at < to.
   std::uint32_t HourOfWeek(Instant at, Hint& hint) const;
+  // The local minute of the week of `at`, 0 … 10079. REQUIRES: from <= at < to.
+  std::uint32_t MinuteOfWeek(Instant at, Hint& hint) const;
 
   std::uint32_t count() const { return count_; }
   // The first instant of period `index` (the period's local start; after a DST gap that

@@ -55,20 +55,10 @@ class Groups {
   std::unordered_map<std::uint64_t, Tally> sparse_;
 };
 
-bool Contains(const std::vector<std::uint32_t>& sorted, std::uint32_t value) {
-  return std::binary_search(sorted.begin(), sorted.end(), value);
-}
-
 class Aggregator {
  public:
   Aggregator(const Projection& p, const ReportRequest& r, Keying keying)
-      : p_(p), r_(r), keying_(std::move(keying)), queues_(r.scope.queues) {
-    std::sort(queues_.begin(), queues_.end());
-    for (std::size_t c = 0; c < kChannelCount; ++c) {
-      threshold_ms_[c] = r.definitions.threshold_seconds[c] * 1000;
-    }
-    short_ms_ = r.definitions.short_abandon_seconds * 1000;
-  }
+      : p_(p), r_(r), keying_(std::move(keying)), counter_(r.scope, r.definitions) {}
 
   std::map<std::uint64_t, Tally> Run() {
     const auto& blocks = p_.contacts.blocks();
@@ -98,13 +88,6 @@ class Aggregator {
     Instant at;
   };
 
-  bool InScope(std::uint32_t vendor, std::uint32_t channel, std::uint32_t queue,
-               std::uint32_t agent) const {
-    const Scope& s = r_.scope;
-    return (!s.vendor || vendor == *s.vendor) && (!s.channel || channel == *s.channel) &&
-           (!s.agent || agent == *s.agent) && (queues_.empty() || Contains(queues_, queue));
-  }
-
   std::uint64_t Composite(const Facts& f, PeriodScheme::Hint& hint) const {
     std::uint64_t composite = 0;
     for (std::size_t d = 0; d < keying_.by.size(); ++d) {
@@ -132,47 +115,11 @@ class Aggregator {
       if (block.last_arrival.ms < from || block.first_arrival.ms >= to) continue;
       std::size_t end = std::min(c.size(), (b + 1) * ContactTable::kBlockRows);
       for (std::size_t row = b * ContactTable::kBlockRows; row < end; ++row) {
-        const std::int64_t at = c.arrived_[row];
-        const Disposition disposition = c.disposition_[row];
-        if (at < from || at >= to || disposition == Disposition::kNotOffered) continue;
-        const std::uint32_t channel = c.channel_[row];
-        if (!InScope(c.vendor_[row], channel, c.queue_[row], c.agent_[row])) continue;
-        Facts facts{c.vendor_[row], channel, c.queue_[row], c.agent_[row], c.account_[row], Instant{at}};
-        Count(groups.At(Composite(facts, hint)), disposition, c.wait_[row], c.handle_[row], channel);
+        if (!counter_.Counts(c, row)) continue;
+        Facts facts{c.vendor_[row], c.channel_[row], c.queue_[row], c.agent_[row], c.account_[row],
+                    Instant{c.arrived_[row]}};
+        counter_.Add(groups.At(Composite(facts, hint)), c, row);
       }
-    }
-  }
-
-  void Count(Tally& t, Disposition disposition, std::uint32_t wait, std::uint32_t handle,
-             std::uint32_t channel) const {
-    switch (disposition) {
-      case Disposition::kAnswered:
-        ++t.offered;
-        ++t.answered;
-        t.wait_ms += wait;
-        if (wait <= threshold_ms_[channel]) ++t.answered_within;
-        if (handle != kNoDuration) {
-          ++t.handled;
-          t.handle_ms += handle;
-        }
-        break;
-      case Disposition::kAbandoned:
-        if (wait != kNoDuration && wait < short_ms_) {
-          ++t.short_abandons;
-          break;
-        }
-        ++t.offered;
-        ++t.abandoned;
-        if (wait != kNoDuration && wait <= threshold_ms_[channel]) ++t.abandoned_within;
-        break;
-      case Disposition::kUnanswered:
-        ++t.offered;
-        break;
-      case Disposition::kMissedOffHours:
-        ++t.missed_off_hours;
-        break;
-      case Disposition::kNotOffered:
-        break;
     }
   }
 
@@ -197,7 +144,7 @@ class Aggregator {
       const std::int64_t resolved = cases.resolved_[row];
       if (resolved == CaseTable::kNotResolved || resolved < from || resolved >= to) continue;
       const std::uint32_t channel = cases.channel_[row] == CaseTable::kNoChannel ? kUnknownChannel : cases.channel_[row];
-      if (!InScope(cases.vendor_[row], channel, cases.queue_[row], cases.assignee_[row])) continue;
+      if (!counter_.InScope(cases.vendor_[row], channel, cases.queue_[row], cases.assignee_[row])) continue;
       Facts facts{cases.vendor_[row], channel, cases.queue_[row], cases.assignee_[row], cases.account_[row], Instant{resolved}};
       Tally& tally = groups.At(Composite(facts, hint));
       if (resolved > to - window) {
@@ -252,9 +199,7 @@ class Aggregator {
   const Projection& p_;
   const ReportRequest& r_;
   Keying keying_;
-  std::vector<std::uint32_t> queues_;
-  std::array<std::int64_t, kChannelCount> threshold_ms_{};
-  std::int64_t short_ms_ = 0;
+  ContactCounter counter_;
 };
 
 Result<Keying> KeyingFor(const Projection& p, const ReportRequest& r) {
@@ -297,6 +242,62 @@ Result<Keying> KeyingFor(const Projection& p, const ReportRequest& r) {
 }
 
 }  // namespace
+
+ContactCounter::ContactCounter(const Scope& scope, const Definitions& definitions)
+    : scope_(scope), short_ms_(definitions.short_abandon_seconds * 1000) {
+  std::sort(scope_.queues.begin(), scope_.queues.end());
+  for (std::size_t c = 0; c < kChannelCount; ++c) {
+    threshold_ms_[c] = definitions.threshold_seconds[c] * 1000;
+  }
+}
+
+bool ContactCounter::InScope(std::uint32_t vendor, std::uint32_t channel, std::uint32_t queue,
+                             std::uint32_t agent) const {
+  const Scope& s = scope_;
+  return (!s.vendor || vendor == *s.vendor) && (!s.channel || channel == *s.channel) &&
+         (!s.agent || agent == *s.agent) &&
+         (s.queues.empty() || std::binary_search(s.queues.begin(), s.queues.end(), queue));
+}
+
+bool ContactCounter::Counts(const ContactTable& c, std::size_t row) const {
+  const std::int64_t at = c.arrived_[row];
+  return at >= scope_.from.ms && at < scope_.to.ms && c.disposition_[row] != Disposition::kNotOffered &&
+         InScope(c.vendor_[row], c.channel_[row], c.queue_[row], c.agent_[row]);
+}
+
+void ContactCounter::Add(Tally& t, const ContactTable& c, std::size_t row) const {
+  const std::uint32_t wait = c.wait_[row], handle = c.handle_[row];
+  const std::int64_t threshold = threshold_ms_[c.channel_[row]];
+  switch (c.disposition_[row]) {
+    case Disposition::kAnswered:
+      ++t.offered;
+      ++t.answered;
+      t.wait_ms += wait;
+      if (wait <= threshold) ++t.answered_within;
+      if (handle != kNoDuration) {
+        ++t.handled;
+        t.handle_ms += handle;
+      }
+      break;
+    case Disposition::kAbandoned:
+      if (wait != kNoDuration && wait < short_ms_) {
+        ++t.short_abandons;
+        break;
+      }
+      ++t.offered;
+      ++t.abandoned;
+      if (wait != kNoDuration && wait <= threshold) ++t.abandoned_within;
+      break;
+    case Disposition::kUnanswered:
+      ++t.offered;
+      break;
+    case Disposition::kMissedOffHours:
+      ++t.missed_off_hours;
+      break;
+    case Disposition::kNotOffered:
+      break;
+  }
+}
 
 std::optional<Dimension> ParseDimension(std::string_view text) {
   for (std::size_t i = 0; i < kDimensionNames.size(); ++i) {

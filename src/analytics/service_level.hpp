@@ -100,6 +100,24 @@ struct Report {
   Tally total;
 };
 
+// Counts contact rows as Aggregate does: those of `scope` (arrival in range, vendor,
+// queues, channel, agent) that arrived inbound, under `definitions`.
+class ContactCounter {
+ public:
+  ContactCounter(const Scope& scope, const Definitions& definitions);
+  bool InScope(std::uint32_t vendor, std::uint32_t channel, std::uint32_t queue,
+               std::uint32_t agent) const;
+  // Whether row `row` counts: inbound, in range and in scope.
+  bool Counts(const ContactTable& contacts, std::size_t row) const;
+  // REQUIRES: Counts(contacts, row).
+  void Add(Tally& tally, const ContactTable& contacts, std::size_t row) const;
+
+ private:
+  Scope scope_;  // queues sorted
+  std::array<std::int64_t, kChannelCount> threshold_ms_{};
+  std::int64_t short_ms_ = 0;
+};
+
 struct ReportRequest {
   Scope scope;
   std::vector<Dimension> by;        // no repeats

@@ -1,4 +1,4 @@
-// The `rapport` command: serve, token create, backup, demo, sla explain.
+// The `rapport` command: serve, token create, backup, demo, sla explain, staff.
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
@@ -13,6 +13,7 @@
 #include "app/clocks.hpp"
 #include "app/demo.hpp"
 #include "app/tokens.hpp"
+#include "cli/staff_command.hpp"
 #include "core/log.hpp"
 #include "store/store.hpp"
 
@@ -178,6 +179,9 @@ int main(int argc, char** argv) {
   explain->add_option("case", explain_case, "the case's id")->required()->check(CLI::PositiveNumber);
   explain->add_option("--at", explain_at, "as of this RFC 3339 instant (default: now)");
 
+  rapport::cli::StaffOptions staff_options;
+  auto* staff = rapport::cli::AddStaffCommand(cli, staff_options);
+
   CLI11_PARSE(cli, argc, argv);
   SetUpLogging(log_level);
 
@@ -197,6 +201,7 @@ int main(int argc, char** argv) {
     if (backup->parsed()) return Backup(data_dir, backup_target);
     if (demo->parsed()) return Demo(data_dir, demo_options);
     if (explain->parsed()) return ExplainClocks(data_dir, explain_case, explain_at);
+    if (staff->parsed()) return rapport::cli::RunStaffCommand(staff_options, std::cout, std::cerr);
   } catch (const std::exception& e) {
     std::cerr << "rapport: internal error: " << e.what() << "\n";
     return 2;

@@ -1,0 +1,130 @@
+#include "analytics/coverage.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "analytics/staffing.hpp"
+
+namespace rapport::analytics {
+
+namespace {
+
+constexpr std::uint32_t kMinutesPerWeek = 7 * 1440;
+constexpr double kWeeksPerYear = 365.25 / 7;
+
+// A weekly span as minutes of the week: [start, start + length), wrapping past Sunday.
+struct SpanMinutes {
+  std::uint32_t start = 0, length = 0;
+};
+
+SpanMinutes MinutesOf(const domain::WeeklySpan& span) {
+  const std::uint32_t day = static_cast<std::uint32_t>(span.day) * 1440;
+  const auto start = static_cast<std::uint32_t>(span.start.minutes);
+  auto end = static_cast<std::uint32_t>(span.end.minutes);
+  if (end <= start) end += 1440;  // runs past midnight
+  return {day + start, end - start};
+}
+
+// Whether minute-of-week `m` lies in [start, start + length) of the week's circle.
+bool Within(std::uint32_t m, std::uint32_t start, std::uint32_t length) {
+  return (m + kMinutesPerWeek - start) % kMinutesPerWeek < length;
+}
+
+}  // namespace
+
+Result<Coverage> AnalyseCoverage(const Projection& projection, const CoverageRequest& request) {
+  RAPPORT_CHECK(request.periods != nullptr && request.covered);
+  Coverage out;
+  out.weeks = static_cast<double>(request.scope.to.ms - request.scope.from.ms) / (7 * 86'400'000.0);
+
+  struct Edge {
+    SpanMinutes window;
+    EdgeHour hour;
+  };
+  std::vector<Edge> edges;
+  for (const domain::WeeklySpan& span : request.hours) {
+    const SpanMinutes m = MinutesOf(span);
+    const std::uint32_t hour = std::min<std::uint32_t>(60, m.length);
+    edges.push_back({{m.start, hour}, {span, true}});
+    edges.push_back({{(m.start + m.length - hour) % kMinutesPerWeek, hour}, {span, false}});
+  }
+
+  const ContactCounter counter(request.scope, request.definitions);
+  const ContactTable& c = projection.contacts;
+  Tally handled;
+  PeriodScheme::Hint hint;
+  for (std::size_t b = 0; b < c.blocks().size(); ++b) {
+    const auto& block = c.blocks()[b];
+    if (block.last_arrival < request.scope.from || block.first_arrival >= request.scope.to) continue;
+    const std::size_t end = std::min(c.size(), (b + 1) * ContactTable::kBlockRows);
+    for (std::size_t row = b * ContactTable::kBlockRows; row < end; ++row) {
+      if (!counter.Counts(c, row)) continue;
+      Tally one;
+      counter.Add(one, c, row);
+      handled.Add(one);
+      const std::int64_t contacts = one.offered + one.missed_off_hours;
+      if (contacts == 0) continue;  // a short abandon
+      const Instant at{c.arrived_[row]};
+      const bool inside = request.covered(at);
+      const std::uint32_t minute = request.periods->MinuteOfWeek(at, hint);
+      CoverageCell& cell = inside ? out.hours[minute / 60].inside : out.hours[minute / 60].outside;
+      cell.contacts += contacts;
+      cell.answered += one.answered;
+      cell.missed += contacts - one.answered;
+      if (!inside) continue;
+      for (Edge& edge : edges) {
+        if (Within(minute, edge.window.start, edge.window.length)) ++edge.hour.contacts;
+      }
+    }
+  }
+  out.handle_seconds = RatesOf(handled).aht_seconds;
+
+  // Agents for an hour with `per_week` contacts on average, at the target, at least one.
+  StaffingTarget target;
+  target.service_level = request.service_level_percent / 100;
+  target.threshold_seconds = request.threshold_seconds;
+  auto agents_for = [&](double per_week) -> Result<int> {
+    if (!out.handle_seconds || *out.handle_seconds <= 0 || per_week <= 0) return 1;
+    auto staffing = AgentsRequired(per_week * *out.handle_seconds / 3600, *out.handle_seconds, target);
+    if (!staffing) return std::unexpected(staffing.error());
+    return std::max(1, staffing->agents);
+  };
+  auto recommend = [&](Recommendation r) -> Result<void> {
+    auto agents = agents_for(r.contacts_per_week);
+    if (!agents) return std::unexpected(agents.error());
+    r.agents = *agents;
+    r.agent_hours_per_year = r.agents * kWeeksPerYear;
+    if (request.cost_per_agent_hour_minor) {
+      r.money_per_year_minor =
+          static_cast<std::int64_t>(std::llround(r.agent_hours_per_year * static_cast<double>(*request.cost_per_agent_hour_minor)));
+    }
+    out.recommendations.push_back(r);
+    return {};
+  };
+
+  const double weeks = std::max(out.weeks, 1e-9);
+  for (Edge& edge : edges) {
+    edge.hour.per_week = static_cast<double>(edge.hour.contacts) / weeks;
+    out.edges.push_back(edge.hour);
+    if (edge.hour.per_week < request.trim_below_per_week) {
+      Recommendation r;
+      r.kind = Recommendation::Kind::kTrim;
+      r.hour_of_week = edge.window.start / 60;
+      r.edge = edge.hour;
+      r.contacts_per_week = edge.hour.per_week;
+      if (auto done = recommend(r); !done) return std::unexpected(done.error());
+    }
+  }
+  for (std::uint32_t hour = 0; hour < 168; ++hour) {
+    const double per_week = static_cast<double>(out.hours[hour].outside.contacts) / weeks;
+    if (per_week <= request.extend_above_per_week) continue;
+    Recommendation r;
+    r.kind = Recommendation::Kind::kExtend;
+    r.hour_of_week = hour;
+    r.contacts_per_week = per_week;
+    if (auto done = recommend(r); !done) return std::unexpected(done.error());
+  }
+  return out;
+}
+
+}  // namespace rapport::analytics
