@@ -436,6 +436,79 @@ void Router::AddReports() {
             std::move(service_level), [this](const app::Principal& who, const app::ReportParams& p) {
               return app_.analytics().ServiceLevel(who, p, Now());
             });
+
+  auto integer = [](const char* name, const char* description) {
+    return Parameter(name, "query", {{"type", "integer"}}, description);
+  };
+  auto text = [](const char* name, const char* description) {
+    return Parameter(name, "query", {{"type", "string"}}, description);
+  };
+  json::array scorecard = CommonReportParameters();
+  scorecard.erase(scorecard.begin() + 3, scorecard.begin() + 5);  // no period, no group_by
+  for (auto p : {integer("agreement_id", "one vendor agreement"),
+                 text("abandons", "service level's abandons: ignored, against (default) or for"),
+                 integer("deep_dive", "entries per dimension of a deep dive (0 to 50, default 5)"),
+                 integer("interval_minutes", "15, 30 (default) or 60: intervals of the surplus"),
+                 integer("short_abandon_seconds", "default 5"), integer("fcr_days", "default 7")}) {
+    scorecard.push_back(std::move(p));
+  }
+  AddReport("/api/v1/reports/scorecard", kAdmin | kManager | kViewer | kVendorAgent,
+            "Vendor scorecards per agreement and month: each contracted target, flagged beyond "
+            "its band, the schedule's penalty or credit, a deep-dive list, surplus agent-hours "
+            "(a vendor agent sees its own vendor's).",
+            std::move(scorecard), [this](const app::Principal& who, const app::ReportParams& p) {
+              return app_.analytics().Scorecard(who, p, Now());
+            });
+
+  json::array coverage = {integer("agreement_id", "the vendor agreement (required)"),
+                          text("from", "RFC 3339 instant or date; default: the start of last month"),
+                          text("to", "exclusive end; default: the start of this month"),
+                          text("time_zone", "default: the coverage calendar's"),
+                          text("queue_id", "only these of the agreement's queues"),
+                          text("channel", "only this channel"),
+                          text("trim_below", "contacts per week under which an edge hour may go (default 2)"),
+                          text("extend_above", "contacts per week outside coverage over which to extend (default 5)"),
+                          text("service_level_percent", "target for sizing agent-hours (default the agreement's)"),
+                          text("threshold_seconds", "T of that target"),
+                          integer("short_abandon_seconds", "default 5")};
+  AddReport("/api/v1/reports/coverage", kAdmin | kManager | kViewer | kVendorAgent,
+            "Coverage hours of a vendor agreement: contacts by hour of week inside and outside "
+            "its coverage calendar, edge hours, and trim or extend recommendations with "
+            "agent-hours and money.",
+            std::move(coverage), [this](const app::Principal& who, const app::ReportParams& p) {
+              return app_.analytics().Coverage(who, p, Now());
+            });
+
+  AddReport("/api/v1/reports/deadlines", kAdmin | kManager | kViewer | kVendorAgent,
+            "Every agreement's notice deadline (end date minus notice days), days remaining and "
+            "alerts at the lead times.",
+            {text("time_zone", "what today is (default UTC)"),
+             text("lead_days", "alert lead times in days, comma-separated (default 90,60,30,7)"),
+             text("kind", "customer or vendor"),
+             integer("within_days", "only deadlines at most this many days ahead (passed ones always)")},
+            [this](const app::Principal& who, const app::ReportParams& p) {
+              return app_.analytics().Deadlines(who, p, Now());
+            });
+
+  AddReport("/api/v1/reports/staffing", kEveryRole,
+            "Agents required per interval of the coming week from a forecast (same interval of "
+            "past weeks), or for one interval with `calls` (Erlang C; Erlang A with "
+            "patience_seconds).",
+            {text("from", "the planned week's start (default: next Monday 00:00 in the zone)"),
+             text("time_zone", "IANA zone (default UTC)"),
+             text("period", "15m, 30m (default) or 60m"),
+             integer("weeks", "weeks of history (1 to 52, default 4)"),
+             text("vendor_id", "only this vendor"), text("queue_id", "only these queues"),
+             text("channel", "only this channel"),
+             text("calls", "calculator: contacts in one interval"),
+             text("interval_minutes", "calculator: the interval's length (default 30)"),
+             text("aht_seconds", "mean handle time (default: the history's)"),
+             text("service_level_percent", "default 80"), text("threshold_seconds", "default 20"),
+             text("max_occupancy_percent", "default 100"), text("shrinkage_percent", "default 0"),
+             text("patience_seconds", "mean patience: Erlang A")},
+            [this](const app::Principal& who, const app::ReportParams& p) {
+              return app_.analytics().Staffing(who, p, Now());
+            });
 }
 
 void Router::AddCollection(app::Collection& collection, unsigned write_roles) {

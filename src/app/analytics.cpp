@@ -32,6 +32,8 @@ const std::vector<std::string_view> kCaseColumns = {
     "id", "account_id", "queue_id", "vendor_id", "assignee_id", "channel", "category", "status",
     "resolved_at"};
 const std::vector<std::string_view> kAccountColumns = {"id", "segment"};
+const std::vector<std::string_view> kSessionColumns = {"id",   "agent_id",   "queue_id", "vendor_id",
+                                                       "kind", "started_at", "ended_at"};
 
 std::optional<Id> OptionalId(const store::ScanRow& r, int column) {
   if (r.IsNull(column)) return std::nullopt;
@@ -85,6 +87,18 @@ domain::Case CaseOf(const store::ScanRow& r) {
   return c;
 }
 
+domain::AgentSession SessionOf(const store::ScanRow& r) {
+  domain::AgentSession x;
+  x.meta.id = r.Int(0);
+  x.agent_id = r.Int(1);
+  x.queue_id = OptionalId(r, 2);
+  x.vendor_id = OptionalId(r, 3);
+  x.kind = EnumOf<domain::AgentSessionKind>(r, 4);
+  x.started_at = Instant{r.Int(5)};
+  x.ended_at = OptionalInstant(r, 6);
+  return x;
+}
+
 // Scans the rows of `ids` (sorted), a run of nearby ids per query.
 Result<void> ScanIds(store::Session& s, std::string_view table,
                      const std::vector<std::string_view>& columns, const std::vector<Id>& ids,
@@ -121,6 +135,7 @@ struct Analytics::Changes {
   std::vector<domain::Interaction> interactions;
   std::vector<domain::Case> cases;
   std::vector<std::pair<Id, std::string>> accounts;
+  std::vector<domain::AgentSession> sessions;
 };
 
 Analytics::Analytics(store::Store& store) : store_(store) {}
@@ -145,6 +160,10 @@ Result<void> Analytics::Load() {
       projection.cases.Upsert(CaseOf(r), projection.categories);
     });
     if (!cases) return cases;
+    auto sessions = s.Scan("agent_sessions", kSessionColumns, 1, kLastId, [&](const store::ScanRow& r) {
+      projection.sessions.Upsert(SessionOf(r));
+    });
+    if (!sessions) return sessions;
     return s.Scan("interactions", kInteractionColumns, 1, kLastId, [&](const store::ScanRow& r) {
       projection.contacts.Upsert(InteractionOf(r), projection.categories);
     });
@@ -156,9 +175,13 @@ Result<void> Analytics::Load() {
   return {};
 }
 
-Result<void> Analytics::ReadInto(store::Session& s, Changes& changes,
-                                 const std::vector<Id>& interactions, const std::vector<Id>& cases,
-                                 const std::vector<Id>& accounts) const {
+Result<void> Analytics::ReadInto(store::Session& s, Changes& changes, const ChangedIds& ids) const {
+  const auto& [interactions, cases, accounts, sessions] = ids;
+  if (auto r = ScanIds(s, "agent_sessions", kSessionColumns, sessions,
+                       [&](const store::ScanRow& r) { changes.sessions.push_back(SessionOf(r)); });
+      !r) {
+    return r;
+  }
   if (auto r = ScanIds(s, "interactions", kInteractionColumns, interactions,
                        [&](const store::ScanRow& r) { changes.interactions.push_back(InteractionOf(r)); });
       !r) {
@@ -177,26 +200,30 @@ Result<void> Analytics::ReadInto(store::Session& s, Changes& changes,
 void Analytics::Apply(Changes& changes) {
   std::unique_lock lock(mutex_);
   for (const auto& [id, segment] : changes.accounts) projection_.segments.Set(id, segment);
+  for (const auto& x : changes.sessions) projection_.sessions.Upsert(x);
   for (const auto& c : changes.cases) projection_.cases.Upsert(c, projection_.categories);
   for (const auto& x : changes.interactions) projection_.contacts.Upsert(x, projection_.categories);
 }
 
 void Analytics::OnCommitted(const store::CommittedBatch& batch) {
-  std::vector<Id> interactions, cases, accounts;
+  ChangedIds ids;
   for (const domain::Event& event : batch.events) {
     if (event.sequence <= loaded_sequence_) continue;
-    if (event.entity == "interaction") interactions.push_back(event.entity_id);
+    if (event.entity == "interaction") ids.interactions.push_back(event.entity_id);
     if (event.entity == "case" && event.action != "sla_warning" && event.action != "sla_breached") {
-      cases.push_back(event.entity_id);
+      ids.cases.push_back(event.entity_id);
     }
-    if (event.entity == "account") accounts.push_back(event.entity_id);
+    if (event.entity == "account") ids.accounts.push_back(event.entity_id);
+    if (event.entity == "agent_session") ids.sessions.push_back(event.entity_id);
   }
-  if (interactions.empty() && cases.empty() && accounts.empty()) return;
+  if (ids.interactions.empty() && ids.cases.empty() && ids.accounts.empty() && ids.sessions.empty()) {
+    return;
+  }
+  for (auto* list : {&ids.interactions, &ids.cases, &ids.accounts, &ids.sessions}) {
+    *list = SortedUnique(std::move(*list));
+  }
   Changes changes;
-  auto read = store_.Read([&](store::Session& s) {
-    return ReadInto(s, changes, SortedUnique(std::move(interactions)), SortedUnique(std::move(cases)),
-                    SortedUnique(std::move(accounts)));
-  });
+  auto read = store_.Read([&](store::Session& s) { return ReadInto(s, changes, ids); });
   // The batch is committed; a failed read cannot undo it. It leaves the projection behind
   // until the next start, which the log says.
   if (!read) {
@@ -209,15 +236,15 @@ void Analytics::OnCommitted(const store::CommittedBatch& batch) {
 Result<json::value> Analytics::ServiceLevel(const Principal& who, const ReportParams& params,
                                             Instant now) const {
   ParamReader reader(params);
-  auto common = reader.Common(who, now, "vendor,channel,period");
-  auto definitions = reader.Definitions();
+  auto common = reader.Common(who, now, {"vendor,channel,period"});
+  const auto definitions = reader.Definitions();
   if (auto r = reader.Finish(); !r) return std::unexpected(r.error());
-  RAPPORT_CHECK(common && definitions);
+  RAPPORT_CHECK(common.has_value());
 
   analytics::ReportRequest request;
   request.scope = common->scope;
   request.by = common->by;
-  request.definitions = *definitions;
+  request.definitions = definitions;
   request.periods = &common->periods;
   request.threads = ScanThreads();
   Result<analytics::Report> report;
@@ -238,7 +265,7 @@ Result<json::value> Analytics::ServiceLevel(const Principal& who, const ReportPa
     groups.push_back(std::move(group));
   }
   return json::object{{"report", "service_level"},
-                      {"parameters", common->Json(*definitions)},
+                      {"parameters", common->Json(definitions)},
                       {"groups", std::move(groups)},
                       {"total", MetricsJson(report->total)}};
 }

@@ -50,13 +50,54 @@ class Analytics {
   Result<boost::json::value> ServiceLevel(const Principal& who, const ReportParams& params,
                                           Instant now) const;
 
+  // Per vendor agreement and month of the range: each contracted target against the
+  // month's result, flagged beyond its band, the schedule's penalty or credit, a deep-dive
+  // list where flagged, and the surplus agent-hours and their cost where service level is
+  // better than the band. Parameters: from, to, time_zone (months), vendor_id,
+  // agreement_id, queue_id, channel, agent_id, abandons (ignored, against or for; default
+  // against), deep_dive (entries per dimension, 0 to 50; default 5), interval_minutes (15,
+  // 30 or 60; default 30), short_abandon_seconds, fcr_days.
+  Result<boost::json::value> Scorecard(const Principal& who, const ReportParams& params,
+                                       Instant now) const;
+
+  // Coverage hours of one vendor agreement (agreement_id, required; it must name a
+  // coverage calendar): contacts by local hour of the week inside and outside coverage,
+  // edge-hour volumes and trim/extend recommendations with agent-hours and money.
+  // Parameters: agreement_id, from, to, time_zone (default the calendar's), queue_id,
+  // channel, trim_below (contacts per week, default 2), extend_above (default 5),
+  // service_level_percent and threshold_seconds (default the agreement's phone, else
+  // first, service-level target, else 80 and 20), short_abandon_seconds.
+  Result<boost::json::value> Coverage(const Principal& who, const ReportParams& params,
+                                      Instant now) const;
+
+  // Every agreement's notice deadline (end date minus notice days), days remaining and
+  // alerts. Parameters: time_zone (what "today" is; default UTC), lead_days (comma-
+  // separated, default 90,60,30,7), kind (customer or vendor), within_days (only deadlines
+  // at most this far ahead; passed ones always shown). Vendor agents see their vendor's.
+  Result<boost::json::value> Deadlines(const Principal& who, const ReportParams& params,
+                                       Instant now) const;
+
+  // Agents required per interval of the week from `from` (default: the coming Monday in
+  // the zone), from a forecast (each interval's mean over the same interval of the past
+  // `weeks` weeks, in scope) or, with `calls`, for one interval as a calculator.
+  // Parameters: from, time_zone, period (15m, 30m or 60m; default 30m), weeks (1 to 52,
+  // default 4), vendor_id, queue_id, channel, calls, aht_seconds (default the history's
+  // handle time), service_level_percent (default 80), threshold_seconds (default 20),
+  // max_occupancy_percent (default 100), shrinkage_percent (default 0), patience_seconds
+  // (Erlang A).
+  Result<boost::json::value> Staffing(const Principal& who, const ReportParams& params,
+                                      Instant now) const;
+
   std::size_t contact_count() const;
 
  private:
-  // Rows read again for one batch, applied under the lock.
+  // The records a batch changed (sorted ids), and those rows read again, applied under the
+  // lock.
+  struct ChangedIds {
+    std::vector<Id> interactions, cases, accounts, sessions;
+  };
   struct Changes;
-  Result<void> ReadInto(store::Session& s, Changes& changes, const std::vector<Id>& interactions,
-                        const std::vector<Id>& cases, const std::vector<Id>& accounts) const;
+  Result<void> ReadInto(store::Session& s, Changes& changes, const ChangedIds& ids) const;
   void Apply(Changes& changes);
 
   store::Store& store_;

@@ -135,9 +135,9 @@ std::optional<Instant> ParamReader::When(std::string_view name, const std::strin
 }
 
 std::optional<CommonParams> ParamReader::Common(const Principal& who, Instant now,
-                                                std::string_view default_group_by) {
+                                                const CommonOptions& options) {
   CommonParams out;
-  out.time_zone = Take("time_zone").value_or("UTC");
+  out.time_zone = Take("time_zone").value_or(options.default_zone);
   bool zone_known = true;
   try {
     date::locate_zone(out.time_zone);
@@ -148,7 +148,9 @@ std::optional<CommonParams> ParamReader::Common(const Principal& who, Instant no
   const std::string zone = zone_known ? out.time_zone : "UTC";
 
   auto granularity = analytics::Granularity::kMonth;
-  if (auto text = Take("period")) {
+  if (!options.default_group_by) {
+    // Months only.
+  } else if (auto text = Take("period")) {
     auto parsed = analytics::ParseGranularity(*text);
     if (parsed) {
       granularity = *parsed;
@@ -180,7 +182,10 @@ std::optional<CommonParams> ParamReader::Common(const Principal& who, Instant no
     }
   }
 
-  std::string group_by = Take("group_by").value_or(std::string(default_group_by));
+  std::string group_by;
+  if (options.default_group_by) {
+    group_by = Take("group_by").value_or(std::string(*options.default_group_by));
+  }
   if (!group_by.empty()) {
     for (const std::string& name : SplitCommas(group_by)) {
       auto dimension = analytics::ParseDimension(name);
@@ -235,12 +240,14 @@ std::optional<CommonParams> ParamReader::Common(const Principal& who, Instant no
   return out;
 }
 
-std::optional<analytics::Definitions> ParamReader::Definitions() {
+analytics::Definitions ParamReader::Definitions(bool thresholds) {
   analytics::Definitions d;
-  if (auto all = Integer("threshold_seconds", 1, 30 * 86'400)) d.threshold_seconds.fill(*all);
-  for (std::size_t c = 0; c < analytics::kChannelCount; ++c) {
-    std::string name = "threshold_seconds." + std::string(domain::Name(static_cast<Channel>(c)));
-    if (auto one = Integer(name, 1, 30 * 86'400)) d.threshold_seconds[c] = *one;
+  if (thresholds) {
+    if (auto all = Integer("threshold_seconds", 1, 30 * 86'400)) d.threshold_seconds.fill(*all);
+    for (std::size_t c = 0; c < analytics::kChannelCount; ++c) {
+      std::string name = "threshold_seconds." + std::string(domain::Name(static_cast<Channel>(c)));
+      if (auto one = Integer(name, 1, 30 * 86'400)) d.threshold_seconds[c] = *one;
+    }
   }
   if (auto v = Integer("short_abandon_seconds", 0, 3600)) d.short_abandon_seconds = *v;
   if (auto v = Integer("fcr_days", 1, 365)) d.fcr_days = *v;

@@ -36,12 +36,17 @@ class ParamReader {
   // The parameter's text, if given; marks it as read. A repeated parameter is an error.
   std::optional<std::string> Take(std::string_view name);
 
-  // from, to, time_zone, period, group_by (default `default_group_by`; "" for none),
-  // vendor_id, queue_id, channel, agent_id. A vendor agent is confined to its vendor.
-  std::optional<CommonParams> Common(const Principal& who, Instant now,
-                                     std::string_view default_group_by);
-  // threshold_seconds[.<channel>], short_abandon_seconds, fcr_days.
-  std::optional<analytics::Definitions> Definitions();
+  struct CommonOptions {
+    // Set: period and group_by are parameters, group_by defaulting to this ("" for none).
+    // Unset: they are not, and the periods are months.
+    std::optional<std::string_view> default_group_by;
+    std::string default_zone = "UTC";
+  };
+  // from, to, time_zone, period and group_by (see CommonOptions), vendor_id, queue_id,
+  // channel, agent_id. A vendor agent is confined to its vendor.
+  std::optional<CommonParams> Common(const Principal& who, Instant now, const CommonOptions& options);
+  // short_abandon_seconds, fcr_days and, with `thresholds`, threshold_seconds[.<channel>].
+  analytics::Definitions Definitions(bool thresholds = true);
   std::optional<std::int64_t> Integer(std::string_view name, std::int64_t min, std::int64_t max);
   std::optional<double> Number(std::string_view name, double min, double max);
 

@@ -1,4 +1,4 @@
-// The `rapport` command: serve, token create, backup, demo, sla explain, staff.
+// The `rapport` command: serve, token create, backup, demo, sla explain, staff, report.
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
@@ -13,6 +13,7 @@
 #include "app/clocks.hpp"
 #include "app/demo.hpp"
 #include "app/tokens.hpp"
+#include "cli/report_command.hpp"
 #include "cli/staff_command.hpp"
 #include "core/log.hpp"
 #include "store/store.hpp"
@@ -93,6 +94,12 @@ int ExplainClocks(const std::string& data_dir, domain::Id case_id, const std::st
   if (!text) return Failed(text.error());
   std::cout << *text;
   return 0;
+}
+
+int Report(const std::string& data_dir, const cli::ReportOptions& options) {
+  auto store = OpenStore(data_dir);
+  if (!store) return Failed(store.error());
+  return cli::RunReportCommand(options, **store, std::cout, std::cerr);
 }
 
 int Demo(const std::string& data_dir, app::DemoOptions options) {
@@ -181,6 +188,8 @@ int main(int argc, char** argv) {
 
   rapport::cli::StaffOptions staff_options;
   auto* staff = rapport::cli::AddStaffCommand(cli, staff_options);
+  rapport::cli::ReportOptions report_options;
+  auto* report = rapport::cli::AddReportCommand(cli, report_options);
 
   CLI11_PARSE(cli, argc, argv);
   SetUpLogging(log_level);
@@ -202,6 +211,7 @@ int main(int argc, char** argv) {
     if (demo->parsed()) return Demo(data_dir, demo_options);
     if (explain->parsed()) return ExplainClocks(data_dir, explain_case, explain_at);
     if (staff->parsed()) return rapport::cli::RunStaffCommand(staff_options, std::cout, std::cerr);
+    if (report->parsed()) return Report(data_dir, report_options);
   } catch (const std::exception& e) {
     std::cerr << "rapport: internal error: " << e.what() << "\n";
     return 2;
