@@ -115,6 +115,10 @@ Result<Coverage> AnalyseCoverage(const Projection& projection, const CoverageReq
       if (auto done = recommend(r); !done) return std::unexpected(done.error());
     }
   }
+  // Trims by hour of the week, as promised: edges come in span order, and the last hour of
+  // a span past Sunday midnight (Monday 01:00) precedes its first (Sunday 22:00).
+  std::stable_sort(out.recommendations.begin(), out.recommendations.end(),
+                   [](const Recommendation& a, const Recommendation& b) { return a.hour_of_week < b.hour_of_week; });
   for (std::uint32_t hour = 0; hour < 168; ++hour) {
     const double per_week = static_cast<double>(out.hours[hour].outside.contacts) / weeks;
     if (per_week <= request.extend_above_per_week) continue;

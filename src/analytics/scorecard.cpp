@@ -13,9 +13,12 @@ namespace {
 
 constexpr std::array<std::string_view, 3> kTreatmentNames = {"ignored", "against", "for"};
 
+// num × 100 / den, one rounding: a whole percentage comes out exact (57 of 100 is 57, where
+// 57 / 100 × 100 would be 56.99999999999999 and a deviation of exactly 10 points would be
+// "beyond" a band or step of 10).
 std::optional<double> Percent(const Fraction& f) {
   if (f.den <= 0) return std::nullopt;
-  return f.num / f.den * 100;
+  return f.num * 100 / f.den;
 }
 
 // The step of `schedule` that a deviation of `points` (magnitude) in direction `when`
@@ -101,7 +104,9 @@ Result<std::vector<MetricResult>> EvaluateTargets(const Projection& projection,
         std::vector<Contribution> list;
         for (const Group& g : groups->groups) {
           const Fraction part = FractionOf(target.metric, request.treatment, g.tally);
-          const double points = (part.num - target.target_percent / 100 * part.den) / whole.den * 100;
+          // (num_g − target · den_g) / den in points, scaled before dividing so that a group
+          // exactly on target gives exactly 0 (0.56 · 50 is not 28 in binary).
+          const double points = (part.num * 100 - target.target_percent * part.den) / whole.den;
           // Only groups that push the same way as the deviation explain it.
           if (points == 0 || (points > 0) != (result.deviation_points > 0)) continue;
           list.push_back({dimension, g.key[0], points, Percent(part), g.tally});
