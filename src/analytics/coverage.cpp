@@ -12,18 +12,6 @@ namespace {
 constexpr std::uint32_t kMinutesPerWeek = 7 * 1440;
 constexpr double kWeeksPerYear = 365.25 / 7;
 
-// A weekly span as minutes of the week: [start, start + length), wrapping past Sunday.
-struct SpanMinutes {
-  std::uint32_t start = 0, length = 0;
-};
-
-SpanMinutes MinutesOf(const domain::WeeklySpan& span) {
-  const std::uint32_t day = static_cast<std::uint32_t>(span.day) * 1440;
-  const auto start = static_cast<std::uint32_t>(span.start.minutes);
-  auto end = static_cast<std::uint32_t>(span.end.minutes);
-  if (end <= start) end += 1440;  // runs past midnight
-  return {day + start, end - start};
-}
 
 // Whether minute-of-week `m` lies in [start, start + length) of the week's circle.
 bool Within(std::uint32_t m, std::uint32_t start, std::uint32_t length) {
@@ -32,21 +20,49 @@ bool Within(std::uint32_t m, std::uint32_t start, std::uint32_t length) {
 
 }  // namespace
 
+std::vector<CoverageBlock> CoverageBlocks(const std::vector<domain::WeeklySpan>& hours) {
+  std::vector<bool> covered(kMinutesPerWeek, false);
+  for (const domain::WeeklySpan& span : hours) {
+    const std::uint32_t day = static_cast<std::uint32_t>(span.day) * 1440;
+    const auto start = static_cast<std::uint32_t>(span.start.minutes);
+    auto end = static_cast<std::uint32_t>(span.end.minutes);
+    if (end <= start) end += 1440;  // runs past midnight
+    for (std::uint32_t m = start; m < end; ++m) covered[(day + m) % kMinutesPerWeek] = true;
+  }
+  // Runs of covered minutes around the week's circle, from an uncovered minute.
+  auto gap = std::find(covered.begin(), covered.end(), false);
+  if (gap == covered.end()) return {};
+  const auto origin = static_cast<std::uint32_t>(gap - covered.begin());
+  std::vector<CoverageBlock> blocks;
+  for (std::uint32_t i = 1; i <= kMinutesPerWeek; ++i) {
+    const std::uint32_t m = (origin + i) % kMinutesPerWeek;
+    if (!covered[m]) continue;
+    if (blocks.empty() || (blocks.back().start + blocks.back().length) % kMinutesPerWeek != m) {
+      blocks.push_back({m, 0});
+    }
+    ++blocks.back().length;
+  }
+  std::sort(blocks.begin(), blocks.end(),
+            [](const CoverageBlock& a, const CoverageBlock& b) { return a.start < b.start; });
+  return blocks;
+}
+
 Result<Coverage> AnalyseCoverage(const Projection& projection, const CoverageRequest& request) {
   RAPPORT_CHECK(request.periods != nullptr && request.covered);
   Coverage out;
   out.weeks = static_cast<double>(request.scope.to.ms - request.scope.from.ms) / (7 * 86'400'000.0);
 
   struct Edge {
-    SpanMinutes window;
+    CoverageBlock window;
     EdgeHour hour;
   };
   std::vector<Edge> edges;
-  for (const domain::WeeklySpan& span : request.hours) {
-    const SpanMinutes m = MinutesOf(span);
-    const std::uint32_t hour = std::min<std::uint32_t>(60, m.length);
-    edges.push_back({{m.start, hour}, {span, true}});
-    edges.push_back({{(m.start + m.length - hour) % kMinutesPerWeek, hour}, {span, false}});
+  for (const CoverageBlock& block : CoverageBlocks(request.hours)) {
+    const std::uint32_t hour = std::min<std::uint32_t>(60, block.length);
+    edges.push_back({{block.start, hour}, {block, true}});
+    if (block.length > 60) {
+      edges.push_back({{(block.start + block.length - hour) % kMinutesPerWeek, hour}, {block, false}});
+    }
   }
 
   const ContactCounter counter(request.scope, request.definitions);

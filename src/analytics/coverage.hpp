@@ -3,8 +3,8 @@
 //   - contacts, answered and missed by local hour of the week, inside and outside the
 //     coverage calendar (contacts: inbound, short abandons excluded, off-hours misses
 //     included; missed: contacts not answered);
-//   - the volume in the first and the last hour of each weekly coverage span (contacts
-//     inside coverage whose local time falls in that hour);
+//   - the volume in the first and the last hour of each block of weekly coverage (spans
+//     that touch merged; contacts inside coverage whose local time falls in that hour);
 //   - recommendations: trim an edge hour whose mean contacts per week is below a threshold
 //     (default 2), and extend coverage to an hour outside it whose mean contacts per week
 //     is above a threshold (default 5); each with the agent-hours per year it saves or
@@ -48,9 +48,18 @@ struct HourOfWeekCoverage {
   CoverageCell inside, outside;
 };
 
+// A stretch of coverage in the week: weekly spans that touch or overlap form one block
+// (Monday 09:00–12:00 and 12:00–17:00 are one block), so that an edge is never inside
+// coverage. Minutes of the week, local; a block may run past Sunday midnight.
+struct CoverageBlock {
+  std::uint32_t start = 0;   // minute of the week, 0 … 10079
+  std::uint32_t length = 0;  // minutes, < 10080
+};
+
 struct EdgeHour {
-  domain::WeeklySpan span;
-  bool first = true;  // the span's first hour, else its last
+  CoverageBlock block;
+  bool first = true;  // the block's first hour, else its last (a block of an hour or less
+                      // has only a first)
   std::int64_t contacts = 0;
   double per_week = 0;
 };
@@ -72,6 +81,9 @@ struct Coverage {
   std::vector<EdgeHour> edges;
   std::vector<Recommendation> recommendations;  // trims, then extensions, by hour of week
 };
+
+// The blocks of `hours` by start; none when the spans cover the whole week.
+std::vector<CoverageBlock> CoverageBlocks(const std::vector<domain::WeeklySpan>& hours);
 
 Result<Coverage> AnalyseCoverage(const Projection& projection, const CoverageRequest& request);
 

@@ -191,10 +191,10 @@ TEST(AnalyseCoverage, WeekdayCalendarCellsEdgesAndRecommendations) {
   for (const auto& h : c->hours) all += h.inside.contacts + h.outside.contacts;
   EXPECT_EQ(all, 60);
 
-  // Edges: in span order, first then last.
+  // Edges: in block order, first then last.
   ASSERT_EQ(c->edges.size(), 10u);
   EXPECT_TRUE(c->edges[0].first);
-  EXPECT_EQ(c->edges[0].span.day, Weekday::kMonday);
+  EXPECT_EQ(c->edges[0].block.start, 0u * 1440 + 9 * 60);  // Monday 09:00
   EXPECT_EQ(c->edges[0].contacts, 2);
   EXPECT_NEAR(c->edges[0].per_week, 1, kEps);
   EXPECT_FALSE(c->edges[1].first);
@@ -204,7 +204,7 @@ TEST(AnalyseCoverage, WeekdayCalendarCellsEdgesAndRecommendations) {
     EXPECT_EQ(c->edges[i].contacts, 4) << i;
     EXPECT_NEAR(c->edges[i].per_week, 2, kEps) << i;
   }
-  EXPECT_EQ(c->edges[9].span.day, Weekday::kFriday);
+  EXPECT_EQ(c->edges[9].block.start, 4u * 1440 + 9 * 60);  // Friday 09:00
   EXPECT_FALSE(c->edges[9].first);
   EXPECT_EQ(c->edges[9].contacts, 0);
 
@@ -348,6 +348,37 @@ TEST(AnalyseCoverage, ZoneShiftsTheHourOfWeek) {
     EXPECT_GE(r.agents, 1);
     EXPECT_FALSE(r.money_per_year_minor);
   }
+}
+
+}  // namespace
+}  // namespace rapport::analytics
+
+namespace rapport::analytics {
+namespace {
+
+// Spans that touch merge into one block, so no edge lies inside coverage; a block of an
+// hour or less has one edge; a block may run past Sunday midnight; 24×7 has no blocks.
+TEST(CoverageBlocks, MergeTouchingSpansAndWrapTheWeek) {
+  using domain::WeeklySpan;
+  auto at = [](int hh, int mm = 0) { return TimeOfDay{hh * 60 + mm}; };
+  std::vector<WeeklySpan> hours = {
+      {Weekday::kMonday, at(12), at(17)},     // touches the next
+      {Weekday::kMonday, at(9), at(12)},
+      {Weekday::kTuesday, at(9), at(9, 30)},  // half an hour
+      {Weekday::kSunday, at(22), at(2)},      // runs into Monday
+  };
+  auto blocks = CoverageBlocks(hours);
+  ASSERT_EQ(blocks.size(), 3u);
+  EXPECT_EQ(blocks[0].start, 9u * 60);  // Monday 09:00–17:00
+  EXPECT_EQ(blocks[0].length, 8u * 60);
+  EXPECT_EQ(blocks[1].start, 1440u + 9 * 60);  // Tuesday 09:00–09:30
+  EXPECT_EQ(blocks[1].length, 30u);
+  EXPECT_EQ(blocks[2].start, 6u * 1440 + 22 * 60);  // Sunday 22:00 – Monday 02:00
+  EXPECT_EQ(blocks[2].length, 4u * 60);
+
+  std::vector<WeeklySpan> always;
+  for (int d = 0; d < 7; ++d) always.push_back({static_cast<Weekday>(d), at(0), at(24)});
+  EXPECT_TRUE(CoverageBlocks(always).empty());
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 
 #include "analytics/staffing.hpp"
 
@@ -151,20 +152,34 @@ Result<Surplus> SurplusAgentHours(const Projection& projection, const Scope& sco
   const Rates overall = RatesOf(offered->total);
   const double handle_seconds = overall.aht_seconds.value_or(0);
 
-  // Staffed agent-milliseconds per interval: logged-in time minus pauses.
-  std::vector<double> staffed(count, 0);
+  // Staffed agent-milliseconds per interval: each agent's logged-in time less its pauses,
+  // within [from, to); a pause takes away at most the agent's logged-in time there.
+  struct AgentIntervals {
+    std::vector<double> logged_in, paused;
+  };
+  std::unordered_map<std::uint32_t, AgentIntervals> agents;
   for (const AgentTime& t : sessions) {
     if (t.vendor != vendor) continue;
     if (t.queue != 0 && !scope.queues.empty() &&
         std::find(scope.queues.begin(), scope.queues.end(), t.queue) == scope.queues.end()) {
       continue;
     }
-    const std::int64_t from = std::max(t.from.ms, first), to = std::min(t.to.ms, scope.to.ms);
+    AgentIntervals& mine = agents[t.agent];
+    std::vector<double>& column = t.paused ? mine.paused : mine.logged_in;
+    column.resize(count, 0);
+    const std::int64_t from = std::max(t.from.ms, scope.from.ms), to = std::min(t.to.ms, scope.to.ms);
     for (std::int64_t at = from; at < to;) {
       const std::size_t i = static_cast<std::size_t>((at - first) / interval_ms);
       const std::int64_t end = std::min(to, first + static_cast<std::int64_t>(i + 1) * interval_ms);
-      staffed[i] += static_cast<double>(t.paused ? -(end - at) : (end - at));
+      column[i] += static_cast<double>(end - at);
       at = end;
+    }
+  }
+  std::vector<double> staffed(count, 0);
+  for (auto& [agent, mine] : agents) {
+    mine.paused.resize(count, 0);
+    for (std::size_t i = 0; i < mine.logged_in.size(); ++i) {
+      staffed[i] += std::max(0.0, mine.logged_in[i] - mine.paused[i]);
     }
   }
 
@@ -180,7 +195,7 @@ Result<Surplus> SurplusAgentHours(const Projection& projection, const Scope& sco
     if (g.key[0] < count) contacts[g.key[0]] = g.tally.offered;
   }
   for (std::size_t i = 0; i < count; ++i) {
-    const double agents_staffed = std::max(0.0, staffed[i] / static_cast<double>(interval_ms));
+    const double agents_staffed = staffed[i] / static_cast<double>(interval_ms);
     double required = 0;
     if (contacts[i] > 0 && handle_seconds > 0) {
       const double traffic = static_cast<double>(contacts[i]) * handle_seconds / (interval_minutes * 60.0);

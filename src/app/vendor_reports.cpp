@@ -311,8 +311,13 @@ Result<json::value> Analytics::Coverage(const Principal& who, const ReportParams
   auto cell = [](const analytics::CoverageCell& c) {
     return json::object{{"contacts", c.contacts}, {"answered", c.answered}, {"missed", c.missed}};
   };
-  auto span_json = [](const domain::WeeklySpan& s) {
-    return json::object{{"day", domain::Name(s.day)}, {"start", FormatTimeOfDay(s.start)}, {"end", FormatTimeOfDay(s.end)}};
+  auto minute_json = [](std::uint32_t minute) {
+    minute %= 7 * 1440;
+    return json::object{{"weekday", domain::Name(static_cast<domain::Weekday>(minute / 1440))},
+                        {"time", FormatTimeOfDay(TimeOfDay{static_cast<std::int32_t>(minute % 1440)})}};
+  };
+  auto block_json = [&](const analytics::CoverageBlock& b) {
+    return json::object{{"from", minute_json(b.start)}, {"to", minute_json(b.start + b.length)}};
   };
   auto hour_json = [](std::uint32_t hour) {
     return json::object{{"hour", hour}, {"weekday", domain::Name(static_cast<domain::Weekday>(hour / 24))}, {"local_hour", hour % 24}};
@@ -326,7 +331,7 @@ Result<json::value> Analytics::Coverage(const Principal& who, const ReportParams
   }
   json::array edges;
   for (const auto& e : coverage->edges) {
-    edges.push_back(json::object{{"span", span_json(e.span)},
+    edges.push_back(json::object{{"block", block_json(e.block)},
                                  {"edge", e.first ? "first_hour" : "last_hour"},
                                  {"contacts", e.contacts},
                                  {"per_week", Points(e.per_week)}});
@@ -341,7 +346,7 @@ Result<json::value> Analytics::Coverage(const Principal& who, const ReportParams
                        {"money_per_year_minor", OptionalJson(r.money_per_year_minor)},
                        {"currency", agreement->currency}};
     if (r.edge) {
-      entry["span"] = span_json(r.edge->span);
+      entry["block"] = block_json(r.edge->block);
       entry["edge"] = r.edge->first ? "first_hour" : "last_hour";
     }
     recommendations.push_back(std::move(entry));
