@@ -69,7 +69,8 @@ void Grow(std::size_t row, Columns&... columns) {
 }  // namespace
 
 void ContactTable::Reserve(std::size_t rows) {
-  for (auto* c : {&id_, &wait_, &handle_, &queue_, &vendor_, &agent_, &account_, &case_, &category_}) {
+  for (auto* c : {&id_, &wait_, &handle_, &queue_, &vendor_, &agent_, &account_, &person_, &case_,
+                  &category_}) {
     c->reserve(rows);
   }
   arrived_.reserve(rows);
@@ -91,7 +92,7 @@ void ContactTable::Upsert(const domain::Interaction& interaction, Interner& cate
   if (slot == 0) slot = static_cast<std::uint32_t>(id_.size()) + 1;
   std::size_t row = slot - 1;
   Grow(row, id_, arrived_, wait_, handle_, disposition_, channel_, queue_, vendor_, agent_,
-       account_, case_, category_);
+       account_, person_, case_, category_);
 
   Disposition disposition = DispositionOf(interaction);
   id_[row] = id;
@@ -111,6 +112,7 @@ void ContactTable::Upsert(const domain::Interaction& interaction, Interner& cate
   vendor_[row] = Small(interaction.vendor_id);
   agent_[row] = Small(interaction.agent_id);
   account_[row] = Small(interaction.account_id);
+  person_[row] = Small(interaction.person_id);
   case_[row] = Small(interaction.case_id);
   category_[row] = categories.Code(interaction.category);
   max_queue = std::max(max_queue, queue_[row]);
@@ -129,10 +131,11 @@ void CaseTable::Upsert(const domain::Case& kase, Interner& categories) {
   std::uint32_t& slot = Slot(row_of_id_, id);
   if (slot == 0) slot = static_cast<std::uint32_t>(id_.size()) + 1;
   std::size_t row = slot - 1;
-  Grow(row, id_, account_, queue_, vendor_, assignee_, channel_, category_, resolved_);
+  Grow(row, id_, account_, requester_, queue_, vendor_, assignee_, channel_, category_, resolved_);
 
   id_[row] = id;
   account_[row] = Small(kase.account_id);
+  requester_[row] = Small(kase.requester_id);
   queue_[row] = Small(kase.queue_id);
   vendor_[row] = Small(kase.vendor_id);
   assignee_[row] = Small(kase.assignee_id);

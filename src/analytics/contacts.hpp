@@ -80,6 +80,7 @@ class ContactTable {
   std::vector<std::uint32_t> vendor_;
   std::vector<std::uint32_t> agent_;
   std::vector<std::uint32_t> account_;
+  std::vector<std::uint32_t> person_;
   std::vector<std::uint32_t> case_;
   std::vector<std::uint32_t> category_;  // Interner code
   // The largest id of each kind seen, so that a report can size its groups.
@@ -99,6 +100,7 @@ class CaseTable {
 
   std::vector<std::uint32_t> id_;
   std::vector<std::uint32_t> account_;
+  std::vector<std::uint32_t> requester_;
   std::vector<std::uint32_t> queue_;
   std::vector<std::uint32_t> vendor_;
   std::vector<std::uint32_t> assignee_;

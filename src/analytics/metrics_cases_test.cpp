@@ -4,14 +4,15 @@
 //
 //   === <name>                                   starts a case
 //   report from=<instant> to=<instant> [by=vendor,channel,...] [period=month] [zone=UTC]
-//          [short_abandon=5] [fcr_days=7] [threshold.<channel>=S] [vendor=N] [queues=1,2]
+//          [short_abandon=5] [fcr_days=7] [fcr_repeat_by=account|person]
+//          [threshold.<channel>=S] [vendor=N] [queues=1,2]
 //          [channel=phone] [agent=N]
 //   account <id> <segment>
-//   case <id> account=N [category=c] [resolved=<instant>] [vendor=N] [queue=N]
+//   case <id> account=N [requester=N] [category=c] [resolved=<instant>] [vendor=N] [queue=N]
 //        [channel=c] [assignee=N]
 //   contact [<n>x] <answered|abandoned|timed_out|voicemail|missed_off_hours|unanswered|
 //           outbound|note> [at=<instant>] [wait=S] [talk=S] [wrap=S] [channel=phone]
-//           [vendor=N] [queue=N] [agent=N] [account=N] [case=N] [category=c]
+//           [vendor=N] [queue=N] [agent=N] [account=N] [person=N] [case=N] [category=c]
 //   expect total <metric>=<value> ...
 //   expect group <dimension>=<label> ... <metric>=<value> ...
 //   expect groups=<count>
@@ -159,6 +160,10 @@ class Runner {
       else if (key == "zone") zone_ = value;
       else if (key == "short_abandon") request_.definitions.short_abandon_seconds = ParseInt(value);
       else if (key == "fcr_days") request_.definitions.fcr_days = ParseInt(value);
+      else if (key == "fcr_repeat_by") {
+        if (value != "account" && value != "person") throw Malformed{"fcr_repeat_by is account or person"};
+        request_.definitions.fcr_repeat_by = value == "person" ? RepeatBy::kPerson : RepeatBy::kAccount;
+      }
       else if (key.starts_with("threshold.")) {
         auto channel = ParseEnum<Channel>(key.substr(10));
         request_.definitions.threshold_seconds[static_cast<std::size_t>(channel)] = ParseInt(value);
@@ -180,6 +185,7 @@ class Runner {
     for (std::size_t i = 2; i < w.size(); ++i) {
       auto [key, value] = KeyValue(w[i]);
       if (key == "account") c.account_id = ParseInt(value);
+      else if (key == "requester") c.requester_id = ParseInt(value);
       else if (key == "category") c.category = value;
       else if (key == "resolved") {
         c.resolved_at = ParseInstant(value);
@@ -216,6 +222,7 @@ class Runner {
       else if (key == "queue") x.queue_id = ParseInt(value);
       else if (key == "agent") x.agent_id = ParseInt(value);
       else if (key == "account") x.account_id = ParseInt(value);
+      else if (key == "person") x.person_id = ParseInt(value);
       else if (key == "case") x.case_id = ParseInt(value);
       else if (key == "category") x.category = value;
       else throw Malformed{"unknown contact key '" + key + "'"};

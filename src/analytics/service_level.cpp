@@ -137,7 +137,9 @@ class Aggregator {
     };
     std::vector<Judged> judged;
     std::vector<std::int32_t> judged_of_case(cases.max_id + 1, -1);
-    std::unordered_map<std::uint64_t, std::vector<std::int32_t>> by_account_category;
+    // Judged cases by (whose further contacts count, category).
+    const bool by_person = r_.definitions.fcr_repeat_by == RepeatBy::kPerson;
+    std::unordered_map<std::uint64_t, std::vector<std::int32_t>> by_party_category;
     PeriodScheme::Hint hint;
     std::int64_t last_relevant = std::numeric_limits<std::int64_t>::min();
     for (std::size_t row = 0; row < cases.size(); ++row) {
@@ -155,8 +157,9 @@ class Aggregator {
       auto index = static_cast<std::int32_t>(judged.size());
       judged.push_back({row, resolved});
       judged_of_case[cases.id_[row]] = index;
-      if (cases.category_[row] != 0) {
-        by_account_category[(std::uint64_t{cases.account_[row]} << 32) | cases.category_[row]].push_back(index);
+      const std::uint32_t party = by_person ? cases.requester_[row] : cases.account_[row];
+      if (cases.category_[row] != 0 && party != 0) {
+        by_party_category[(std::uint64_t{party} << 32) | cases.category_[row]].push_back(index);
       }
       last_relevant = std::max(last_relevant, resolved + window);
     }
@@ -179,9 +182,10 @@ class Aggregator {
             j.repeated = true;
           }
         }
-        if (c.category_[row] == 0) continue;
-        auto it = by_account_category.find((std::uint64_t{c.account_[row]} << 32) | c.category_[row]);
-        if (it == by_account_category.end()) continue;
+        const std::uint32_t party = by_person ? c.person_[row] : c.account_[row];
+        if (c.category_[row] == 0 || party == 0) continue;
+        auto it = by_party_category.find((std::uint64_t{party} << 32) | c.category_[row]);
+        if (it == by_party_category.end()) continue;
         for (std::int32_t index : it->second) {
           Judged& j = judged[index];
           if (at > j.resolved && at <= j.resolved + window) j.repeated = true;

@@ -19,8 +19,8 @@
 // First-contact resolution, over the cases resolved in the range (grouped by the case's
 // vendor, channel, queue, assignee, segment, and the period of its resolution): a case is
 // resolved on first contact when it had exactly one inbound contact up to its resolution
-// and no inbound contact from its account in its category (or on the case itself) came in
-// the N days after (default 7). Cases resolved less than N days before the range's end are
+// and no inbound contact from its account (or, by choice, its requester) in its category
+// (or on the case itself) came in the N days after (default 7). Cases resolved less than N days before the range's end are
 // pending, neither resolved on first contact nor not.
 #pragma once
 
@@ -38,9 +38,14 @@ namespace rapport::analytics {
 
 inline constexpr std::size_t kChannelCount = 6;
 
+// Whose further contacts make a resolution not first-contact: any of the account's (the
+// default), or only its requester's.
+enum class RepeatBy { kAccount, kPerson };
+
 struct Definitions {
   std::int64_t short_abandon_seconds = 5;
   std::int64_t fcr_days = 7;
+  RepeatBy fcr_repeat_by = RepeatBy::kAccount;
   // T per channel (domain::Channel order), seconds.
   std::array<std::int64_t, kChannelCount> threshold_seconds{20, 3600, 60, 3600, 3600, 3600};
 };

@@ -27,10 +27,10 @@ constexpr Id kLastId = std::numeric_limits<Id>::max();
 const std::vector<std::string_view> kInteractionColumns = {
     "id",       "channel",   "direction",  "kind",        "account_id",
     "case_id",  "queue_id",  "vendor_id",  "agent_id",    "category",
-    "arrived_at", "answered_at", "ended_at", "outcome",   "wrap_up_seconds"};
+    "arrived_at", "answered_at", "ended_at", "outcome",   "wrap_up_seconds", "person_id"};
 const std::vector<std::string_view> kCaseColumns = {
     "id", "account_id", "queue_id", "vendor_id", "assignee_id", "channel", "category", "status",
-    "resolved_at"};
+    "resolved_at", "requester_id"};
 const std::vector<std::string_view> kAccountColumns = {"id", "segment"};
 const std::vector<std::string_view> kSessionColumns = {"id",   "agent_id",   "queue_id", "vendor_id",
                                                        "kind", "started_at", "ended_at"};
@@ -70,6 +70,7 @@ domain::Interaction InteractionOf(const store::ScanRow& r) {
   x.ended_at = OptionalInstant(r, 12);
   if (!r.IsNull(13)) x.outcome = EnumOf<domain::Outcome>(r, 13);
   if (!r.IsNull(14)) x.wrap_up_seconds = r.Int(14);
+  x.person_id = OptionalId(r, 15);
   return x;
 }
 
@@ -84,6 +85,7 @@ domain::Case CaseOf(const store::ScanRow& r) {
   c.category = OptionalText(r, 6);
   c.status = EnumOf<domain::CaseStatus>(r, 7);
   c.resolved_at = OptionalInstant(r, 8);
+  c.requester_id = OptionalId(r, 9);
   return c;
 }
 

@@ -251,6 +251,13 @@ analytics::Definitions ParamReader::Definitions(bool thresholds) {
   }
   if (auto v = Integer("short_abandon_seconds", 0, 3600)) d.short_abandon_seconds = *v;
   if (auto v = Integer("fcr_days", 1, 365)) d.fcr_days = *v;
+  if (auto text = Take("fcr_repeat_by")) {
+    if (*text == "person") {
+      d.fcr_repeat_by = analytics::RepeatBy::kPerson;
+    } else if (*text != "account") {
+      errors_.Add("fcr_repeat_by", "must be account or person, not '" + *text + "'");
+    }
+  }
   return d;
 }
 
@@ -277,7 +284,8 @@ json::object CommonParams::Json(const analytics::Definitions& definitions) const
                    {"group_by", std::move(group_by)},
                    {"threshold_seconds", std::move(thresholds)},
                    {"short_abandon_seconds", definitions.short_abandon_seconds},
-                   {"fcr_days", definitions.fcr_days}};
+                   {"fcr_days", definitions.fcr_days},
+                   {"fcr_repeat_by", definitions.fcr_repeat_by == analytics::RepeatBy::kPerson ? "person" : "account"}};
   if (scope.vendor) out["vendor_id"] = *scope.vendor;
   if (!scope.queues.empty()) {
     json::array queues;

@@ -45,7 +45,8 @@ class ParamReader {
   // from, to, time_zone, period and group_by (see CommonOptions), vendor_id, queue_id,
   // channel, agent_id. A vendor agent is confined to its vendor.
   std::optional<CommonParams> Common(const Principal& who, Instant now, const CommonOptions& options);
-  // short_abandon_seconds, fcr_days and, with `thresholds`, threshold_seconds[.<channel>].
+  // short_abandon_seconds, fcr_days, fcr_repeat_by and, with `thresholds`,
+  // threshold_seconds[.<channel>].
   analytics::Definitions Definitions(bool thresholds = true);
   std::optional<std::int64_t> Integer(std::string_view name, std::int64_t min, std::int64_t max);
   std::optional<double> Number(std::string_view name, double min, double max);

@@ -152,7 +152,9 @@ int RunReportCommand(const ReportOptions& options, store::Store& store, std::ost
     }
   }
   RAPPORT_CHECK(kind != nullptr);
-  // --name value or --name=value pairs, dashes in names read as underscores.
+  // --name value or --name=value pairs, dashes in names read as underscores; --format may
+  // come after the report's name too.
+  std::string format = options.format;
   app::ReportParams params;
   const std::vector<std::string> extras = sub->remaining();
   for (std::size_t i = 0; i < extras.size(); ++i) {
@@ -170,6 +172,14 @@ int RunReportCommand(const ReportOptions& options, store::Store& store, std::ost
     } else {
       err << "rapport report: --" << name << " needs a value\n";
       return 1;
+    }
+    if (name == "format") {
+      if (value != "table" && value != "csv" && value != "json") {
+        err << "rapport report: --format is table, csv or json, not '" << value << "'\n";
+        return 1;
+      }
+      format = value;
+      continue;
     }
     std::replace(name.begin(), name.end(), '-', '_');
     params.emplace_back(std::move(name), std::move(value));
@@ -191,10 +201,10 @@ int RunReportCommand(const ReportOptions& options, store::Store& store, std::ost
     }
     return 1;
   }
-  if (options.format == "json") {
+  if (format == "json") {
     out << json::serialize(*answer) << "\n";
   } else {
-    Print(*answer, *kind, options.format, out);
+    Print(*answer, *kind, format, out);
   }
   return 0;
 }
