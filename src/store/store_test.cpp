@@ -219,6 +219,49 @@ TEST_F(StoreTest, DataSurvivesReopenAndBackupIsConsistent) {
   }));
 }
 
+TEST_F(StoreTest, ScanStreamsTheNamedColumnsOfAnIdRange) {
+  for (const char* name : {"A", "B", "C", "D"}) InsertAccount(name);
+  std::vector<std::pair<std::int64_t, std::string>> seen;
+  bool null_seen = false;
+  ASSERT_TRUE(store_->Read([&](Session& s) {
+    return s.Scan("accounts", {"id", "name", "owner_id"}, 2, 3, [&](const ScanRow& row) {
+      seen.emplace_back(row.Int(0), std::string(row.Text(1)));
+      null_seen = row.IsNull(2);
+    });
+  }));
+  EXPECT_EQ(seen, (std::vector<std::pair<std::int64_t, std::string>>{{2, "B"}, {3, "C"}}));
+  EXPECT_TRUE(null_seen);
+  // A column that does not exist is an error, not a crash.
+  EXPECT_FALSE(store_->Read([&](Session& s) {
+    return s.Scan("accounts", {"no_such_column"}, 1, 10, [](const ScanRow&) {});
+  }));
+}
+
+TEST_F(StoreTest, ImportStateIsKeptPerSourceReplacedAndRemoved) {
+  auto put = [&](std::string source, std::string key, std::optional<std::string> state) {
+    return store_->WriteAndWait([&](Session& s) { return s.PutImportState(source, key, state); });
+  };
+  auto state_of = [&](std::string source) {
+    std::vector<std::pair<std::string, std::string>> out;
+    EXPECT_TRUE(store_->Read([&](Session& s) -> Result<void> {
+      auto r = s.ImportState(source);
+      if (!r) return std::unexpected(r.error());
+      out = *r;
+      return {};
+    }));
+    return out;
+  };
+  ASSERT_TRUE(put("pbx1", "call:2", "two"));
+  ASSERT_TRUE(put("pbx1", "call:1", "one"));
+  ASSERT_TRUE(put("pbx2", "call:1", "other"));
+  ASSERT_TRUE(put("pbx1", "call:2", "two again"));
+  using State = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(state_of("pbx1"), (State{{"call:1", "one"}, {"call:2", "two again"}}));
+  ASSERT_TRUE(put("pbx1", "call:1", std::nullopt));
+  EXPECT_EQ(state_of("pbx1"), (State{{"call:2", "two again"}}));
+  EXPECT_EQ(state_of("pbx2"), (State{{"call:1", "other"}}));
+}
+
 TEST_F(StoreTest, WritesAfterCloseAreRefused) {
   store_->Close();
   auto r = store_->WriteAndWait([](Session&) -> Result<void> { return {}; });
