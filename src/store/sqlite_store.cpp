@@ -82,6 +82,10 @@ class Connection {
     sqlite3_extended_result_codes(db, 1);
     // Room for SQLite's many small per-statement allocations inside the connection.
     sqlite3_db_config(db, SQLITE_DBCONFIG_LOOKASIDE, nullptr, 1200, 1000);
+    // A double-quoted name is always a column: SQLite would otherwise read a misspelt one
+    // as a string literal and answer quietly wrong.
+    sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
+    sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
     if (auto r = conn->Configure(reader, cache_mib); !r) return std::unexpected(r.error());
     return conn;
   }
