@@ -46,6 +46,21 @@ Instant NextMonday(Instant now, const std::string& zone_name) {
   return Instant{std::chrono::duration_cast<std::chrono::milliseconds>(sys.time_since_epoch()).count()};
 }
 
+// The instant whose local wall-clock time is `days` days after `at`'s (the earlier one
+// when that time repeats, the end of the gap when it is skipped): whole local weeks before
+// or after the planned week, which a change of summer time makes an hour longer or
+// shorter than 7 × 24 hours.
+Instant LocalDaysAfter(Instant at, std::int64_t days, const date::time_zone& zone) {
+  auto local = zone.to_local(date::sys_time<std::chrono::milliseconds>{std::chrono::milliseconds{at.ms}});
+  auto sys = zone.to_sys(local + date::days{days}, date::choose::earliest);
+  return Instant{std::chrono::duration_cast<std::chrono::milliseconds>(sys.time_since_epoch()).count()};
+}
+
+std::int64_t LocalMs(Instant at, const date::time_zone& zone) {
+  auto local = zone.to_local(date::sys_time<std::chrono::milliseconds>{std::chrono::milliseconds{at.ms}});
+  return std::chrono::duration_cast<std::chrono::milliseconds>(local.time_since_epoch()).count();
+}
+
 }  // namespace
 
 Result<json::value> Analytics::Staffing(const Principal& who, const ReportParams& params,
@@ -106,8 +121,11 @@ Result<json::value> Analytics::Staffing(const Principal& who, const ReportParams
     granularity = analytics::Granularity::kMinutes30;
   }
   const Instant start = week_start ? *week_start : zone_known ? NextMonday(now, zone) : now;
-  // The history: the `weeks` weeks before the planned one.
-  ReportParams history_params = {{"from", FormatRfc3339(Instant{start.ms - weeks * kWeekMs})},
+  const date::time_zone* tz = zone_known ? date::locate_zone(zone) : nullptr;
+  // The history: the `weeks` local weeks before the planned one (an unknown zone is
+  // named by Common below; nothing is computed then).
+  const Instant history_from = tz ? LocalDaysAfter(start, -7 * weeks, *tz) : Instant{start.ms - weeks * kWeekMs};
+  ReportParams history_params = {{"from", FormatRfc3339(history_from)},
                                  {"to", FormatRfc3339(start)},
                                  {"time_zone", zone}};
   for (const char* name : {"vendor_id", "queue_id", "channel"}) {
@@ -120,7 +138,7 @@ Result<json::value> Analytics::Staffing(const Principal& who, const ReportParams
                                                                            : 60;
   if (auto r = reader.Finish(); !r) return std::unexpected(r.error());
   if (auto r = scoped.Finish(); !r) return std::unexpected(r.error());
-  RAPPORT_CHECK(common.has_value());
+  RAPPORT_CHECK(common.has_value() && tz != nullptr);
 
   // Contacts per slot of the local week (minute of the week / interval length), week by
   // week, then the mean over the weeks.
@@ -138,12 +156,16 @@ Result<json::value> Analytics::Staffing(const Principal& who, const ReportParams
     history = analytics::Aggregate(projection_, request);
   }
   if (!history) return std::unexpected(history.error());
+  // Weeks are counted in local time: across a change of summer time a local week is 167
+  // or 169 hours, and a slot belongs to the week its wall-clock time falls in.
   std::vector<double> past(static_cast<std::size_t>(slots * weeks), 0);
   analytics::PeriodScheme::Hint hint;
+  const std::int64_t local_from = LocalMs(common->scope.from, *tz);
   for (const analytics::Group& g : history->groups) {
-    const Instant at = history_periods->Start(g.key[0]);
-    if (at < common->scope.from) continue;
-    const auto week = static_cast<std::size_t>((at.ms - common->scope.from.ms) / kWeekMs);
+    // The first period may start before `from`; its contacts arrived after it.
+    const Instant at = std::max(history_periods->Start(g.key[0]), common->scope.from);
+    const auto week = static_cast<std::size_t>(
+        std::clamp<std::int64_t>((LocalMs(at, *tz) - local_from) / kWeekMs, 0, weeks - 1));
     const auto slot = history_periods->MinuteOfWeek(at, hint) / minutes;
     past[week * slots + slot] += static_cast<double>(g.tally.offered);
   }
@@ -155,15 +177,20 @@ Result<json::value> Analytics::Staffing(const Principal& who, const ReportParams
                 {{"aht_seconds", "is required when the history has no handled contact"}});
   }
 
-  // The planned week's intervals, in local time; a DST change makes it an hour shorter or
-  // longer, and each interval takes the forecast of its slot.
-  auto plan_periods = analytics::PeriodScheme::Create(*granularity, zone, start, Instant{start.ms + kWeekMs});
+  // The planned week's intervals, in local time: a week of wall-clock time, which a DST
+  // change makes an hour shorter or longer; each interval takes the forecast of its slot.
+  const Instant plan_end = LocalDaysAfter(start, 7, *tz);
+  auto plan_periods = analytics::PeriodScheme::Create(*granularity, zone, start, plan_end);
   if (!plan_periods) return std::unexpected(plan_periods.error());
   std::vector<analytics::IntervalLoad> loads;
   std::vector<std::string> labels;
+  analytics::PeriodScheme::Hint plan_hint;
   for (std::uint32_t i = 0; i < plan_periods->count(); ++i) {
     const Instant at = std::max(plan_periods->Start(i), start);
-    const auto slot = plan_periods->MinuteOfWeek(at, hint) / minutes;
+    // Local times the clocks skip (spring forward) make periods without time: no interval.
+    const Instant next = i + 1 < plan_periods->count() ? plan_periods->Start(i + 1) : plan_end;
+    if (next <= at) continue;
+    const auto slot = plan_periods->MinuteOfWeek(at, plan_hint) / minutes;
     loads.push_back({at.ms, (*forecast)[slot], handle});
     labels.push_back(plan_periods->Label(i));
   }
