@@ -417,8 +417,9 @@ class CollectionImpl final : public Collection {
   // The create use case inside a write: idempotency, row and event.
   Result<Record> CreateIn(Session& s, const Principal& who, Prepared& prepared) {
     T& record = prepared.record;
-    if constexpr (requires { record.queue_id; record.vendor_id; }) {
-      // The one judgement of Prepare that a concurrent write can change: whose queue it is.
+    if constexpr (std::is_same_v<T, Case> || std::is_same_v<T, Interaction>) {
+      // The one judgement of Prepare that a concurrent write can change: whose queue it is
+      // (the vendor of cases and interactions; an agent session's is its agent's).
       auto vendor = QueueVendor(s, who, record.queue_id);
       if (!vendor) return std::unexpected(vendor.error());
       if (*vendor != record.vendor_id) {
