@@ -332,8 +332,20 @@ struct Importer::Impl {
 
   // ---- batches ----------------------------------------------------------------------
 
-  // Resolves names and checks every pending row in one reader snapshot.
-  Result<std::shared_ptr<Batch>> PrepareBatch() {
+  // Resolves names and checks the first `count` pending rows in one reader snapshot.
+  Result<std::shared_ptr<Batch>> PrepareBatch(std::size_t count) {
+    std::vector<Pending> rest;
+    if (count < pending.size()) {
+      rest.assign(std::make_move_iterator(pending.begin() + static_cast<std::ptrdiff_t>(count)),
+                  std::make_move_iterator(pending.end()));
+      pending.resize(count);
+    }
+    auto batch = PrepareRows();
+    pending = std::move(rest);
+    return batch;
+  }
+
+  Result<std::shared_ptr<Batch>> PrepareRows() {
     auto batch = std::make_shared<Batch>();
     batch->source = options.source;
     batch->items.reserve(pending.size());
@@ -477,7 +489,7 @@ struct Importer::Impl {
   }
 
   Result<void> Flush(bool last) {
-    auto batch = PrepareBatch();
+    auto batch = PrepareBatch(last ? pending.size() : options.batch_rows);
     if (!batch) return std::unexpected(batch.error());
     if (last && queue_log) {
       std::set<std::string> open;
@@ -618,7 +630,7 @@ Result<void> Importer::Feed(std::string_view chunk) {
   Impl& m = *impl_;
   if (m.failure) return std::unexpected(*m.failure);
   auto r = m.Read(chunk, false);
-  if (r && m.pending.size() >= m.options.batch_rows) r = m.Flush(false);
+  while (r && m.pending.size() >= m.options.batch_rows) r = m.Flush(false);
   if (!r) m.failure = r.error();
   return r;
 }
