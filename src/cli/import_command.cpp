@@ -91,6 +91,9 @@ CLI::App* RegisterImport(CLI::App& cli, ImportArgs& args) {
       ->check(CLI::IsMember({"text", "json"}));
   import->add_option("--batch-rows", args.batch_rows, "rows per transaction")
       ->check(CLI::Range(1, 1000000));
+  import->add_option("--checkpoint-pages", args.checkpoint_pages,
+                     "WAL pages between checkpoints during the import")
+      ->check(CLI::Range(1000, 1 << 22));
   return import;
 }
 
@@ -147,6 +150,7 @@ int RunImport(const std::string& data_dir, const ImportArgs& args) {
   store::SqliteOptions store_options;
   store_options.path = (std::filesystem::path(data_dir) / "rapport.db").string();
   store_options.cache_mib = 512;  // a bulk load: keep the growing indexes in memory
+  store_options.checkpoint_pages = args.checkpoint_pages;
   auto store = store::OpenSqlite(store_options);
   if (!store) return Fatal(store.error());
   int status = 0;
