@@ -419,7 +419,9 @@ class CollectionImpl final : public Collection {
   Result<Record> CreateIn(Session& s, const Principal& who, Prepared& prepared,
                           RepeatCheck check = RepeatCheck::kLookupFirst) {
     T& record = prepared.record;
-    if constexpr (requires { record.queue_id; record.vendor_id; }) {
+    // (An agent session's vendor is its agent's, not its queue's: Prepare checked it.)
+    if constexpr (requires { record.queue_id; record.vendor_id; } &&
+                  !std::is_same_v<T, domain::AgentSession>) {
       // The one judgement of Prepare that a concurrent write can change: whose queue it is.
       auto vendor = QueueVendor(s, who, record.queue_id);
       if (!vendor) return std::unexpected(vendor.error());
