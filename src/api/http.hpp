@@ -4,7 +4,9 @@
 
 #include <boost/json/value.hpp>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -33,5 +35,18 @@ struct HttpResponse {
 
 // Each handler answers exactly once, possibly on another thread.
 using Respond = std::function<void(HttpResponse)>;
+
+// The body of an upload route, taken as it arrives rather than read whole first: the server
+// calls Feed for each chunk, then Finish at the end of the body — or Abort when the body
+// cannot be read to its end (over the upload limit, connection lost, a timeout). Feed
+// answers a response to stop reading early (e.g. a bad CSV header), else nullopt.
+// Calls come from one thread at a time and may block while the store writes.
+class BodySink {
+ public:
+  virtual ~BodySink() = default;
+  virtual std::optional<HttpResponse> Feed(std::string_view chunk) = 0;
+  virtual HttpResponse Finish() = 0;
+  virtual void Abort() = 0;
+};
 
 }  // namespace rapport::api

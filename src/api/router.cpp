@@ -5,6 +5,7 @@
 #include <atomic>
 #include <charconv>
 
+#include "app/importer.hpp"
 #include "domain/json_codec.hpp"
 
 namespace rapport::api {
@@ -365,7 +366,154 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
                                       respond(Json(200, json::object{{"items", std::move(items)}}));
                                     });
        }});
+  AddImports();
   BuildOpenApi();
+}
+
+namespace {
+
+// An import upload: the body's chunks go to the importer as they arrive; the answer is
+// the summary with the first rejects.
+class ImportSink final : public BodySink {
+ public:
+  static constexpr std::size_t kRejectsShown = 100;
+
+  ImportSink(app::ImportKind kind, std::shared_ptr<json::array> rejects,
+             std::unique_ptr<app::Importer> importer)
+      : kind_(kind), rejects_(std::move(rejects)), importer_(std::move(importer)) {}
+
+  std::optional<HttpResponse> Feed(std::string_view chunk) override {
+    auto fed = importer_->Feed(chunk);
+    if (fed) return std::nullopt;
+    importer_.reset();  // waits for a batch in flight; nothing more is written
+    return Problem(fed.error());
+  }
+
+  HttpResponse Finish() override {
+    auto summary = importer_->Finish();
+    importer_.reset();
+    if (!summary) return Problem(summary.error());
+    json::object body = app::SummaryJson(kind_, *summary);
+    body["rejects"] = std::move(*rejects_);
+    body["rejects_shown"] = std::min<std::int64_t>(summary->rejected, kRejectsShown);
+    HttpResponse response{200, "application/json", {}, {}};
+    response.json = std::move(body);
+    response.has_json = true;
+    return response;
+  }
+
+  void Abort() override { importer_.reset(); }
+
+ private:
+  app::ImportKind kind_;
+  std::shared_ptr<json::array> rejects_;
+  std::unique_ptr<app::Importer> importer_;
+};
+
+}  // namespace
+
+void Router::AddImports() {
+  for (auto [name, kind, extra] :
+       {std::tuple{"csv", app::ImportKind::kCsv,
+                   "CSV with a header of documented columns (docs/importing.md)"},
+        std::tuple{"ndjson", app::ImportKind::kNdjson,
+                   "one interaction object per line, as POST /api/v1/interactions takes"},
+        std::tuple{"queue-log", app::ImportKind::kQueueLog,
+                   "Asterisk queue_log; unknown queues and agents are created under vendor_id"}}) {
+    auto text = [](const char* param, const char* description) {
+      return Parameter(param, "query", {{"type", "string"}}, description);
+    };
+    json::array parameters{text("source", "source of the records (default csv, ndjson or asterisk)")};
+    if (kind != app::ImportKind::kNdjson) {
+      parameters.push_back(text("time_zone", "IANA zone of local times (default UTC)"));
+    }
+    if (kind == app::ImportKind::kCsv) {
+      parameters.push_back(text("map", "header to column, Header=field (repeatable; =- ignores)"));
+      parameters.push_back(text("delimiter", "cell delimiter, one character (default ,)"));
+    }
+    if (kind == app::ImportKind::kQueueLog) {
+      parameters.push_back(Parameter("vendor_id", "query", {{"type", "integer"}},
+                                     "vendor of the queues and agents created for unknown names"));
+    }
+    Route route{
+        "POST",
+        "/api/v1/imports/" + std::string(name),
+        kAdmin | kManager,
+        "Import interactions" +
+            std::string(kind == app::ImportKind::kQueueLog ? " and agent sessions" : "") +
+            " from an uploaded file: " + extra +
+            ". The body is read as it arrives, written in batches (each one transaction) and "
+            "idempotent on (source, external_id); answers the summary and the first 100 rejects.",
+        {{"parameters", std::move(parameters)},
+         {"requestBody",
+          {{"required", true},
+           {"content", {{kind == app::ImportKind::kCsv      ? "text/csv"
+                          : kind == app::ImportKind::kNdjson ? "application/x-ndjson"
+                                                              : "text/plain",
+                          {{"schema", {{"type", "string"}}}}}}}}},
+         {"responses",
+          {{"200", JsonResponse("the summary: lines, imported, duplicates, rejected, rejects",
+                                {{"type", "object"}})},
+           {"400", ProblemResponse("a bad or unknown query parameter, named")},
+           {"413", ProblemResponse("the body is over the server's --max-import-bytes")},
+           {"422", ProblemResponse("a bad CSV header or option, named; nothing was written")}}}},
+        nullptr};
+    route.upload = [this, kind](const Call& call) -> Result<std::unique_ptr<BodySink>> {
+      app::ImportOptions options;
+      options.kind = kind;
+      FieldErrors bad;
+      for (const auto& [param, value] : call.request.query) {
+        if (param == "source" && !value.empty()) {
+          options.source = value;
+        } else if (param == "time_zone" && kind != app::ImportKind::kNdjson) {
+          options.time_zone = value;
+        } else if (param == "map" && kind == app::ImportKind::kCsv) {
+          auto eq = value.find('=');
+          if (eq == std::string::npos || eq == 0) {
+            bad.Add("map", "'" + value + "' is not Header=field");
+          } else {
+            options.column_map.emplace_back(value.substr(0, eq), value.substr(eq + 1));
+          }
+        } else if (param == "delimiter" && kind == app::ImportKind::kCsv) {
+          if (value == "\\t" || value == "tab") {
+            options.delimiter = '\t';
+          } else if (value.size() == 1) {
+            options.delimiter = value[0];
+          } else {
+            bad.Add("delimiter", "must be one character");
+          }
+        } else if (param == "vendor_id" && kind == app::ImportKind::kQueueLog) {
+          auto id = ParseId(value);
+          if (!id) {
+            bad.Add("vendor_id", "must be a positive integer");
+          } else {
+            options.vendor_id = *id;
+          }
+        } else {
+          bad.Add(param, "is not a parameter of this import");
+        }
+      }
+      if (!bad.empty()) return Fail(ErrorCode::kBadRequest, "bad query", bad.list());
+      auto rejects = std::make_shared<json::array>();
+      options.on_reject = [rejects](const ingest::Reject& r) {
+        if (rejects->size() < ImportSink::kRejectsShown) {
+          rejects->push_back(json::object{{"line", r.line}, {"reason", r.reason}});
+        }
+      };
+      auto importer = app::Importer::Start(app_.store(), ledger_, call.who, std::move(options));
+      if (!importer) {
+        Error error = importer.error();
+        if (error.code == ErrorCode::kNotFound) error.code = ErrorCode::kInvalid;  // vendor_id
+        for (auto& f : error.fields) {
+          if (f.field == "vendor") f.field = "vendor_id";
+        }
+        return std::unexpected(std::move(error));
+      }
+      return std::unique_ptr<BodySink>(
+          std::make_unique<ImportSink>(kind, std::move(rejects), std::move(*importer)));
+    };
+    Add(std::move(route));
+  }
 }
 
 Result<json::value> Router::ParseBody(const std::string& text) const {
@@ -386,6 +534,15 @@ void Router::Add(Route route) {
   RAPPORT_CHECK(!route.summary.empty());
   RAPPORT_CHECK(route.openapi.contains("responses"));
   for (auto segment : Segments(route.pattern)) route.segments.emplace_back(segment);
+  if (route.upload) {
+    // A body already read whole (tests, or a server that does not stream) in one piece.
+    route.handler = [upload = route.upload](const Call& call, Respond respond) {
+      auto sink = upload(call);
+      if (!sink) return respond(Problem(sink.error()));
+      if (auto stop = (*sink)->Feed(call.request.body)) return respond(std::move(*stop));
+      respond((*sink)->Finish());
+    };
+  }
   routes_.push_back(std::move(route));
 }
 
@@ -651,8 +808,8 @@ void Router::AddCollection(app::Collection& collection, unsigned write_roles) {
        }});
 }
 
-void Router::Handle(HttpRequest request, Respond respond) {
-  auto started = std::chrono::steady_clock::now();
+std::variant<HttpResponse, std::pair<const Route*, Call>> Router::Admit(
+    const HttpRequest& request, std::string& label) {
   const Route* route = nullptr;
   std::vector<std::string> params;
   std::string allowed;
@@ -665,7 +822,38 @@ void Router::Handle(HttpRequest request, Respond respond) {
     }
     allowed += (allowed.empty() ? "" : ", ") + r.method;
   }
-  std::string label = route ? route->method + " " + route->pattern : "unmatched";
+  label = route ? route->method + " " + route->pattern : "unmatched";
+  if (!route) {
+    if (allowed.empty()) return Problem({ErrorCode::kNotFound, "no such route", {}});
+    return HttpResponse{
+        405,
+        "application/problem+json",
+        json::serialize(json::object{
+            {"title", "method not allowed"}, {"status", 405}, {"detail", "allowed: " + allowed}}),
+        {{"Allow", allowed}}};
+  }
+  app::Principal who;
+  if (!(route->roles & kPublic)) {
+    std::string_view auth = request.authorization;
+    std::string_view token;
+    if (auth.starts_with("Bearer ")) token = auth.substr(7);
+    auto principal = app_.authenticator().Authenticate(token);
+    if (!principal) return Problem(principal.error());
+    if (!(route->roles & RoleBitOf(principal->role))) {
+      return Problem({ErrorCode::kForbidden,
+                      "the " + std::string(domain::Name(principal->role)) + " role may not " +
+                          route->method + " " + route->pattern,
+                      {}});
+    }
+    who = *principal;
+  }
+  return std::pair<const Route*, Call>{route, Call{request, who, std::move(params)}};
+}
+
+void Router::Handle(HttpRequest request, Respond respond) {
+  auto started = std::chrono::steady_clock::now();
+  std::string label;
+  auto admitted = Admit(request, label);
   // Answers at most once: a handler that throws after answering (or after handing its
   // answer to the store's writer) must not produce a second, contradicting answer.
   auto answered = std::make_shared<std::atomic<bool>>(false);
@@ -677,38 +865,79 @@ void Router::Handle(HttpRequest request, Respond respond) {
     metrics_.CountRequest(label, response.status, seconds);
     respond(std::move(response));
   };
-  if (!route) {
-    if (allowed.empty()) return timed(Problem({ErrorCode::kNotFound, "no such route", {}}));
-    HttpResponse response{
-        405,
-        "application/problem+json",
-        json::serialize(json::object{
-            {"title", "method not allowed"}, {"status", 405}, {"detail", "allowed: " + allowed}}),
-        {{"Allow", allowed}}};
-    return timed(std::move(response));
-  }
-
-  app::Principal who;
-  if (!(route->roles & kPublic)) {
-    std::string_view auth = request.authorization;
-    std::string_view token;
-    if (auth.starts_with("Bearer ")) token = auth.substr(7);
-    auto principal = app_.authenticator().Authenticate(token);
-    if (!principal) return timed(Problem(principal.error()));
-    if (!(route->roles & RoleBitOf(principal->role))) {
-      return timed(Problem({ErrorCode::kForbidden,
-                            "the " + std::string(domain::Name(principal->role)) + " role may not " +
-                                route->method + " " + route->pattern,
-                            {}}));
-    }
-    who = *principal;
-  }
+  if (auto* refusal = std::get_if<HttpResponse>(&admitted)) return timed(std::move(*refusal));
+  auto& [route, call] = std::get<std::pair<const Route*, Call>>(admitted);
   try {
-    route->handler(Call{request, who, std::move(params)}, timed);
+    route->handler(call, timed);
   } catch (const std::exception& e) {
     // Handlers queue their write as their last step, so a throw comes before any write;
     // should one come after an answer, `timed` drops this second one.
     timed(Problem({ErrorCode::kInternal, e.what(), {}}));
+  }
+}
+
+bool Router::IsUpload(std::string_view method, std::string_view path) const {
+  auto segments = Segments(path);
+  std::vector<std::string> params;
+  for (const auto& r : routes_) {
+    if (r.upload && r.method == method && Match(r.segments, segments, params)) return true;
+  }
+  return false;
+}
+
+// Counts an upload in the metrics when its answer is made.
+class TimedSink final : public BodySink {
+ public:
+  TimedSink(std::unique_ptr<BodySink> inner, Metrics& metrics, std::string label)
+      : inner_(std::move(inner)), metrics_(metrics), label_(std::move(label)) {}
+  std::optional<HttpResponse> Feed(std::string_view chunk) override {
+    auto answer = inner_->Feed(chunk);
+    if (answer) Count(answer->status);
+    return answer;
+  }
+  HttpResponse Finish() override {
+    auto answer = inner_->Finish();
+    Count(answer.status);
+    return answer;
+  }
+  void Abort() override {
+    inner_->Abort();
+    Count(499);
+  }
+
+ private:
+  void Count(int status) {
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    metrics_.CountRequest(label_, status, seconds);
+  }
+  std::unique_ptr<BodySink> inner_;
+  Metrics& metrics_;
+  std::string label_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+std::variant<std::unique_ptr<BodySink>, HttpResponse> Router::OpenUpload(
+    const HttpRequest& head) {
+  auto started = std::chrono::steady_clock::now();
+  std::string label;
+  auto refuse = [&](HttpResponse response) {
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    metrics_.CountRequest(label, response.status, seconds);
+    return response;
+  };
+  auto admitted = Admit(head, label);
+  if (auto* refusal = std::get_if<HttpResponse>(&admitted)) return refuse(std::move(*refusal));
+  auto& [route, call] = std::get<std::pair<const Route*, Call>>(admitted);
+  if (!route->upload) return refuse(Problem({ErrorCode::kInternal, "not an upload route", {}}));
+  try {
+    auto sink = route->upload(call);
+    if (!sink) return refuse(Problem(sink.error()));
+    return std::unique_ptr<BodySink>(
+        std::make_unique<TimedSink>(std::move(*sink), metrics_, std::move(label)));
+  } catch (const std::exception& e) {
+    return refuse(Problem({ErrorCode::kInternal, e.what(), {}}));
   }
 }
 

@@ -7,7 +7,9 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "api/http.hpp"
@@ -41,6 +43,9 @@ struct Route {
   boost::json::object openapi;  // the OpenAPI operation, without summary and security
   std::function<void(const Call&, Respond)> handler;
   std::vector<std::string> segments = {};  // the pattern split at '/', filled by the router
+  // Upload routes: the body goes to the sink as it arrives (`handler` is then filled by the
+  // router: it feeds an already-read body in one piece).
+  std::function<Result<std::unique_ptr<BodySink>>(const Call&)> upload = {};
 };
 
 struct Limits {
@@ -52,6 +57,12 @@ class Router {
   Router(app::Application& app, Metrics& metrics, Limits limits = {});
 
   void Handle(HttpRequest request, Respond respond);
+
+  // Whether the request line names an upload route, whose body the server streams.
+  bool IsUpload(std::string_view method, std::string_view path) const;
+  // For an upload route: authenticates and authorises `head` (its body empty) like Handle,
+  // then opens the route's sink — or answers why not (401, 403, 400/422 for bad options).
+  std::variant<std::unique_ptr<BodySink>, HttpResponse> OpenUpload(const HttpRequest& head);
 
   const std::vector<Route>& routes() const { return routes_; }
   const boost::json::value& openapi() const { return openapi_; }
@@ -67,6 +78,10 @@ class Router {
   void AddReport(std::string path, unsigned roles, std::string summary,
                  boost::json::array parameters, Report report);
   void AddReports();
+  void AddImports();
+  // Matches, authenticates and authorises: the route and its caller, or the refusal.
+  std::variant<HttpResponse, std::pair<const Route*, Call>> Admit(const HttpRequest& request,
+                                                                  std::string& label);
   void BuildOpenApi();
 
   app::Application& app_;

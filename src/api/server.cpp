@@ -93,7 +93,7 @@ asio::awaitable<HttpResponse> Dispatch(Router& router, HttpRequest& request) {
   co_return std::move(*ready);
 }
 
-std::optional<HttpRequest> Convert(const http::request<http::string_body>& in) {
+std::optional<HttpRequest> Convert(const http::request_header<>& in) {
   auto target = boost::urls::parse_origin_form(in.target());
   if (!target) return std::nullopt;
   HttpRequest out;
@@ -107,7 +107,6 @@ std::optional<HttpRequest> Convert(const http::request<http::string_body>& in) {
     out.if_match = std::string(it->value());
     out.has_if_match = true;
   }
-  out.body = in.body();
   return out;
 }
 
@@ -191,13 +190,37 @@ struct Server::Impl {
       // A stop that came while the last response was being written found no read to
       // cancel: look before waiting for another request.
       if (stopping) break;
-      http::request_parser<http::string_body> parser;
-      parser.body_limit(options.body_limit);
-      parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+      // The header first: an upload route streams its body, every other reads it whole.
+      http::request_parser<http::empty_body> head;
+      head.body_limit(std::max<std::uint64_t>(options.body_limit, options.upload_limit));
+      head.header_limit(static_cast<std::uint32_t>(options.header_limit));
       stream->expires_after(options.read_timeout);
-      auto [read_ec, bytes] =
-          co_await http::async_read(*stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-      (void)bytes;
+      auto [head_ec, head_bytes] = co_await http::async_read_header(
+          *stream, buffer, head, asio::as_tuple(asio::use_awaitable));
+      (void)head_bytes;
+      std::optional<HttpRequest> request;
+      bool upload = false;
+      if (!head_ec) {
+        request = Convert(head.get());
+        upload = request && router.IsUpload(request->method, request->path);
+      }
+      if (!head_ec && upload) {
+        bool keep = co_await ServeUpload(*stream, buffer, head, *request, linger);
+        if (!keep) break;
+        continue;
+      }
+      http::request_parser<http::string_body> parser(std::move(head));
+      parser.body_limit(options.body_limit);
+      beast::error_code read_ec = head_ec;
+      if (!read_ec && parser.content_length() && *parser.content_length() > options.body_limit) {
+        read_ec = http::error::body_limit;
+      }
+      if (!read_ec && !parser.is_done()) {
+        auto [body_ec, bytes] =
+            co_await http::async_read(*stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+        (void)bytes;
+        read_ec = body_ec;
+      }
       if (read_ec == http::error::body_limit || read_ec == http::error::buffer_overflow ||
           read_ec == http::error::header_limit) {
         // Built before the co_await: GCC 12 can destroy temporaries of a co_await
@@ -221,7 +244,7 @@ struct Server::Impl {
       }
       auto& message = parser.get();
       bool keep_alive = message.keep_alive() && !stopping;
-      auto request = Convert(message);
+      if (request) request->body = std::move(message.body());
       HttpResponse response;
       if (!request) {
         response = Problem({ErrorCode::kBadRequest, "the request target is not a valid URL", {}});
@@ -239,6 +262,98 @@ struct Server::Impl {
       beast::error_code ignored;
       stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
     }
+  }
+
+  // An upload route's request, its header read: the router admits it (or refuses it
+  // unread), then the body goes to the route's sink a chunk at a time, as it arrives.
+  // Answers whether the connection may serve another request; sets `linger` when it
+  // stopped reading a body the client may still be sending.
+  asio::awaitable<bool> ServeUpload(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                    http::request_parser<http::empty_body>& head,
+                                    HttpRequest& request, bool& linger) {
+    const unsigned version = head.get().version();
+    bool keep_alive = head.get().keep_alive();
+    auto opened = router.OpenUpload(request);
+    std::optional<HttpResponse> answer;
+    std::unique_ptr<BodySink> sink;
+    if (auto* refusal = std::get_if<HttpResponse>(&opened)) {
+      answer = std::move(*refusal);
+    } else {
+      sink = std::move(std::get<std::unique_ptr<BodySink>>(opened));
+    }
+    auto length = head.content_length();
+    if (sink && length && *length > options.upload_limit) {
+      sink->Abort();
+      sink.reset();
+      answer = Problem({ErrorCode::kPayloadTooLarge,
+                        "the upload is larger than this server accepts (" +
+                            std::to_string(options.upload_limit) + " bytes, --max-import-bytes)",
+                        {}});
+    }
+    if (answer) {
+      // Refused before reading the body: the client may still be sending it.
+      linger = !head.is_done();
+      co_await Reply(stream, *answer, version, false);
+      co_return false;
+    }
+    auto expect = head.get()[http::field::expect];
+    if (beast::iequals(expect, "100-continue")) {
+      http::response<http::empty_body> go_on{http::status::continue_, version};
+      stream.expires_after(options.write_timeout);
+      auto [ec, n] = co_await http::async_write(stream, go_on, asio::as_tuple(asio::use_awaitable));
+      (void)n;
+      if (ec) {
+        sink->Abort();
+        co_return false;
+      }
+    }
+    http::request_parser<http::buffer_body> body(std::move(head));
+    body.body_limit(options.upload_limit);
+    std::vector<char> chunk(256 * 1024);
+    bool failed = false;
+    while (!body.is_done()) {
+      body.get().body().data = chunk.data();
+      body.get().body().size = chunk.size();
+      stream.expires_after(options.read_timeout);
+      auto [ec, n] = co_await http::async_read(stream, buffer, body,
+                                               asio::as_tuple(asio::use_awaitable));
+      (void)n;
+      if (ec == http::error::need_buffer) ec = {};
+      std::size_t got = chunk.size() - body.get().body().size;
+      if (got > 0 && !ec) {
+        answer = sink->Feed(std::string_view(chunk.data(), got));
+        if (answer) {
+          linger = !body.is_done();
+          keep_alive = false;
+          break;
+        }
+      }
+      if (ec) {
+        sink->Abort();
+        failed = true;
+        keep_alive = false;
+        if (ec == http::error::body_limit) {
+          answer = Problem({ErrorCode::kPayloadTooLarge,
+                            "the upload is larger than this server accepts (" +
+                                std::to_string(options.upload_limit) +
+                                " bytes, --max-import-bytes); batches already committed stay "
+                                "(importing the file again skips them)",
+                            {}});
+          linger = true;
+        } else if (ec.category() == beast::error_code(http::error::bad_target).category() &&
+                   ec != http::error::end_of_stream && ec != http::error::partial_message) {
+          answer = Problem({ErrorCode::kBadRequest, ec.message(), {}});
+          linger = true;
+        }
+        break;
+      }
+    }
+    if (!answer && !failed) answer = sink->Finish();
+    sink.reset();
+    if (!answer) co_return false;  // the connection is gone: nobody to answer
+    keep_alive = keep_alive && !stopping;
+    bool written = co_await Reply(stream, *answer, version, keep_alive);
+    co_return written && keep_alive;
   }
 
   // After refusing a request whose bytes we did not read, closing at once would make the

@@ -3,10 +3,14 @@
 // threads; the per-thread form measured ~20% more requests/s on the read benchmark because
 // a connection's handlers then need neither a strand nor the shared scheduler's lock.)
 // Requests on one connection are answered in order, one at a time; the read buffer is
-// bounded (headers + body limit), which caps how much a client may pipeline.
+// bounded (headers + body limit), which caps how much a client may pipeline. Upload routes
+// (Router::IsUpload) read their body in chunks as it arrives, up to upload_limit, and hand
+// each chunk to the route's sink on the connection's thread (which waits while the store
+// commits an import batch).
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -20,6 +24,8 @@ struct ServerOptions {
   unsigned short port = 8080;  // 0: any free port
   int threads = 2;
   std::size_t body_limit = 8 * 1024 * 1024;  // bytes; larger bodies get 413
+  // Bytes an upload route (POST /api/v1/imports/*) may stream; beyond it, 413.
+  std::uint64_t upload_limit = std::uint64_t{1} << 30;
   std::size_t header_limit = 16 * 1024;
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds write_timeout{30};

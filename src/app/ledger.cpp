@@ -393,13 +393,11 @@ class CollectionImpl final : public Collection {
   // left only what must happen inside the transaction. The checks read through a reader
   // snapshot taken just before the write: records are never deleted, so a foreign id
   // found there still exists when the write commits.
-  struct Prepared {
-    T record;
-    std::string event_text;  // the record as JSON with id 0: the "created" event's change
-    json::value answer;      // the record as the caller may see it, id 0
-  };
+  using Prepared = PreparedCreate<T>;
 
-  Result<Prepared> Prepare(Session& s, const Principal& who, T record, Instant now) {
+  // `with_answer` false leaves `answer` null (bulk imports answer with counts).
+  Result<Prepared> Prepare(Session& s, const Principal& who, T record, Instant now,
+                           bool with_answer = true) {
     FieldErrors errors;
     if (auto r = ApplyRules(s, who, record, static_cast<const T*>(nullptr), now, errors); !r) {
       return std::unexpected(r.error());
@@ -410,12 +408,16 @@ class CollectionImpl final : public Collection {
     record.meta = {0, 1, now, now};
     json::value full = domain::ToJson(record);
     std::string event_text = boost::json::serialize(full);
-    json::value answer = Redacted(who, record, std::move(full));
+    json::value answer = with_answer ? Redacted(who, record, std::move(full)) : json::value();
     return Prepared{std::move(record), std::move(event_text), std::move(answer)};
   }
 
-  // The create use case inside a write: idempotency, row and event.
-  Result<Record> CreateIn(Session& s, const Principal& who, Prepared& prepared) {
+  // The create use case inside a write: idempotency, row and event. kInsertFirst skips
+  // the lookup of (source, external_id) and relies on the unique index instead: a
+  // unique-constraint failure (SQLite undoes just that statement) is then looked up and
+  // compared like a repeat — one query less per new record, for bulk imports.
+  Result<Record> CreateIn(Session& s, const Principal& who, Prepared& prepared,
+                          RepeatCheck check = RepeatCheck::kLookupFirst) {
     T& record = prepared.record;
     if constexpr (std::is_same_v<T, Case> || std::is_same_v<T, Interaction>) {
       // The one judgement of Prepare that a concurrent write can change: whose queue it is
@@ -430,13 +432,20 @@ class CollectionImpl final : public Collection {
       }
     }
     if constexpr (requires { record.source; record.external_id; }) {
-      if (record.external_id) {
+      if (record.external_id && check == RepeatCheck::kLookupFirst) {
         auto existing = RepeatOf(s, who, record);
         if (!existing) return std::unexpected(existing.error());
         if (*existing) return std::move(**existing);
       }
     }
     if (auto r = store::Insert(s, record, record.meta.created_at); !r) {
+      if constexpr (requires { record.source; record.external_id; }) {
+        if (r.error().code == ErrorCode::kConflict && record.external_id) {
+          auto existing = RepeatOf(s, who, record);
+          if (!existing) return std::unexpected(existing.error());
+          if (*existing) return std::move(**existing);
+        }
+      }
       return std::unexpected(r.error());
     }
     domain::Event event{0,
@@ -447,7 +456,7 @@ class CollectionImpl final : public Collection {
                         "created",
                         domain::WithId(prepared.event_text, record.meta.id)};
     if (auto r = s.AppendEvent(event); !r) return std::unexpected(r.error());
-    prepared.answer.as_object()["id"] = record.meta.id;
+    if (auto* answer = prepared.answer.if_object()) (*answer)["id"] = record.meta.id;
     return Record{std::move(prepared.answer), record.meta.version, false, nullptr};
   }
 
@@ -715,6 +724,31 @@ void Ledger::CreateInteractions(const Principal& who, json::value body,
         done(std::move(*results));
       });
 }
+
+template <domain::Entity T>
+Result<PreparedCreate<T>> Ledger::PrepareCreate(Session& s, const Principal& who, T record,
+                                                Instant now, bool with_answer) const {
+  auto* collection = static_cast<CollectionImpl<T>*>(Find(domain::Schema<T>::kTable));
+  return collection->Prepare(s, who, std::move(record), now, with_answer);
+}
+
+template <domain::Entity T>
+Result<Record> Ledger::CreateIn(Session& s, const Principal& who, PreparedCreate<T>& prepared,
+                                RepeatCheck check) const {
+  auto* collection = static_cast<CollectionImpl<T>*>(Find(domain::Schema<T>::kTable));
+  return collection->CreateIn(s, who, prepared, check);
+}
+
+#define RAPPORT_LEDGER_BULK(T)                                                              \
+  template Result<PreparedCreate<T>> Ledger::PrepareCreate<T>(Session&, const Principal&, T, \
+                                                              Instant, bool) const;          \
+  template Result<Record> Ledger::CreateIn<T>(Session&, const Principal&, PreparedCreate<T>&, \
+                                              RepeatCheck) const;
+RAPPORT_LEDGER_BULK(domain::User)
+RAPPORT_LEDGER_BULK(domain::Queue)
+RAPPORT_LEDGER_BULK(domain::Interaction)
+RAPPORT_LEDGER_BULK(domain::AgentSession)
+#undef RAPPORT_LEDGER_BULK
 
 void Ledger::OnCommitted(const store::CommittedBatch& batch) {
   for (const auto& event : batch.events) {

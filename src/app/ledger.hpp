@@ -79,6 +79,20 @@ inline constexpr std::size_t kCachedRecordsPerCollection = 50'000;
 
 class Clocks;
 
+// A new record checked and rendered before it reaches the store's writer: what
+// Ledger::CreateIn still has to write.
+template <class T>
+struct PreparedCreate {
+  T record;
+  std::string event_text;  // the record as JSON with id 0: the "created" event's change
+  json::value answer;      // the record as the caller may see it, id 0 (null if not asked)
+};
+
+// How a create checks idempotency on (source, external_id): look the key up before the
+// insert, or insert and look up only when the unique index refuses (bulk imports, where
+// almost every record is new).
+enum class RepeatCheck { kLookupFirst, kInsertFirst };
+
 class Ledger {
  public:
   // With `clocks`, cases are answered with their live clocks and keep the clocks of their
@@ -95,6 +109,22 @@ class Ledger {
   // item's fields named "items[i].field".
   void CreateInteractions(const Principal& who, json::value body,
                           Callback<std::vector<Record>> done);
+
+  // The create path of one record in its two halves, for bulk writers (app/importer.cpp)
+  // that check many records in one reader snapshot and write them in one transaction —
+  // the same rules, checks, row and "created" event as Collection::Create:
+  //  - PrepareCreate: the entity's rules (derived vendor_id, account), Validate, foreign
+  //    ids as `who` may see them, read through `s`; kInvalid names every bad field.
+  //  - CreateIn: inside a Store::Write: the queue's vendor checked again, idempotency on
+  //    (source, external_id) (a repeat answers the stored record with already_existed;
+  //    different content is kConflict), the row and its event.
+  // T: domain::User, Queue, Interaction or AgentSession.
+  template <domain::Entity T>
+  Result<PreparedCreate<T>> PrepareCreate(store::Session& s, const Principal& who, T record,
+                                          Instant now, bool with_answer) const;
+  template <domain::Entity T>
+  Result<Record> CreateIn(store::Session& s, const Principal& who, PreparedCreate<T>& prepared,
+                          RepeatCheck check) const;
 
   // The event log after `after_sequence`, oldest first.
   Result<json::array> Events(std::int64_t after_sequence, std::int64_t limit);

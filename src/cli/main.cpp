@@ -1,4 +1,4 @@
-// The `rapport` command: serve, token create, backup, demo, sla explain, staff, report.
+// The `rapport` command: serve, token create, backup, demo, import, sla explain, staff, report.
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
@@ -13,6 +13,8 @@
 #include "app/clocks.hpp"
 #include "app/demo.hpp"
 #include "app/tokens.hpp"
+#include "cli/data_lock.hpp"
+#include "cli/import_command.hpp"
 #include "cli/report_command.hpp"
 #include "cli/staff_command.hpp"
 #include "core/log.hpp"
@@ -41,6 +43,8 @@ Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data_dir,
 
 int Serve(const std::string& data_dir, const store::SqliteOptions& store_options,
           api::ServerOptions options) {
+  auto lock = cli::DataLock::Acquire(data_dir);
+  if (!lock) return Failed(lock.error());
   auto store = OpenStore(data_dir, store_options);
   if (!store) return Failed(store.error());
   api::Metrics metrics;
@@ -103,6 +107,8 @@ int Report(const std::string& data_dir, const cli::ReportOptions& options) {
 }
 
 int Demo(const std::string& data_dir, app::DemoOptions options) {
+  auto lock = cli::DataLock::Acquire(data_dir);
+  if (!lock) return Failed(lock.error());
   // A bulk load: a 1 GiB page cache keeps the growing indexes in memory.
   store::SqliteOptions bulk;
   bulk.cache_mib = 1024;
@@ -144,6 +150,10 @@ int main(int argc, char** argv) {
       ->add_option("--read-timeout", read_timeout_seconds,
                    "seconds a connection may take to send a request (and idle between them)")
       ->check(CLI::Range(1, 3600));
+  serve
+      ->add_option("--max-import-bytes", server_options.upload_limit,
+                   "largest upload to POST /api/v1/imports/* (bytes; default 1 GiB)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
   store::SqliteOptions store_options;
   serve
       ->add_option("--max-batch", store_options.max_batch,
@@ -186,10 +196,12 @@ int main(int argc, char** argv) {
   explain->add_option("case", explain_case, "the case's id")->required()->check(CLI::PositiveNumber);
   explain->add_option("--at", explain_at, "as of this RFC 3339 instant (default: now)");
 
-  rapport::cli::StaffOptions staff_options;
-  auto* staff = rapport::cli::AddStaffCommand(cli, staff_options);
-  rapport::cli::ReportOptions report_options;
-  auto* report = rapport::cli::AddReportCommand(cli, report_options);
+  cli::StaffOptions staff_options;
+  auto* staff = cli::AddStaffCommand(cli, staff_options);
+  cli::ReportOptions report_options;
+  auto* report = cli::AddReportCommand(cli, report_options);
+  cli::ImportArgs import_args;
+  auto* import = cli::RegisterImport(cli, import_args);
 
   CLI11_PARSE(cli, argc, argv);
   SetUpLogging(log_level);
@@ -209,8 +221,9 @@ int main(int argc, char** argv) {
     }
     if (backup->parsed()) return Backup(data_dir, backup_target);
     if (demo->parsed()) return Demo(data_dir, demo_options);
+    if (import->parsed()) return cli::RunImport(data_dir, import_args);
     if (explain->parsed()) return ExplainClocks(data_dir, explain_case, explain_at);
-    if (staff->parsed()) return rapport::cli::RunStaffCommand(staff_options, std::cout, std::cerr);
+    if (staff->parsed()) return cli::RunStaffCommand(staff_options, std::cout, std::cerr);
     if (report->parsed()) return Report(data_dir, report_options);
   } catch (const std::exception& e) {
     std::cerr << "rapport: internal error: " << e.what() << "\n";

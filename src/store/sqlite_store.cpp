@@ -67,7 +67,7 @@ Error SqliteError(sqlite3* db, int rc, std::string_view what) {
 class Connection {
  public:
   static Result<std::unique_ptr<Connection>> Open(const std::string& path, bool reader,
-                                                  int cache_mib) {
+                                                  int cache_mib, int checkpoint_pages = 0) {
     static std::once_flag configured;
     std::call_once(configured, [] {
       // SQLite's allocation statistics take a global mutex on every malloc; we never read
@@ -86,7 +86,7 @@ class Connection {
     // as a string literal and answer quietly wrong.
     sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
     sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
-    if (auto r = conn->Configure(reader, cache_mib); !r) return std::unexpected(r.error());
+    if (auto r = conn->Configure(reader, cache_mib, checkpoint_pages); !r) return std::unexpected(r.error());
     return conn;
   }
 
@@ -193,7 +193,7 @@ class Connection {
 
   // Every connection must confirm WAL, synchronous=FULL and foreign keys, or the store
   // refuses to open: durability and referential integrity are not optional.
-  Result<void> Configure(bool reader, int cache_mib) {
+  Result<void> Configure(bool reader, int cache_mib, int checkpoint_pages) {
     sqlite3_busy_timeout(db_, 10000);
     for (const char* sql :
          {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
@@ -222,6 +222,10 @@ class Connection {
     // memory rather than a temporary file, that costs a copy instead of a write(2).
     if (auto r = Exec("PRAGMA temp_store=MEMORY"); !r) return r;
     if (reader) return Exec("PRAGMA query_only=ON");
+    if (checkpoint_pages > 0) {
+      std::string pages = "PRAGMA wal_autocheckpoint=" + std::to_string(checkpoint_pages);
+      if (auto r = Exec(pages.c_str()); !r) return r;
+    }
     return {};
   }
 
@@ -236,7 +240,8 @@ void Bind(sqlite3_stmt* stmt, int index, const SqlValue& value) {
   } else if (const auto* d = std::get_if<double>(&value)) {
     sqlite3_bind_double(stmt, index, *d);
   } else if (const auto* s = std::get_if<std::string>(&value)) {
-    sqlite3_bind_text(stmt, index, s->data(), static_cast<int>(s->size()), SQLITE_TRANSIENT);
+    // Static: every caller's values outlive the step and the reset of the statement.
+    sqlite3_bind_text(stmt, index, s->data(), static_cast<int>(s->size()), SQLITE_STATIC);
   } else {
     sqlite3_bind_null(stmt, index);
   }
@@ -392,8 +397,7 @@ class SqliteSession final : public Session {
   }
 
   Result<Id> Insert(const TableSpec& spec, const Row& row) override {
-    Row params(row.begin() + 1, row.end());
-    if (auto r = Run(conn_.StatementsFor(spec).insert, params, 0); !r) {
+    if (auto r = Run(conn_.StatementsFor(spec).insert, row.data() + 1, row.size() - 1, 0); !r) {
       return std::unexpected(r.error());
     }
     return sqlite3_last_insert_rowid(conn_.db());
@@ -481,10 +485,15 @@ class SqliteSession final : public Session {
 
   // Runs one statement with `params`, collecting `width` columns of every row.
   Result<std::vector<Row>> Run(const std::string& sql, const Row& params, std::size_t width) {
+    return Run(sql, params.data(), params.size(), width);
+  }
+
+  Result<std::vector<Row>> Run(const std::string& sql, const SqlValue* params, std::size_t count,
+                               std::size_t width) {
     auto prepared = conn_.Prepare(sql);
     if (!prepared) return std::unexpected(prepared.error());
     Connection::Stmt stmt(*prepared);
-    for (std::size_t i = 0; i < params.size(); ++i) {
+    for (std::size_t i = 0; i < count; ++i) {
       Bind(stmt.get(), static_cast<int>(i + 1), params[i]);
     }
     std::vector<Row> rows;
@@ -544,7 +553,8 @@ class SqliteStore final : public Store {
   ~SqliteStore() override { Close(); }
 
   Result<void> Start() {
-    auto writer = Connection::Open(options_.path, /*reader=*/false, options_.cache_mib);
+    auto writer = Connection::Open(options_.path, /*reader=*/false, options_.cache_mib,
+                                   options_.checkpoint_pages);
     if (!writer) return std::unexpected(writer.error());
     writer_ = std::move(*writer);
     if (auto r = Migrate(*writer_); !r) return r;

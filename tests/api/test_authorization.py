@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from conftest import event_count, record_of
+from conftest import create, event_count, record_of
 
 ROLES = ["admin", "manager", "agent", "vendor_agent", "viewer"]
 IN_HOUSE = ["admin", "manager", "agent", "viewer"]
@@ -103,9 +103,27 @@ class Caller:
     def __init__(self, world):
         self.w = world
         self.vendor_a_user = user_id(world["clients"]["vendor_a"])
+        self.session_target()  # made before any test counts events
+
+    def agent(self):
+        """An agent of vendor A (created once), for agent sessions."""
+        if "agent_user" not in self.w:
+            self.w["agent_user"] = create(self.w["clients"]["admin"], "users", {
+                "name": "Session Agent", "email": f"sessions{serial()}@example.com",
+                "role": "vendor_agent", "vendor_id": self.w["vendor_a"]["id"],
+                "is_agent": True})
+        return self.w["agent_user"]["id"]
+
+    def session_target(self):
+        if "agent_session" not in self.w:
+            self.w["agent_session"] = create(self.w["clients"]["admin"], "agent_sessions", {
+                "agent_id": self.agent(), "kind": "logged_in", "started_at": ARRIVED})
+        return self.w["agent_session"]["id"]
 
     def target(self, collection):
         w = self.w
+        if collection == "agent_sessions":
+            return self.session_target()
         return {"users": self.vendor_a_user, "vendors": w["vendor_a"]["id"],
                 "queues": w["queue_a"]["id"], "accounts": w["account"]["id"],
                 "people": w["person"]["id"], "agreements": w["agreement_a"]["id"],
@@ -132,6 +150,8 @@ class Caller:
                           "hours": [{"day": "monday", "start": "08:00", "end": "12:00"}]},
             "sla_policies": {"name": f"Policy {n}", "position": 100 + n,
                              "targets": [{"metric": "resolution", "minutes": 600}]},
+            "agent_sessions": {"agent_id": self.agent(), "kind": "logged_in",
+                               "external_id": f"s{n}", "started_at": ARRIVED},
         }[collection]
 
     def patch_body(self, collection):
@@ -142,7 +162,8 @@ class Caller:
                 "cases": {"category": f"cat {n}"},
                 "interactions": {"category": f"cat {n}"},
                 "calendars": {"name": f"Calendar {n}"},
-                "sla_policies": {"name": f"Policy {n}"}}[collection]
+                "sla_policies": {"name": f"Policy {n}"},
+                "agent_sessions": {"ended_at": f"2025-03-05T{10 + n % 10:02d}:00:00Z"}}[collection]
 
     def call(self, client, method, pattern, role):
         parts = pattern.split("/")
@@ -152,6 +173,8 @@ class Caller:
             path = pattern.replace("{id}", str(self.target(collection)))
         if method == "GET":
             return client.get(path)
+        if method == "POST" and pattern.startswith("/api/v1/imports/"):
+            return client.post(path, raw="")  # an empty file: imports nothing
         if method == "POST" and pattern == "/api/v1/interactions/batch":
             body = self.create_body("interactions", role)
             return client.post(path, {"items": [body]})

@@ -246,8 +246,10 @@ def test_healthz_metrics_openapi(server, admin):
     paths = doc.json()["paths"]
     expected = {"/healthz": {"get"}, "/metrics": {"get"}, f"{API}/openapi.json": {"get"},
                 f"{API}/me": {"get"}, f"{API}/events": {"get"},
-                f"{API}/interactions/batch": {"post"}, f"{API}/sla/at-risk": {"get"}}
-    for collection in list(COLLECTIONS) + ["calendars", "sla_policies"]:
+                f"{API}/interactions/batch": {"post"}, f"{API}/sla/at-risk": {"get"},
+                f"{API}/reports/service-level": {"get"}, f"{API}/imports/csv": {"post"},
+                f"{API}/imports/ndjson": {"post"}, f"{API}/imports/queue-log": {"post"}}
+    for collection in list(COLLECTIONS) + ["calendars", "sla_policies", "agent_sessions"]:
         expected[f"{API}/{collection}"] = {"get", "post"}
         expected[f"{API}/{collection}/{{id}}"] = {"get", "patch"}
     assert {path: set(ops) for path, ops in paths.items()} == expected
