@@ -164,10 +164,15 @@ def world(server, admin):
     w["person"] = create("/api/v1/people", {"account_id": w["account"]["id"], "name": "Ann Lee",
                                             "emails": ["ann@globex.example"],
                                             "role": "decision_maker"})
+    w["calendar"] = create("/api/v1/calendars", {
+        "name": "London office", "time_zone": "Europe/London",
+        "hours": [{"day": d, "start": "09:00", "end": "17:00"}
+                  for d in ("monday", "tuesday", "wednesday", "thursday", "friday")],
+        "holidays": [{"name": "Christmas", "date": "2025-12-25", "yearly": True}]})
     w["agreement_a"] = create("/api/v1/agreements", {
         "kind": "vendor", "vendor_id": w["vendor_a"]["id"], "start_date": "2025-01-01",
         "end_date": "2026-12-31", "queue_ids": [w["queue_a"]["id"]],
-        "cost_per_agent_hour_minor": 2500,
+        "cost_per_agent_hour_minor": 2500, "coverage_calendar_id": w["calendar"]["id"],
         "targets": [{"metric": "service_level", "channel": "phone", "target_percent": 80,
                      "threshold_seconds": 20}]})
     w["agreement_b"] = create("/api/v1/agreements", {
@@ -177,11 +182,6 @@ def world(server, admin):
         "kind": "customer", "account_id": w["account"]["id"], "start_date": "2025-01-01",
         "end_date": "2026-12-31", "auto_renew": True, "notice_days": 90,
         "annual_value_minor": 12_000_000, "currency": "GBP"})
-    w["calendar"] = create("/api/v1/calendars", {
-        "name": "London office", "time_zone": "Europe/London",
-        "hours": [{"day": d, "start": "09:00", "end": "17:00"}
-                  for d in ("monday", "tuesday", "wednesday", "thursday", "friday")],
-        "holidays": [{"name": "Christmas", "date": "2025-12-25", "yearly": True}]})
     w["policy"] = create("/api/v1/sla_policies", {
         "name": "Standard", "position": 10, "calendar_id": w["calendar"]["id"],
         "targets": [{"metric": "first_response", "minutes": 60, "warning_minutes": 15},

@@ -172,6 +172,9 @@ class Caller:
         if "{id}" in pattern:
             path = pattern.replace("{id}", str(self.target(collection)))
         if method == "GET":
+            # Reports that need a parameter to answer at all get one.
+            path += {"/api/v1/reports/coverage": f"?agreement_id={self.w['agreement_a']['id']}",
+                     "/api/v1/reports/staffing": "?aht_seconds=180"}.get(pattern, "")
             return client.get(path)
         if method == "POST" and pattern.startswith("/api/v1/imports/"):
             return client.post(path, raw="")  # an empty file: imports nothing

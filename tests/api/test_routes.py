@@ -247,7 +247,9 @@ def test_healthz_metrics_openapi(server, admin):
     expected = {"/healthz": {"get"}, "/metrics": {"get"}, f"{API}/openapi.json": {"get"},
                 f"{API}/me": {"get"}, f"{API}/events": {"get"},
                 f"{API}/interactions/batch": {"post"}, f"{API}/sla/at-risk": {"get"},
-                f"{API}/reports/service-level": {"get"}, f"{API}/imports/csv": {"post"},
+                f"{API}/reports/service-level": {"get"}, f"{API}/reports/scorecard": {"get"},
+                f"{API}/reports/coverage": {"get"}, f"{API}/reports/staffing": {"get"},
+                f"{API}/reports/deadlines": {"get"}, f"{API}/imports/csv": {"post"},
                 f"{API}/imports/ndjson": {"post"}, f"{API}/imports/queue-log": {"post"}}
     for collection in list(COLLECTIONS) + ["calendars", "sla_policies", "agent_sessions"]:
         expected[f"{API}/{collection}"] = {"get", "post"}
