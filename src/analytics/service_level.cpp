@@ -328,6 +328,28 @@ class Aggregator {
     }
     if (judged.empty()) return;
 
+    // Each (account, category)'s judged cases in order of resolution, so that a contact
+    // finds those it repeats (resolved in [at − window, at)) as one run by binary search
+    // and marks the run in a difference array, instead of visiting every case.
+    struct Run {
+      std::vector<std::int32_t> judged;   // by resolution
+      std::vector<std::int64_t> resolved;
+      std::vector<std::int32_t> cover;    // +1 where a contact's run starts, −1 past its end
+    };
+    std::vector<Run> runs;
+    std::unordered_map<std::uint64_t, std::uint32_t> run_of;
+    run_of.reserve(by_account_category.size());
+    for (auto& [key, indexes] : by_account_category) {
+      std::sort(indexes.begin(), indexes.end(),
+                [&](std::int32_t a, std::int32_t b) { return judged[a].resolved < judged[b].resolved; });
+      Run run;
+      for (std::int32_t index : indexes) run.resolved.push_back(judged[index].resolved);
+      run.judged = std::move(indexes);
+      run.cover.assign(run.judged.size() + 1, 0);
+      run_of.emplace(key, static_cast<std::uint32_t>(runs.size()));
+      runs.push_back(std::move(run));
+    }
+
     const ContactTable& c = p_.contacts;
     for (std::size_t b = 0; b < c.blocks().size(); ++b) {
       if (c.blocks()[b].first_arrival.ms > last_relevant) continue;
@@ -346,12 +368,21 @@ class Aggregator {
           }
         }
         if (c.category_[row] == 0) continue;
-        auto it = by_account_category.find((std::uint64_t{c.account_[row]} << 32) | c.category_[row]);
-        if (it == by_account_category.end()) continue;
-        for (std::int32_t index : it->second) {
-          Judged& j = judged[index];
-          if (at > j.resolved && at <= j.resolved + window) j.repeated = true;
-        }
+        auto it = run_of.find((std::uint64_t{c.account_[row]} << 32) | c.category_[row]);
+        if (it == run_of.end()) continue;
+        Run& run = runs[it->second];
+        const auto lo = std::lower_bound(run.resolved.begin(), run.resolved.end(), at - window);
+        const auto hi = std::lower_bound(lo, run.resolved.end(), at);
+        if (lo == hi) continue;
+        ++run.cover[lo - run.resolved.begin()];
+        --run.cover[hi - run.resolved.begin()];
+      }
+    }
+    for (const Run& run : runs) {
+      std::int64_t covered = 0;
+      for (std::size_t i = 0; i < run.judged.size(); ++i) {
+        covered += run.cover[i];
+        if (covered > 0) judged[run.judged[i]].repeated = true;
       }
     }
     for (const Judged& j : judged) {
