@@ -331,10 +331,14 @@ class Aggregator {
     // Each (account, category)'s judged cases in order of resolution, so that a contact
     // finds those it repeats (resolved in [at − window, at)) as one run by binary search
     // and marks the run in a difference array, instead of visiting every case.
+    // Contacts come mostly in arrival order, so each run remembers the last contact's
+    // bounds and moves them forward from there; a contact earlier than the last searches.
     struct Run {
       std::vector<std::int32_t> judged;   // by resolution
       std::vector<std::int64_t> resolved;
       std::vector<std::int32_t> cover;    // +1 where a contact's run starts, −1 past its end
+      std::int64_t last_at = std::numeric_limits<std::int64_t>::min();
+      std::size_t lo = 0, hi = 0;  // the last contact's: first resolved >= at − window, >= at
     };
     std::vector<Run> runs;
     std::unordered_map<std::uint64_t, std::uint32_t> run_of;
@@ -348,6 +352,17 @@ class Aggregator {
       run.cover.assign(run.judged.size() + 1, 0);
       run_of.emplace(key, static_cast<std::uint32_t>(runs.size()));
       runs.push_back(std::move(run));
+    }
+    // With few accounts × categories, a table finds a contact's run without hashing.
+    const std::uint64_t category_count = p_.categories.size();
+    std::uint64_t max_account = 0;
+    for (const auto& [key, index] : run_of) max_account = std::max(max_account, key >> 32);
+    std::vector<std::int32_t> run_table;
+    if ((max_account + 1) * category_count <= (std::uint64_t{1} << 22)) {
+      run_table.assign((max_account + 1) * category_count, -1);
+      for (const auto& [key, index] : run_of) {
+        run_table[(key >> 32) * category_count + (key & 0xffffffffU)] = static_cast<std::int32_t>(index);
+      }
     }
 
     const ContactTable& c = p_.contacts;
@@ -368,14 +383,27 @@ class Aggregator {
           }
         }
         if (c.category_[row] == 0) continue;
-        auto it = run_of.find((std::uint64_t{c.account_[row]} << 32) | c.category_[row]);
-        if (it == run_of.end()) continue;
-        Run& run = runs[it->second];
-        const auto lo = std::lower_bound(run.resolved.begin(), run.resolved.end(), at - window);
-        const auto hi = std::lower_bound(lo, run.resolved.end(), at);
-        if (lo == hi) continue;
-        ++run.cover[lo - run.resolved.begin()];
-        --run.cover[hi - run.resolved.begin()];
+        std::int64_t index = -1;
+        if (!run_table.empty()) {
+          if (c.account_[row] <= max_account) index = run_table[c.account_[row] * category_count + c.category_[row]];
+        } else if (auto it = run_of.find((std::uint64_t{c.account_[row]} << 32) | c.category_[row]); it != run_of.end()) {
+          index = it->second;
+        }
+        if (index < 0) continue;
+        Run& run = runs[static_cast<std::size_t>(index)];
+        const std::vector<std::int64_t>& r = run.resolved;
+        if (at >= run.last_at) {
+          while (run.lo < r.size() && r[run.lo] < at - window) ++run.lo;
+          run.hi = std::max(run.hi, run.lo);
+          while (run.hi < r.size() && r[run.hi] < at) ++run.hi;
+        } else {
+          run.lo = static_cast<std::size_t>(std::lower_bound(r.begin(), r.end(), at - window) - r.begin());
+          run.hi = static_cast<std::size_t>(std::lower_bound(r.begin() + static_cast<std::ptrdiff_t>(run.lo), r.end(), at) - r.begin());
+        }
+        run.last_at = at;
+        if (run.lo == run.hi) continue;
+        ++run.cover[run.lo];
+        --run.cover[run.hi];
       }
     }
     for (const Run& run : runs) {
