@@ -14,8 +14,82 @@ constexpr std::array<std::string_view, kDimensionCount> kDimensionNames = {
     "vendor", "channel", "queue", "agent", "segment", "period", "hour_of_week"};
 // Groups kept in a flat array up to this many combinations; beyond, in a hash map.
 constexpr std::uint64_t kFlatGroups = 1 << 16;
+// Rows of a block taken at a time by a scan: their group numbers stay in the L1 cache.
+constexpr std::size_t kChunk = 2048;
 // A case's channel when it has none.
 constexpr std::uint32_t kUnknownChannel = kChannelCount;
+
+// Adds one contact row to `t` as ContactCounter::Add defines it, without branches on the
+// disposition (which a scan over mixed contacts mispredicts): every count is a comparison
+// added. A row not offered (kNotOffered) adds nothing.
+inline void Accumulate(Tally& t, Disposition d, std::uint32_t wait, std::uint32_t handle,
+                       std::int64_t threshold, std::int64_t short_ms) {
+  const bool answered = d == Disposition::kAnswered;
+  const bool gave_up = d == Disposition::kAbandoned;
+  const bool has_wait = wait != kNoDuration;
+  const bool short_abandon = gave_up & has_wait & (wait < short_ms);
+  const bool abandoned = gave_up & !short_abandon;
+  const bool handled = answered & (handle != kNoDuration);
+  t.offered += answered | abandoned | (d == Disposition::kUnanswered);
+  t.answered += answered;
+  t.answered_within += answered & (wait <= threshold);
+  t.wait_ms += answered ? wait : 0;
+  t.handled += handled;
+  t.handle_ms += handled ? handle : 0;
+  t.abandoned += abandoned;
+  t.abandoned_within += abandoned & has_wait & (wait <= threshold);
+  t.short_abandons += short_abandon;
+  t.missed_off_hours += d == Disposition::kMissedOffHours;
+}
+
+// A flat group's contact counts as a scan keeps them: one count per class of contact (the
+// classes partition the rows, so each row adds one to one count) and the two sums. A row
+// costs three additions instead of a Tally's ten; Fold turns them into the Tally's counts.
+enum Cell : std::size_t {
+  kAnsweredWithinHandled, kAnsweredBeyondHandled, kAnsweredWithinOpen, kAnsweredBeyondOpen,
+  kShortAbandon, kAbandonedWithin, kAbandonedBeyond, kUnanswered, kMissedOffHours, kNotOffered,
+  kWaitSum, kHandleSum, kCellCount
+};
+using Cells = std::array<std::int64_t, kCellCount>;
+
+// The class of a contact row (as Accumulate counts it), without branches.
+inline std::size_t ClassOf(Disposition d, std::uint32_t wait, std::uint32_t handle, std::int64_t threshold,
+                           std::int64_t short_ms) {
+  const bool has_wait = wait != kNoDuration;
+  const std::size_t answered = kAnsweredWithinHandled + (wait > threshold) + 2 * (handle == kNoDuration);
+  const bool short_abandon = has_wait & (wait < short_ms);
+  const std::size_t abandoned = short_abandon                    ? kShortAbandon
+                                : has_wait & (wait <= threshold) ? kAbandonedWithin
+                                                                 : kAbandonedBeyond;
+  static constexpr std::array<std::size_t, 5> kOther = {kNotOffered, 0, 0, kUnanswered, kMissedOffHours};
+  return d == Disposition::kAnswered ? answered
+         : d == Disposition::kAbandoned ? abandoned
+                                        : kOther[static_cast<std::size_t>(d)];
+}
+
+inline void Count(Cells& cells, Disposition d, std::uint32_t wait, std::uint32_t handle, std::int64_t threshold,
+                  std::int64_t short_ms) {
+  const bool answered = d == Disposition::kAnswered;
+  ++cells[ClassOf(d, wait, handle, threshold, short_ms)];
+  cells[kWaitSum] += answered ? wait : 0;
+  cells[kHandleSum] += answered & (handle != kNoDuration) ? handle : 0;
+}
+
+void Fold(Tally& t, const Cells& c) {
+  const std::int64_t answered = c[kAnsweredWithinHandled] + c[kAnsweredBeyondHandled] +
+                                c[kAnsweredWithinOpen] + c[kAnsweredBeyondOpen];
+  const std::int64_t abandoned = c[kAbandonedWithin] + c[kAbandonedBeyond];
+  t.offered += answered + abandoned + c[kUnanswered];
+  t.answered += answered;
+  t.answered_within += c[kAnsweredWithinHandled] + c[kAnsweredWithinOpen];
+  t.wait_ms += c[kWaitSum];
+  t.handled += c[kAnsweredWithinHandled] + c[kAnsweredBeyondHandled];
+  t.handle_ms += c[kHandleSum];
+  t.abandoned += abandoned;
+  t.abandoned_within += c[kAbandonedWithin];
+  t.short_abandons += c[kShortAbandon];
+  t.missed_off_hours += c[kMissedOffHours];
+}
 
 // Composite group numbers: the sum of each dimension's value times its stride.
 struct Keying {
@@ -39,19 +113,31 @@ class Groups {
     if (flat_) dense_.resize(combinations);
   }
   Tally& At(std::uint64_t composite) { return flat_ ? dense_[composite] : sparse_[composite]; }
+  // The groups' contact counts, when flat (else null).
+  Cells* DenseCells() {
+    if (!flat_) return nullptr;
+    if (cells_.empty()) cells_.resize(dense_.size());
+    return cells_.data();
+  }
   void MergeInto(std::map<std::uint64_t, Tally>& out) const {
     if (flat_) {
       for (std::size_t i = 0; i < dense_.size(); ++i) {
-        if (!(dense_[i] == Tally{})) out[i].Add(dense_[i]);
+        Tally tally = dense_[i];
+        if (!cells_.empty()) Fold(tally, cells_[i]);
+        if (!(tally == Tally{})) out[i].Add(tally);
       }
     } else {
-      for (const auto& [composite, tally] : sparse_) out[composite].Add(tally);
+      // Rows not offered (outbound, notes) touch a group without counting in it.
+      for (const auto& [composite, tally] : sparse_) {
+        if (!(tally == Tally{})) out[composite].Add(tally);
+      }
     }
   }
 
  private:
   bool flat_;
   std::vector<Tally> dense_;
+  std::vector<Cells> cells_;
   std::unordered_map<std::uint64_t, Tally> sparse_;
 };
 
@@ -106,20 +192,100 @@ class Aggregator {
     return composite;
   }
 
+  // The contacts of blocks [first_block, last_block), a chunk of rows at a time: first
+  // each row's group number, a column at a time (a dimension constant over the chunk, such
+  // as the month of a block that lies in one month, added once), then the counts. A block
+  // wholly inside the range needs no per-row range test, and an unscoped report no scope
+  // test, so that the common report reads only the columns it groups and counts by.
   void ScanContacts(std::size_t first_block, std::size_t last_block, Groups& groups) const {
     const ContactTable& c = p_.contacts;
-    const std::int64_t from = r_.scope.from.ms, to = r_.scope.to.ms;
+    const Scope& scope = r_.scope;
+    const std::int64_t from = scope.from.ms, to = scope.to.ms;
+    const bool scoped = scope.vendor || scope.channel || scope.agent || !scope.queues.empty();
+    std::array<std::int64_t, kChannelCount> threshold{};
+    for (std::size_t k = 0; k < kChannelCount; ++k) threshold[k] = r_.definitions.threshold_seconds[k] * 1000;
+    const std::int64_t short_ms = r_.definitions.short_abandon_seconds * 1000;
     PeriodScheme::Hint hint;
+    std::vector<std::uint64_t> keys(kChunk);
+    Cells* const cells = groups.DenseCells();
     for (std::size_t b = first_block; b < last_block; ++b) {
       const auto& block = c.blocks()[b];
       if (block.last_arrival.ms < from || block.first_arrival.ms >= to) continue;
-      std::size_t end = std::min(c.size(), (b + 1) * ContactTable::kBlockRows);
-      for (std::size_t row = b * ContactTable::kBlockRows; row < end; ++row) {
-        if (!counter_.Counts(c, row)) continue;
-        Facts facts{c.vendor_[row], c.channel_[row], c.queue_[row], c.agent_[row], c.account_[row],
-                    Instant{c.arrived_[row]}};
-        counter_.Add(groups.At(Composite(facts, hint)), c, row);
+      const bool whole = block.first_arrival.ms >= from && block.last_arrival.ms < to;
+      // Every row's arrival lies in [first_arrival, last_arrival]: one period at both ends
+      // is one period for all.
+      std::optional<std::uint32_t> block_period;
+      if (whole && r_.periods) {
+        const std::uint32_t p = r_.periods->IndexOf(block.first_arrival, hint);
+        if (r_.periods->IndexOf(block.last_arrival, hint) == p) block_period = p;
       }
+      const std::size_t block_end = std::min(c.size(), (b + 1) * ContactTable::kBlockRows);
+      for (std::size_t begin = b * ContactTable::kBlockRows; begin < block_end; begin += kChunk) {
+        const std::size_t n = std::min(kChunk, block_end - begin);
+        std::fill_n(keys.begin(), n, 0);
+        for (std::size_t d = 0; d < keying_.by.size(); ++d) {
+          AddKeys(keying_.by[d], keying_.stride[d], begin, n, whole, block_period, hint, keys);
+        }
+        // Raw pointers: the counts' stores could otherwise alias the columns' and keys'.
+        const Disposition* disposition = c.disposition_.data() + begin;
+        const std::uint32_t* wait = c.wait_.data() + begin;
+        const std::uint32_t* handle = c.handle_.data() + begin;
+        const std::uint8_t* channel = c.channel_.data() + begin;
+        const std::uint64_t* key = keys.data();
+        if (whole && !scoped && cells != nullptr) {  // the common report
+          for (std::size_t i = 0; i < n; ++i) {
+            Count(cells[key[i]], disposition[i], wait[i], handle[i], threshold[channel[i]], short_ms);
+          }
+          continue;
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+          const std::size_t row = begin + i;
+          if (!whole && (c.arrived_[row] < from || c.arrived_[row] >= to)) continue;
+          if (scoped && !counter_.InScope(c.vendor_[row], channel[i], c.queue_[row], c.agent_[row])) continue;
+          if (cells != nullptr) {
+            Count(cells[key[i]], disposition[i], wait[i], handle[i], threshold[channel[i]], short_ms);
+          } else {
+            Accumulate(groups.At(key[i]), disposition[i], wait[i], handle[i], threshold[channel[i]], short_ms);
+          }
+        }
+      }
+    }
+  }
+
+  // Adds dimension `dimension`'s value times `stride` to the group numbers of rows
+  // [begin, begin + n). Rows outside the range (only when not `whole`) get any number:
+  // they are not counted.
+  void AddKeys(Dimension dimension, std::uint64_t stride, std::size_t begin, std::size_t n, bool whole,
+               std::optional<std::uint32_t> block_period, PeriodScheme::Hint& hint,
+               std::vector<std::uint64_t>& keys) const {
+    const ContactTable& c = p_.contacts;
+    const std::int64_t from = r_.scope.from.ms, to = r_.scope.to.ms;
+    auto add = [&](const auto& column) {
+      for (std::size_t i = 0; i < n; ++i) keys[i] += column[begin + i] * stride;
+    };
+    auto in_range = [&](std::size_t row) { return whole || (c.arrived_[row] >= from && c.arrived_[row] < to); };
+    switch (dimension) {
+      case Dimension::kVendor: add(c.vendor_); break;
+      case Dimension::kChannel: add(c.channel_); break;
+      case Dimension::kQueue: add(c.queue_); break;
+      case Dimension::kAgent: add(c.agent_); break;
+      case Dimension::kSegment:
+        for (std::size_t i = 0; i < n; ++i) keys[i] += p_.segments.Of(c.account_[begin + i]) * stride;
+        break;
+      case Dimension::kPeriod:
+        if (block_period) {
+          for (std::size_t i = 0; i < n; ++i) keys[i] += *block_period * stride;
+          break;
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+          if (in_range(begin + i)) keys[i] += r_.periods->IndexOf(Instant{c.arrived_[begin + i]}, hint) * stride;
+        }
+        break;
+      case Dimension::kHourOfWeek:
+        for (std::size_t i = 0; i < n; ++i) {
+          if (in_range(begin + i)) keys[i] += r_.periods->HourOfWeek(Instant{c.arrived_[begin + i]}, hint) * stride;
+        }
+        break;
     }
   }
 
@@ -165,6 +331,43 @@ class Aggregator {
     }
     if (judged.empty()) return;
 
+    // Each (party, category)'s judged cases in order of resolution, so that a contact
+    // finds those it repeats (resolved in [at − window, at)) as one run by binary search
+    // and marks the run in a difference array, instead of visiting every case.
+    // Contacts come mostly in arrival order, so each run remembers the last contact's
+    // bounds and moves them forward from there; a contact earlier than the last searches.
+    struct Run {
+      std::vector<std::int32_t> judged;   // by resolution
+      std::vector<std::int64_t> resolved;
+      std::vector<std::int32_t> cover;    // +1 where a contact's run starts, −1 past its end
+      std::int64_t last_at = std::numeric_limits<std::int64_t>::min();
+      std::size_t lo = 0, hi = 0;  // the last contact's: first resolved >= at − window, >= at
+    };
+    std::vector<Run> runs;
+    std::unordered_map<std::uint64_t, std::uint32_t> run_of;
+    run_of.reserve(by_party_category.size());
+    for (auto& [key, indexes] : by_party_category) {
+      std::sort(indexes.begin(), indexes.end(),
+                [&](std::int32_t a, std::int32_t b) { return judged[a].resolved < judged[b].resolved; });
+      Run run;
+      for (std::int32_t index : indexes) run.resolved.push_back(judged[index].resolved);
+      run.judged = std::move(indexes);
+      run.cover.assign(run.judged.size() + 1, 0);
+      run_of.emplace(key, static_cast<std::uint32_t>(runs.size()));
+      runs.push_back(std::move(run));
+    }
+    // With few parties × categories, a table finds a contact's run without hashing.
+    const std::uint64_t category_count = p_.categories.size();
+    std::uint64_t max_party = 0;
+    for (const auto& [key, index] : run_of) max_party = std::max(max_party, key >> 32);
+    std::vector<std::int32_t> run_table;
+    if ((max_party + 1) * category_count <= (std::uint64_t{1} << 22)) {
+      run_table.assign((max_party + 1) * category_count, -1);
+      for (const auto& [key, index] : run_of) {
+        run_table[(key >> 32) * category_count + (key & 0xffffffffU)] = static_cast<std::int32_t>(index);
+      }
+    }
+
     const ContactTable& c = p_.contacts;
     for (std::size_t b = 0; b < c.blocks().size(); ++b) {
       if (c.blocks()[b].first_arrival.ms > last_relevant) continue;
@@ -184,12 +387,34 @@ class Aggregator {
         }
         const std::uint32_t party = by_person ? c.person_[row] : c.account_[row];
         if (c.category_[row] == 0 || party == 0) continue;
-        auto it = by_party_category.find((std::uint64_t{party} << 32) | c.category_[row]);
-        if (it == by_party_category.end()) continue;
-        for (std::int32_t index : it->second) {
-          Judged& j = judged[index];
-          if (at > j.resolved && at <= j.resolved + window) j.repeated = true;
+        std::int64_t index = -1;
+        if (!run_table.empty()) {
+          if (party <= max_party) index = run_table[party * category_count + c.category_[row]];
+        } else if (auto it = run_of.find((std::uint64_t{party} << 32) | c.category_[row]); it != run_of.end()) {
+          index = it->second;
         }
+        if (index < 0) continue;
+        Run& run = runs[static_cast<std::size_t>(index)];
+        const std::vector<std::int64_t>& r = run.resolved;
+        if (at >= run.last_at) {
+          while (run.lo < r.size() && r[run.lo] < at - window) ++run.lo;
+          run.hi = std::max(run.hi, run.lo);
+          while (run.hi < r.size() && r[run.hi] < at) ++run.hi;
+        } else {
+          run.lo = static_cast<std::size_t>(std::lower_bound(r.begin(), r.end(), at - window) - r.begin());
+          run.hi = static_cast<std::size_t>(std::lower_bound(r.begin() + static_cast<std::ptrdiff_t>(run.lo), r.end(), at) - r.begin());
+        }
+        run.last_at = at;
+        if (run.lo == run.hi) continue;
+        ++run.cover[run.lo];
+        --run.cover[run.hi];
+      }
+    }
+    for (const Run& run : runs) {
+      std::int64_t covered = 0;
+      for (std::size_t i = 0; i < run.judged.size(); ++i) {
+        covered += run.cover[i];
+        if (covered > 0) judged[run.judged[i]].repeated = true;
       }
     }
     for (const Judged& j : judged) {
@@ -270,37 +495,7 @@ bool ContactCounter::Counts(const ContactTable& c, std::size_t row) const {
 }
 
 void ContactCounter::Add(Tally& t, const ContactTable& c, std::size_t row) const {
-  const std::uint32_t wait = c.wait_[row], handle = c.handle_[row];
-  const std::int64_t threshold = threshold_ms_[c.channel_[row]];
-  switch (c.disposition_[row]) {
-    case Disposition::kAnswered:
-      ++t.offered;
-      ++t.answered;
-      t.wait_ms += wait;
-      if (wait <= threshold) ++t.answered_within;
-      if (handle != kNoDuration) {
-        ++t.handled;
-        t.handle_ms += handle;
-      }
-      break;
-    case Disposition::kAbandoned:
-      if (wait != kNoDuration && wait < short_ms_) {
-        ++t.short_abandons;
-        break;
-      }
-      ++t.offered;
-      ++t.abandoned;
-      if (wait != kNoDuration && wait <= threshold) ++t.abandoned_within;
-      break;
-    case Disposition::kUnanswered:
-      ++t.offered;
-      break;
-    case Disposition::kMissedOffHours:
-      ++t.missed_off_hours;
-      break;
-    case Disposition::kNotOffered:
-      break;
-  }
+  Accumulate(t, c.disposition_[row], c.wait_[row], c.handle_[row], threshold_ms_[c.channel_[row]], short_ms_);
 }
 
 std::optional<Dimension> ParseDimension(std::string_view text) {
