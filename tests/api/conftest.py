@@ -285,3 +285,18 @@ class NothingWritten:
         if exc[0] is None:
             assert self.snapshot() == self.before, "a rejected request wrote something"
         return False
+
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response, status, field, *words):
+    """A problem+json answer with `status` naming `field`, its message holding `words`."""
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith(PROBLEM), response.headers
+    problem = response.json()
+    messages = {e["field"]: e["message"] for e in problem.get("errors", [])}
+    assert field in messages, f"{field!r} not named in {problem}"
+    for word in words:
+        assert word in messages[field], f"{word!r} not in {field}: {messages[field]!r}"
+    return problem

@@ -18,9 +18,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conftest import (API, RAPPORT_BIN, Client, NothingWritten, Server, create, etag_of,
-                      event_count, list_all, patch, read)
-PROBLEM = "application/problem+json"
+from conftest import (API, RAPPORT_BIN, Client, NothingWritten, Server, assert_problem,
+                      create, etag_of, event_count, list_all, patch, read)
 UTC = timezone.utc
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
@@ -70,18 +69,6 @@ def all_events(client):
 def case_events(client, case_id, *actions):
     return [e for e in all_events(client)
             if e["entity"] == "case" and e["entity_id"] == case_id and e["action"] in actions]
-
-
-def assert_problem(response, status, field, *words):
-    """A problem+json answer with `status` naming `field`, its message holding `words`."""
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith(PROBLEM), response.headers
-    problem = response.json()
-    messages = {e["field"]: e["message"] for e in problem.get("errors", [])}
-    assert field in messages, f"{field!r} not named in {problem}"
-    for word in words:
-        assert word in messages[field], f"{word!r} not in {field}: {messages[field]!r}"
-    return problem
 
 
 def clocks_of(case):

@@ -18,10 +18,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from conftest import (API, RAPPORT_BIN, NothingWritten, Server, create, etag_of, read)
+from conftest import (API, RAPPORT_BIN, NothingWritten, Server, assert_problem, create,
+                      etag_of, read)
 
 UTC = timezone.utc
-PROBLEM = "application/problem+json"
 MARCH = {"from": "2024-03-01T00:00:00Z", "to": "2024-04-01T00:00:00Z"}
 APRIL = {"from": "2024-04-01T00:00:00Z", "to": "2024-05-01T00:00:00Z"}
 
@@ -82,17 +82,6 @@ def report(client, name, params, status=200):
     response = client.get(f"{API}/reports/{name}?{urlencode(list(pairs))}")
     assert response.status_code == status, response.text
     return response.json()
-
-
-def assert_problem(response, status, field, *words):
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith(PROBLEM), response.headers
-    problem = response.json()
-    messages = {e["field"]: e["message"] for e in problem.get("errors", [])}
-    assert field in messages, f"{field!r} not named in {problem}"
-    for word in words:
-        assert word in messages[field], (word, messages[field])
-    return problem
 
 
 def sl(metrics):

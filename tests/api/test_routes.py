@@ -13,9 +13,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from conftest import (API, NothingWritten, create, etag_of, event_count, list_all, patch, read,
+from conftest import (API, PROBLEM, NothingWritten, create, etag_of, event_count, list_all, patch, read,
                       record_of)
-PROBLEM = "application/problem+json"
 
 
 # ---- helpers --------------------------------------------------------------------------
