@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <boost/json.hpp>
 #include <cmath>
 #include <future>
+#include <limits>
 #include <memory>
 #include <numbers>
 #include <optional>
@@ -29,6 +31,8 @@ namespace rapport::app {
 namespace {
 
 using domain::Account;
+using domain::AgentSession;
+using domain::AgentSessionKind;
 using domain::Agreement;
 using domain::AgreementKind;
 using domain::Calendar;
@@ -396,15 +400,17 @@ struct VendorShape {
   std::int64_t cost_per_agent_hour_minor;
   // The hours it covers (its agreement's coverage calendar); none: around the clock.
   std::optional<std::size_t> coverage;
+  // The fewest agents it keeps logged in while open.
+  int min_staffed;
 };
 
 constexpr std::array<VendorShape, 3> kVendors = {{
     {"Northwind Contact Services", "Dana Whitfield, VP Operations", "ops@northwind-contact.example",
-     "northwind-contact.example", "Northwind Americas", 20, "USD", 2650, kNorthwindCoverage},
+     "northwind-contact.example", "Northwind Americas", 20, "USD", 2650, kNorthwindCoverage, 1},
     {"Meridian CX", "Henrik Solberg, Managing Director", "service@meridian-cx.example",
-     "meridian-cx.example", "Meridian EMEA", 15, "EUR", 3100, std::nullopt},
+     "meridian-cx.example", "Meridian EMEA", 15, "EUR", 3100, std::nullopt, 1},
     {"Tasman Support Co", "Olivia Tran, Head of Delivery", "accounts@tasman-support.example",
-     "tasman-support.example", "Tasman APAC", 12, "USD", 2400, kTasmanCoverage},
+     "tasman-support.example", "Tasman APAC", 16, "USD", 2400, kTasmanCoverage, 3},
 }};
 // Teams 0..2 are the vendors'; the in-house team comes last.
 constexpr std::size_t kInHouse = kVendors.size();
@@ -430,7 +436,9 @@ struct QueueShape {
 };
 
 // The teams differ so that the scorecards do: Meridian runs hot and misses its targets,
-// the premium desk is generously staffed.
+// the premium desk is generously staffed, and Tasman is overstaffed (its chat planned at
+// 40% occupancy, three agents at least logged in while it is open, more agents on its
+// roster): it beats its targets, and its scorecards show the surplus agent-hours.
 constexpr std::array<QueueShape, 8> kQueues = {{
     {"Premium Phone", Channel::kPhone, kInHouse, true, 0.62, 0},
     {"Premium Email", Channel::kEmail, kInHouse, false, 0, 1.5},
@@ -439,7 +447,7 @@ constexpr std::array<QueueShape, 8> kQueues = {{
     {"EMEA Phone", Channel::kPhone, 1, true, 0.76, 0},
     {"EMEA Email", Channel::kEmail, 1, false, 0, 6},
     {"APAC Phone", Channel::kPhone, 2, false, 0.66, 0},
-    {"Global Chat", Channel::kChat, 2, false, 0.68, 0},
+    {"Global Chat", Channel::kChat, 2, false, 0.40, 0},
 }};
 constexpr std::size_t kPremiumPhone = 0, kPremiumEmail = 1, kAmericasPhone = 2, kAmericasEmail = 3,
                       kEmeaPhone = 4, kEmeaEmail = 5, kApacPhone = 6, kGlobalChat = 7;
@@ -455,6 +463,23 @@ struct LiveShape {
 };
 constexpr LiveShape kPhoneShape{240, 900, 8, 300, 0.55};
 constexpr LiveShape kChatShape{300, 600, 20, 540, 0.5};
+
+// After-contact work on answered calls and chats: each agent has a habit (a mean in
+// [kWrapUpHabitLow, kWrapUpHabitHigh] seconds), each contact 0.7 to 1.3 times it, within
+// [kWrapUpLeast, kWrapUpMost].
+constexpr double kWrapUpHabitLow = 25, kWrapUpHabitHigh = 75;
+constexpr double kWrapUpLeast = 20, kWrapUpMost = 90;
+
+// Handled (answered) calls and chats per episode on the channel, as the year plays out
+// (retries, follow-up calls, agents' calls back), for the staffing plan.
+constexpr double kHandledCallsPerEpisode = 1.2;
+constexpr double kHandledChatsPerEpisode = 0.9;
+
+// Agents' shifts: at most kShiftHours long (shorter where the team's hours end first), at
+// most kShiftsPerWeek in any seven days, at least kRestHours between two.
+constexpr int kShiftHours = 8;
+constexpr int kShiftsPerWeek = 5;
+constexpr int kRestHours = 12;
 
 // Contacts by local hour: peaks mid-morning and mid-afternoon.
 constexpr std::array<double, 24> kIntraday = {0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.6, 1.5,
@@ -647,6 +672,8 @@ double ContactWeight(PersonRole role) {
 struct Agent {
   Id id = 0;
   std::string name;
+  std::optional<Id> vendor_id;
+  double wrap_up_s = 0;  // the agent's habit: mean after-contact work, seconds
 };
 
 struct PersonModel {
@@ -903,10 +930,17 @@ struct InteractionDraft {
   CreatedText created;
 };
 
-// What one store transaction writes: cases before the interactions that refer to them.
+struct SessionDraft {
+  AgentSession record;
+  CreatedText created;
+};
+
+// What one store transaction writes: cases before the interactions that refer to them,
+// and agents' sessions.
 struct Chunk {
   std::vector<CaseDraft> cases;
   std::vector<InteractionDraft> interactions;
+  std::vector<SessionDraft> sessions;
 };
 
 // One customer problem being played out.
@@ -982,7 +1016,8 @@ Result<void> InsertCreated(Session& s, T& record, Instant at) {
 }
 
 // Writes a prepared chunk: cases first (each created as it was opened, status "new",
-// then one status_changed event per step), then the interactions pointing at them.
+// then one status_changed event per step), then the interactions pointing at them, then
+// the agents' sessions.
 Result<void> WriteChunk(Session& s, Chunk& chunk) {
   for (CaseDraft& draft : chunk.cases) {
     if (auto r = store::Insert(s, draft.record, draft.opened); !r) return r;
@@ -1010,6 +1045,15 @@ Result<void> WriteChunk(Session& s, Chunk& chunk) {
       return r;
     }
   }
+  for (SessionDraft& draft : chunk.sessions) {
+    if (auto r = store::Insert(s, draft.record, draft.record.started_at); !r) return r;
+    const Id id = draft.record.meta.id;
+    if (auto r = AppendEvent(s, domain::Schema<AgentSession>::kEntity, id, "created",
+                             draft.record.started_at, draft.created.Complete(id, {}));
+        !r) {
+      return r;
+    }
+  }
   return {};
 }
 
@@ -1026,7 +1070,8 @@ class DemoGenerator {
         company_(StreamSeed(options.seed, 0)),
         staff_(StreamSeed(options.seed, 1)),
         traffic_(StreamSeed(options.seed, 2)),
-        stories_(StreamSeed(options.seed, 3)) {}
+        stories_(StreamSeed(options.seed, 3)),
+        shifts_(StreamSeed(options.seed, 4)) {}
 
   // Even when generating threw: the writer thread may still be reading writing_.
   ~DemoGenerator() {
@@ -1045,7 +1090,8 @@ class DemoGenerator {
     if (auto r = WriteCustomers(); !r) return std::unexpected(r.error());
     PlanStaffing();
     PlanDays();
-    auto generated = WriteYear();
+    auto generated = WriteSessions();
+    if (generated) generated = WriteYear();
     if (generated) generated = WriteStories();
     auto written = AwaitWrite();  // even after a failure: the result must be final
     if (!generated) return std::unexpected(generated.error());
@@ -1202,7 +1248,12 @@ class DemoGenerator {
     }
     if (auto r = WriteAll(users, [&](std::size_t) { return setup_; }); !r) return r;
     for (std::size_t i = 0; i < users.size(); ++i) {
-      if (team_of[i]) agents_[*team_of[i]].push_back({users[i].meta.id, users[i].name});
+      if (team_of[i]) {
+        const double habit =
+            kWrapUpHabitLow + (kWrapUpHabitHigh - kWrapUpHabitLow) * staff_.Uniform();
+        agents_[*team_of[i]].push_back(
+            {users[i].meta.id, users[i].name, users[i].vendor_id, habit});
+      }
       if (users[i].team == "Account Management") account_managers_.push_back(users[i].meta.id);
     }
 
@@ -1539,6 +1590,31 @@ class DemoGenerator {
         if (open[how]) queues_[q].occupancy[how] = std::pow(load[q][how], 0.25) / k;
       }
     }
+
+    // The agents each team needs logged in, by UTC hour of the week: each live queue's
+    // traffic (handled contacts per hour × handle time with wrap-up, in Erlangs) over the
+    // occupancy planned for it, so that staffed ≈ traffic / occupancy. A day's share of
+    // the load (Season) scales it when the shifts are planned.
+    double intraday = 0;
+    for (double x : kIntraday) intraday += x;
+    const double total_weight = account_cumulative_.empty() ? 0 : account_cumulative_.back();
+    if (total_weight <= 0) return;
+    const double wrap_up_s = (kWrapUpHabitLow + kWrapUpHabitHigh) / 2;
+    for (std::size_t q = 0; q < kQueues.size(); ++q) {
+      if (kQueues[q].occupancy <= 0) continue;
+      const bool phone = kQueues[q].channel == Channel::kPhone;
+      const LiveShape& shape = phone ? kPhoneShape : kChatShape;
+      const double handle_s =
+          shape.handle_median_s * std::exp(shape.handle_sigma * shape.handle_sigma / 2) + wrap_up_s;
+      const double per_episode = phone ? kHandledCallsPerEpisode : kHandledChatsPerEpisode;
+      for (std::size_t how = 0; how < 168; ++how) {
+        const double occupancy = queues_[q].occupancy[how];
+        if (occupancy <= 0) continue;
+        const double per_hour =
+            kEpisodesPerDay * options_.scale * load[q][how] / (total_weight * intraday) * per_episode;
+        staff_need_[kQueues[q].team][how] += per_hour * handle_s / 3600 / occupancy;
+      }
+    }
   }
 
   // Each day's load beyond what the schedules planned for: noise, and a handful of outage
@@ -1568,6 +1644,121 @@ class DemoGenerator {
     bool holiday = (month == 12 && (dom == 24 || dom == 25 || dom == 26 || dom == 31)) ||
                    (month == 1 && dom == 1);
     return kMonth[month - 1] * (holiday ? 0.35 : 1.0);
+  }
+
+  // ---- agents' sessions ----
+
+  // Each team's shifts over the year, hour by hour through its working hours: while fewer
+  // agents are logged in than the hour needs (the planned staffing for the day, at least
+  // the team's minimum), another agent starts a shift of kShiftHours, or up to the end of
+  // the team's hours (a short one only when nobody is logged in); shifts run their length
+  // when the need falls. The agent is one who keeps regular hours (started a shift at this
+  // time of day within the week), else the first rested one, so that a core of each team
+  // works five days a week and the rest fill in. Each shift is a logged-in session with a
+  // break or two and, from six hours, a lunch pause. Which agents are on shift is kept
+  // (on_shift_): contacts go to them.
+  Result<void> WriteSessions() {
+    const std::int64_t first_hour = (start_.ms + kHour - 1) / kHour;
+    const std::int64_t last_hour = end_.ms / kHour;  // exclusive: shifts end by end_
+    const auto hours = static_cast<std::size_t>(std::max<std::int64_t>(0, last_hour - first_hour));
+    hours_from_ = first_hour;
+    struct State {
+      std::int64_t ends = std::numeric_limits<std::int32_t>::min();  // hour its last shift ended
+      std::vector<std::int64_t> starts;  // hours its shifts of the past week started
+    };
+    for (std::size_t team = 0; team < kTeams; ++team) {
+      const std::vector<Agent>& agents = agents_[team];
+      RAPPORT_CHECK(agents.size() <= 64);  // on_shift_ holds a bit per agent
+      const int least = team == kInHouse ? 1 : kVendors[team].min_staffed;
+      std::vector<char> open(hours);
+      for (std::size_t h = 0; h < hours; ++h) {
+        const Instant from{(first_hour + static_cast<std::int64_t>(h)) * kHour};
+        open[h] = Hours(team).Between(from, Plus(from, kHour)) == kHour;
+      }
+      on_shift_[team].assign(hours, 0);
+      std::vector<State> state(agents.size());
+      for (std::size_t h = 0; h < hours; ++h) {
+        if (!open[h]) continue;
+        const std::int64_t hour = first_hour + static_cast<std::int64_t>(h);
+        const double planned =
+            staff_need_[team][static_cast<std::size_t>(HourOfWeek(hour))] * Season(hour / 24);
+        const auto need = std::min<std::int64_t>(
+            static_cast<std::int64_t>(agents.size()), std::max<std::int64_t>(least, std::llround(planned)));
+        std::int64_t active = std::popcount(on_shift_[team][h]);
+        int run = 0;  // open hours ahead, up to a shift's length
+        while (run < kShiftHours && h + static_cast<std::size_t>(run) < hours &&
+               open[h + static_cast<std::size_t>(run)]) {
+          ++run;
+        }
+        for (; active < need; ++active) {
+          if (run < 4 && active > 0) break;
+          std::optional<std::size_t> pick;
+          bool regular = false;
+          for (std::size_t a = 0; a < agents.size() && !regular; ++a) {
+            State& st = state[a];
+            if (st.ends + kRestHours > hour) continue;
+            std::erase_if(st.starts, [&](std::int64_t s) { return s <= hour - 7 * 24; });
+            if (static_cast<int>(st.starts.size()) >= kShiftsPerWeek) continue;
+            regular = std::any_of(st.starts.begin(), st.starts.end(),
+                                  [&](std::int64_t s) { return (hour - s) % 24 == 0; });
+            if (regular || !pick) pick = a;
+          }
+          if (!pick) break;  // nobody rested: understaffed
+          state[*pick].ends = hour + run;
+          state[*pick].starts.push_back(hour);
+          for (int k = 0; k < run; ++k) {
+            on_shift_[team][h + static_cast<std::size_t>(k)] |= std::uint64_t{1} << *pick;
+          }
+          AddShift(agents[*pick], Instant{hour * kHour}, run);
+          if (chunk_.sessions.size() >= kBatch) {
+            if (auto r = Flush(); !r) return r;
+          }
+        }
+      }
+    }
+    return Flush();
+  }
+
+  // One shift of `hours` from `from`: logged in a few minutes after it starts until a few
+  // before it ends, a break after about two hours and another two before the end (from
+  // seven hours), lunch mid-shift (from six).
+  void AddShift(const Agent& agent, Instant from, int hours) {
+    Rng& rng = shifts_;
+    const std::int64_t length = hours * kHour;
+    const Instant login = Plus(from, static_cast<double>(rng.Below(5 * kMinute)));
+    const Instant logout = Plus(from, static_cast<double>(length - rng.Below(5 * kMinute)));
+    auto add = [&](AgentSessionKind kind, Instant started, Instant ended,
+                   std::optional<std::string> reason) {
+      AgentSession x;
+      x.source = "demo";
+      x.external_id = "demo-session-" + std::to_string(next_session_id_++);
+      x.agent_id = agent.id;
+      x.vendor_id = agent.vendor_id;  // as the ledger derives it from the agent
+      x.kind = kind;
+      x.started_at = started;
+      x.ended_at = ended;
+      x.reason = std::move(reason);
+      chunk_.sessions.push_back({std::move(x), {}});
+    };
+    add(AgentSessionKind::kLoggedIn, login, logout, std::nullopt);
+    auto pause = [&](std::int64_t offset, std::int64_t least, std::int64_t most, const char* reason) {
+      const Instant started = Plus(from, static_cast<double>(offset));
+      add(AgentSessionKind::kPaused, started,
+          Plus(started, static_cast<double>(rng.Between(least, most) * kMinute)), reason);
+    };
+    if (hours >= 4) pause(105 * kMinute + rng.Below(20 * kMinute), 10, 15, "break");
+    if (hours >= 6) {
+      pause(std::max(length / 2 - 15 * kMinute, 3 * kHour) + rng.Below(30 * kMinute), 30, 45,
+            "lunch");
+    }
+    if (hours >= 7) pause(length - 105 * kMinute - rng.Below(20 * kMinute), 10, 15, "break");
+  }
+
+  // The agents of `team` on shift at `t`, a bit each (by their place in agents_).
+  std::uint64_t OnShift(std::size_t team, Instant t) const {
+    const std::int64_t h = t.ms / kHour - hours_from_;
+    if (h < 0 || h >= static_cast<std::int64_t>(on_shift_[team].size())) return 0;
+    return on_shift_[team][static_cast<std::size_t>(h)];
   }
 
   // ---- the year ----
@@ -1721,12 +1912,26 @@ class DemoGenerator {
     return chunk_.interactions.size() - 1;
   }
 
-  // The agent taking a contact on `queue`: mostly the case's owner when it is the same
-  // team, otherwise anyone on the team serving the queue.
-  const Agent& AgentFor(Rng& rng, const Episode& ep, std::size_t queue) {
-    std::size_t team = kQueues[queue].team;
-    if (ep.owner_team == team && rng.Chance(0.7)) return agents_[team][ep.owner];
-    return rng.OneOf(agents_[team]);
+  // The agent taking a contact on `queue` at `at`: mostly the case's owner when it is the
+  // same team and on shift, otherwise anyone on shift in the team serving the queue (anyone
+  // on the team when nobody is, as when a story's call comes out of hours).
+  const Agent& AgentFor(Rng& rng, const Episode& ep, std::size_t queue, Instant at) {
+    const std::size_t team = kQueues[queue].team;
+    const std::uint64_t on = OnShift(team, at);
+    if (ep.owner_team == team && rng.Chance(0.7) && (on == 0 || (on >> ep.owner & 1) != 0)) {
+      return agents_[team][ep.owner];
+    }
+    if (on == 0) return rng.OneOf(agents_[team]);
+    std::int64_t k = rng.Below(std::popcount(on));
+    for (std::size_t a = 0;; ++a) {
+      if ((on >> a & 1) != 0 && k-- == 0) return agents_[team][a];
+    }
+  }
+
+  // The after-contact work of one answered call or chat by `agent`, seconds.
+  static std::int64_t WrapUp(Rng& rng, const Agent& agent) {
+    return std::llround(
+        std::clamp(agent.wrap_up_s * (0.7 + 0.6 * rng.Uniform()), kWrapUpLeast, kWrapUpMost));
   }
 
   // An inbound call or chat. Out of hours it goes to voicemail or is missed; in hours the
@@ -1763,7 +1968,9 @@ class DemoGenerator {
         i.answered_at = Plus(at, std::min(wait_s, shape.max_wait_s - 1) * kSecond);
         i.ended_at = Plus(*i.answered_at,
                           rng.LogNormal(shape.handle_median_s, shape.handle_sigma) * kSecond);
-        i.agent_id = AgentFor(rng, ep, q).id;
+        const Agent& agent = AgentFor(rng, ep, q, *i.answered_at);
+        i.agent_id = agent.id;
+        i.wrap_up_seconds = WrapUp(rng, agent);
         i.body = std::string(note);
       }
     }
@@ -1777,12 +1984,14 @@ class DemoGenerator {
   LiveResult OutboundCall(Rng& rng, Episode& ep, Instant at, std::string_view note) {
     const std::size_t q = Route(*ep.account, Channel::kPhone);
     Interaction i = Base(ep, q, Direction::kOutbound, at);
-    i.agent_id = AgentFor(rng, ep, q).id;
+    const Agent& agent = AgentFor(rng, ep, q, at);
+    i.agent_id = agent.id;
     Instant rung = Plus(at, rng.Between(5, 25) * kSecond);
     LiveResult result;
     if (rng.Chance(0.7)) {
       result.outcome = Outcome::kAnswered;
       i.answered_at = rung;
+      i.wrap_up_seconds = WrapUp(rng, agent);
       i.ended_at = Plus(rung, rng.LogNormal(180, 0.5) * kSecond);
       i.body = std::string(note);
     } else {
@@ -1886,7 +2095,7 @@ class DemoGenerator {
                                       std::vector<std::string> tags = {}, bool on_case = true,
                                       std::optional<std::string> subject = std::nullopt) {
     const std::size_t q = Route(*ep.account, Channel::kEmail);
-    const Agent& agent = AgentFor(rng, ep, q);
+    const Agent& agent = AgentFor(rng, ep, q, at);
     Interaction i = Base(ep, q, Direction::kOutbound, at);
     i.agent_id = agent.id;
     const bool reply = on_case && ep.last_message_id.has_value();
@@ -2036,7 +2245,7 @@ class DemoGenerator {
   // Prepares the chunk and hands it to the store's writer thread, after the previous
   // chunk's write has succeeded: one write in flight while the next chunk is generated.
   Result<void> Flush() {
-    if (chunk_.cases.empty() && chunk_.interactions.empty()) return {};
+    if (chunk_.cases.empty() && chunk_.interactions.empty() && chunk_.sessions.empty()) return {};
     // An episode's case and contacts are in one chunk.
     std::vector<std::vector<sla::Message>> messages(chunk_.cases.size());
     for (const InteractionDraft& draft : chunk_.interactions) {
@@ -2049,6 +2258,11 @@ class DemoGenerator {
       if (auto r = CheckRecord(draft.record); !r) return r;
       StampCreated(draft.record, draft.record.arrived_at);
       draft.created = CreatedText(domain::ToJson(draft.record), draft.case_slot.has_value());
+    }
+    for (SessionDraft& draft : chunk_.sessions) {
+      if (auto r = CheckRecord(draft.record); !r) return r;
+      StampCreated(draft.record, draft.record.started_at);
+      draft.created = CreatedText(domain::ToJson(draft.record), false);
     }
     if (auto r = AwaitWrite(); !r) return r;
     writing_ = std::make_unique<Chunk>(std::move(chunk_));
@@ -2070,6 +2284,7 @@ class DemoGenerator {
     const std::int64_t before = summary_.interactions;
     summary_.cases += static_cast<std::int64_t>(chunk->cases.size());
     summary_.interactions += static_cast<std::int64_t>(chunk->interactions.size());
+    summary_.agent_sessions += static_cast<std::int64_t>(chunk->sessions.size());
     if (options_.progress && summary_.interactions / kProgressEvery > before / kProgressEvery) {
       options_.progress("demo: " + std::to_string(summary_.interactions) + " interactions written");
     }
@@ -2307,6 +2522,7 @@ class DemoGenerator {
   Rng staff_;            // agents' names
   Rng traffic_;          // the year's episodes
   Rng stories_;          // relationships going wrong
+  Rng shifts_;           // agents' shifts and pauses
   DemoSummary summary_;
 
   std::unordered_set<std::string> user_emails_;
@@ -2315,6 +2531,12 @@ class DemoGenerator {
   std::array<std::vector<Agent>, kTeams> agents_;
   std::vector<Id> account_managers_;
   std::array<QueueModel, kQueues.size()> queues_;
+  // Agents each team needs logged in, by UTC hour of the week (PlanStaffing).
+  std::array<std::array<double, 168>, kTeams> staff_need_{};
+  // Who of each team is on shift, by hour from hours_from_ (hours since the epoch): bit a
+  // for agents_[team][a].
+  std::array<std::vector<std::uint64_t>, kTeams> on_shift_;
+  std::int64_t hours_from_ = 0;
   std::array<Id, kCalendars.size()> calendar_ids_{};
   ClockConfig clocks_;  // what the cases' clocks depend on, as written
   std::array<const sla::BusinessCalendar*, kTeams> team_hours_{};  // into clocks_; null: 24×7
@@ -2330,6 +2552,7 @@ class DemoGenerator {
   std::unique_ptr<Chunk> writing_;   // in flight: the writer thread reads it until write_ is ready
   std::future<Result<void>> write_;  // of writing_
   std::int64_t next_external_id_ = 1;
+  std::int64_t next_session_id_ = 1;
   std::int64_t next_episode_ = 1;
 };
 

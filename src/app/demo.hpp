@@ -48,6 +48,7 @@ struct DemoSummary {
   std::int64_t agreements = 0;
   std::int64_t cases = 0;
   std::int64_t interactions = 0;
+  std::int64_t agent_sessions = 0;  // logged-in shifts and their pauses
 };
 
 // The generated administrator ("Demo Admin"), e.g. to grant the demo's token to.
@@ -57,7 +58,13 @@ inline constexpr std::string_view kDemoAdminEmail = "admin@demo.rapport";
 // domain::Validate, parents are written before children, and each record gets a
 // "created" event (cases also one "status_changed" event per step of their history) by
 // kSystemUserId at the record's own instant. Interactions carry source "demo" and
-// external ids "demo-<n>". Resolved and closed cases carry the clocks of their
+// external ids "demo-<n>"; answered calls and chats carry the agent's wrap-up time.
+// Agents' sessions (source "demo", external ids "demo-session-<n>", no queue: an agent
+// serves all its team's queues) are shifts inside the team's working hours (its vendor's
+// coverage calendar, the premium desk's hours in-house, else around the clock), as many
+// logged in each hour as the team's planned staffing (traffic over planned occupancy, at
+// least one while open; Tasman Support Co is overstaffed), each with a break or two and a
+// lunch pause; contacts go to agents on shift. Resolved and closed cases carry the clocks of their
 // resolution, as the server would have recorded them (app::Clocks::Final); open cases'
 // clocks are the server's to compute, and their warnings and breaches its to record.
 // Fails with kConflict when the store already holds accounts, kInvalid on a bad scale,

@@ -21,6 +21,8 @@ namespace rapport::app {
 namespace {
 
 using domain::Account;
+using domain::AgentSession;
+using domain::AgentSessionKind;
 using domain::Agreement;
 using domain::AgreementKind;
 using domain::Calendar;
@@ -49,6 +51,10 @@ DemoOptions Small(std::uint64_t seed = 42) {
 struct Snapshot {
   DemoSummary summary;
   std::vector<Interaction> interactions;
+  std::vector<AgentSession> sessions;
+  std::vector<domain::User> users;
+  std::vector<domain::Vendor> vendors;
+  std::vector<domain::Person> people;
   std::vector<Case> cases;
   std::vector<Agreement> agreements;
   std::vector<domain::Queue> queues;
@@ -102,6 +108,10 @@ class DemoTest : public ::testing::Test {
     if (!summary) return snap;
     snap.summary = *summary;
     snap.interactions = All<Interaction>(*store);
+    snap.sessions = All<AgentSession>(*store);
+    snap.users = All<domain::User>(*store);
+    snap.vendors = All<domain::Vendor>(*store);
+    snap.people = All<domain::Person>(*store);
     snap.cases = All<Case>(*store);
     snap.agreements = All<Agreement>(*store);
     snap.queues = All<domain::Queue>(*store);
@@ -157,6 +167,8 @@ TEST_F(DemoTest, GeneratesABelievableSmallCompany) {
   EXPECT_GE(s.cases, 100);
   EXPECT_LT(s.cases, s.interactions / 2);
   EXPECT_EQ(static_cast<std::int64_t>(snap.interactions.size()), s.interactions);
+  EXPECT_GT(s.agent_sessions, 0);
+  EXPECT_EQ(static_cast<std::int64_t>(snap.sessions.size()), s.agent_sessions);
   EXPECT_EQ(static_cast<std::int64_t>(snap.cases.size()), s.cases);
   EXPECT_EQ(static_cast<std::int64_t>(snap.agreements.size()), s.agreements);
 }
@@ -166,6 +178,8 @@ TEST_F(DemoTest, IsDeterministicForOneSeed) {
   Snapshot b = Generate("b.db");
   ASSERT_EQ(a.interactions.size(), b.interactions.size());
   EXPECT_EQ(Hash(a.interactions), Hash(b.interactions));
+  ASSERT_EQ(a.sessions.size(), b.sessions.size());
+  EXPECT_EQ(Hash(a.sessions), Hash(b.sessions));
   EXPECT_EQ(Hash(a.cases), Hash(b.cases));  // with their clocks
   EXPECT_EQ(Hash(a.calendars), Hash(b.calendars));
   ASSERT_EQ(a.events.size(), b.events.size());
@@ -175,6 +189,7 @@ TEST_F(DemoTest, IsDeterministicForOneSeed) {
   }
   Snapshot c = Generate("c.db", 7);
   EXPECT_NE(Hash(a.interactions), Hash(c.interactions));
+  EXPECT_NE(Hash(a.sessions), Hash(c.sessions));
 }
 
 TEST_F(DemoTest, InteractionsFollowTheRules) {
@@ -208,6 +223,142 @@ TEST_F(DemoTest, InteractionsFollowTheRules) {
     bool resolved = c.status == CaseStatus::kResolved || c.status == CaseStatus::kClosed;
     EXPECT_EQ(c.resolved_at.has_value(), resolved) << c.meta.id;
     EXPECT_EQ(c.closed_at.has_value(), c.status == CaseStatus::kClosed) << c.meta.id;
+  }
+}
+
+template <domain::Entity T>
+void ExpectValid(const std::vector<T>& records) {
+  for (const T& record : records) {
+    FieldErrors errors;
+    domain::Validate(record, errors);
+    EXPECT_TRUE(errors.empty()) << domain::Schema<T>::kEntity << " " << record.meta.id << ": "
+                                << (errors.empty() ? "" : errors.list().front().field + " " +
+                                                              errors.list().front().message);
+  }
+}
+
+TEST_F(DemoTest, EveryRecordPassesTheDomainRules) {
+  Snapshot snap = Generate("demo.db");
+  ExpectValid(snap.users);
+  ExpectValid(snap.vendors);
+  ExpectValid(snap.queues);
+  ExpectValid(snap.calendars);
+  ExpectValid(snap.policies);
+  ExpectValid(snap.accounts);
+  ExpectValid(snap.people);
+  ExpectValid(snap.agreements);
+  ExpectValid(snap.cases);
+  ExpectValid(snap.interactions);
+  ExpectValid(snap.sessions);
+}
+
+// Answered calls and chats carry the agent's after-contact work; written contacts none.
+TEST_F(DemoTest, AnsweredCallsAndChatsCarryWrapUp) {
+  Snapshot snap = Generate("demo.db");
+  std::int64_t with = 0;
+  std::map<Id, std::vector<std::int64_t>> by_agent;
+  for (const Interaction& i : snap.interactions) {
+    const bool live = i.channel == domain::Channel::kPhone || i.channel == domain::Channel::kChat;
+    if (live && i.answered_at && i.agent_id) {
+      ASSERT_TRUE(i.wrap_up_seconds) << i.meta.id;
+      EXPECT_GE(*i.wrap_up_seconds, 20) << i.meta.id;
+      EXPECT_LE(*i.wrap_up_seconds, 90) << i.meta.id;
+      by_agent[*i.agent_id].push_back(*i.wrap_up_seconds);
+      ++with;
+    } else {
+      EXPECT_FALSE(i.wrap_up_seconds) << i.meta.id;
+    }
+  }
+  EXPECT_GT(with, 1000);
+  // Agents differ in their habits.
+  double lowest = 1e9, highest = 0;
+  for (const auto& [agent, seconds] : by_agent) {
+    if (seconds.size() < 20) continue;
+    double mean = 0;
+    for (auto x : seconds) mean += static_cast<double>(x) / static_cast<double>(seconds.size());
+    lowest = std::min(lowest, mean);
+    highest = std::max(highest, mean);
+  }
+  EXPECT_GT(highest - lowest, 10);
+}
+
+// Every team's agents log in, in the team's working hours (its vendor's coverage
+// calendar, the premium desk's hours in-house, else around the clock), and pause only
+// while logged in.
+TEST_F(DemoTest, AgentSessionsAreShiftsInTheTeamsHours) {
+  Snapshot snap = Generate("demo.db");
+  std::map<Id, const domain::User*> users;
+  std::set<std::string> teams;
+  for (const domain::User& u : snap.users) {
+    users[u.meta.id] = &u;
+    if (u.is_agent) teams.insert(u.team.value_or(""));
+  }
+  EXPECT_EQ(teams.size(), 4u);
+  std::map<Id, sla::BusinessCalendar> compiled;
+  for (const Calendar& c : snap.calendars) compiled.emplace(c.meta.id, *sla::BusinessCalendar::Compile(c));
+  std::optional<Id> premium_desk;
+  for (const Calendar& c : snap.calendars) {
+    if (c.name == "Premium desk") premium_desk = c.meta.id;
+  }
+  ASSERT_TRUE(premium_desk);
+  std::map<Id, std::optional<Id>> coverage;  // by vendor
+  for (const Agreement& a : snap.agreements) {
+    if (a.kind == AgreementKind::kVendor) coverage[*a.vendor_id] = a.coverage_calendar_id;
+  }
+  const sla::BusinessCalendar around_the_clock;
+
+  std::set<std::string> external_ids, teams_logged_in;
+  std::map<Id, std::vector<const AgentSession*>> logged_in;  // by agent
+  std::int64_t lunches = 0, breaks = 0;
+  for (const AgentSession& x : snap.sessions) {
+    ASSERT_TRUE(users.contains(x.agent_id));
+    const domain::User& agent = *users.at(x.agent_id);
+    EXPECT_TRUE(agent.is_agent);
+    EXPECT_EQ(x.vendor_id, agent.vendor_id) << x.meta.id;
+    EXPECT_FALSE(x.queue_id) << x.meta.id;
+    EXPECT_EQ(x.source, "demo");
+    ASSERT_TRUE(x.external_id && x.external_id->starts_with("demo-session-"));
+    EXPECT_TRUE(external_ids.insert(*x.external_id).second) << *x.external_id;
+    ASSERT_TRUE(x.ended_at) << x.meta.id;
+    EXPECT_LT(x.started_at, *x.ended_at) << x.meta.id;
+    EXPECT_GE(x.started_at.ms, kEnd.ms - 366 * kDayMs);
+    EXPECT_LE(*x.ended_at, kEnd);
+    if (x.kind == AgentSessionKind::kPaused) {
+      ASSERT_TRUE(x.reason) << x.meta.id;
+      EXPECT_TRUE(*x.reason == "lunch" || *x.reason == "break") << *x.reason;
+      ++(*x.reason == "lunch" ? lunches : breaks);
+      continue;
+    }
+    EXPECT_FALSE(x.reason) << x.meta.id;
+    EXPECT_LE(x.ended_at->ms - x.started_at.ms, 8 * 60 * 60 * 1000) << x.meta.id;
+    teams_logged_in.insert(agent.team.value_or(""));
+    const std::optional<Id> hours =
+        agent.vendor_id ? coverage.at(*agent.vendor_id) : premium_desk;
+    const sla::BusinessCalendar& calendar = hours ? compiled.at(*hours) : around_the_clock;
+    EXPECT_EQ(calendar.Between(x.started_at, *x.ended_at), x.ended_at->ms - x.started_at.ms)
+        << agent.team.value_or("") << " logged in outside its hours: session " << x.meta.id;
+    logged_in[x.agent_id].push_back(&x);
+  }
+  EXPECT_EQ(teams_logged_in, teams);
+  EXPECT_GT(lunches, 0);
+  EXPECT_GT(breaks, lunches);
+
+  // An agent's shifts do not overlap; each pause lies inside one of them.
+  for (auto& [agent, shifts] : logged_in) {
+    std::sort(shifts.begin(), shifts.end(), [](const AgentSession* a, const AgentSession* b) {
+      return a->started_at < b->started_at;
+    });
+    for (std::size_t k = 1; k < shifts.size(); ++k) {
+      EXPECT_LE(*shifts[k - 1]->ended_at, shifts[k]->started_at) << "agent " << agent;
+    }
+  }
+  for (const AgentSession& x : snap.sessions) {
+    if (x.kind != AgentSessionKind::kPaused) continue;
+    const auto& shifts = logged_in[x.agent_id];
+    const bool inside = std::any_of(shifts.begin(), shifts.end(), [&](const AgentSession* s) {
+      return s->started_at <= x.started_at && *x.ended_at <= *s->ended_at;
+    });
+    EXPECT_TRUE(inside) << "pause " << x.meta.id << " outside its agent's shifts";
   }
 }
 
@@ -269,7 +420,8 @@ TEST_F(DemoTest, WritesOneEventPerRecordAndLegalCaseHistories) {
   Snapshot snap = Generate("demo.db");
   const DemoSummary& s = snap.summary;
   std::int64_t records = s.users + s.vendors + s.queues + s.calendars + s.sla_policies +
-                         s.accounts + s.people + s.agreements + s.cases + s.interactions;
+                         s.accounts + s.people + s.agreements + s.cases + s.interactions +
+                         s.agent_sessions;
   std::int64_t created = 0, status_changes = 0;
   std::map<Id, CaseStatus> replayed;
   for (const Event& e : snap.events) {
@@ -300,6 +452,8 @@ TEST_F(DemoTest, CreatedEventsCarryTheStoredRecords) {
   Snapshot snap = Generate("demo.db");
   std::map<Id, const Interaction*> interactions;
   for (const Interaction& i : snap.interactions) interactions[i.meta.id] = &i;
+  std::map<Id, const AgentSession*> sessions;
+  for (const AgentSession& x : snap.sessions) sessions[x.meta.id] = &x;
   std::map<Id, Case> opened;  // each case as it was created: status new, nothing resolved
   for (Case c : snap.cases) {
     c.status = CaseStatus::kNew;
@@ -321,9 +475,16 @@ TEST_F(DemoTest, CreatedEventsCarryTheStoredRecords) {
       EXPECT_EQ(boost::json::parse(e.change), domain::ToJson(c)) << e.change;
       EXPECT_EQ(e.at, c.meta.created_at);
       ++checked;
+    } else if (e.entity == "agent_session") {
+      const AgentSession& x = *sessions.at(e.entity_id);
+      EXPECT_EQ(boost::json::parse(e.change), domain::ToJson(x)) << e.change;
+      EXPECT_EQ(e.at, x.started_at);
+      EXPECT_EQ(x.meta.created_at, x.started_at);
+      ++checked;
     }
   }
-  EXPECT_EQ(checked, snap.summary.interactions + snap.summary.cases);
+  EXPECT_EQ(checked,
+            snap.summary.interactions + snap.summary.cases + snap.summary.agent_sessions);
 }
 
 bool HasHoliday(const Calendar& calendar, std::string_view name, std::string_view date) {

@@ -124,8 +124,8 @@ int Demo(const std::string& data_dir, app::DemoOptions options) {
             << " people, " << summary->vendors << " vendors, " << summary->queues << " queues, "
             << summary->users << " users, " << summary->agreements << " agreements, "
             << summary->calendars << " calendars, " << summary->sla_policies << " SLA policies, "
-            << summary->cases << " cases, " << summary->interactions
-            << " interactions\nadministrator: " << app::kDemoAdminEmail << std::endl;
+            << summary->cases << " cases, " << summary->interactions << " interactions, "
+            << summary->agent_sessions << " agent sessions\nadministrator: " << app::kDemoAdminEmail << std::endl;
   return 0;
 }
 
