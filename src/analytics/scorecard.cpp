@@ -127,8 +127,7 @@ Result<std::vector<MetricResult>> EvaluateTargets(const Projection& projection,
 
 Result<Surplus> SurplusAgentHours(const Projection& projection, const Scope& scope,
                                   const std::vector<AgentTime>& sessions, std::uint32_t vendor,
-                                  double service_level_percent, double threshold_seconds,
-                                  int interval_minutes) {
+                                  const std::vector<ServiceTarget>& targets, int interval_minutes) {
   if (interval_minutes != 15 && interval_minutes != 30 && interval_minutes != 60) {
     return Fail(ErrorCode::kInvalid, "intervals are 15, 30 or 60 minutes",
                 {{"interval_minutes", std::to_string(interval_minutes)}});
@@ -137,20 +136,39 @@ Result<Surplus> SurplusAgentHours(const Projection& projection, const Scope& sco
   const std::int64_t first = scope.from.ms - scope.from.ms % interval_ms;
   const std::size_t count = static_cast<std::size_t>((scope.to.ms - first + interval_ms - 1) / interval_ms);
 
-  // Offered contacts and handle time per interval.
+  // Agents required per interval: for each target, Erlang C for its contacts there.
   auto granularity = interval_minutes == 15   ? Granularity::kMinutes15
                      : interval_minutes == 30 ? Granularity::kMinutes30
                                               : Granularity::kHour;
   auto periods = PeriodScheme::Create(granularity, "UTC", Instant{first}, scope.to);
   if (!periods) return std::unexpected(periods.error());
-  ReportRequest request;
-  request.scope = scope;
-  request.by = {Dimension::kPeriod};
-  request.periods = &*periods;
-  auto offered = Aggregate(projection, request);
-  if (!offered) return std::unexpected(offered.error());
-  const Rates overall = RatesOf(offered->total);
-  const double handle_seconds = overall.aht_seconds.value_or(0);
+  std::vector<double> required(count, 0);
+  for (const ServiceTarget& t : targets) {
+    ReportRequest request;
+    request.scope = scope;
+    request.scope.channel = t.channel;
+    request.by = {Dimension::kPeriod};
+    request.periods = &*periods;
+    auto offered = Aggregate(projection, request);
+    if (!offered) return std::unexpected(offered.error());
+    const double handle_seconds = RatesOf(offered->total).aht_seconds.value_or(0);
+    StaffingTarget target;
+    target.service_level = t.percent / 100;
+    target.threshold_seconds = t.threshold_seconds;
+    for (const Group& g : offered->groups) {
+      // Period i of the scheme is interval i: both start at `first`, in UTC.
+      const std::size_t i = g.key[0];
+      if (i >= count || g.tally.offered == 0) continue;
+      if (handle_seconds <= 0) {
+        required[i] += 1;
+        continue;
+      }
+      const double traffic = static_cast<double>(g.tally.offered) * handle_seconds / (interval_minutes * 60.0);
+      auto staffing = AgentsRequired(traffic, handle_seconds, target);
+      if (!staffing) return std::unexpected(staffing.error());
+      required[i] += staffing->agents;
+    }
+  }
 
   // Staffed agent-milliseconds per interval: each agent's logged-in time less its pauses,
   // within [from, to); a pause takes away at most the agent's logged-in time there.
@@ -183,31 +201,14 @@ Result<Surplus> SurplusAgentHours(const Projection& projection, const Scope& sco
     }
   }
 
-  StaffingTarget target;
-  target.service_level = service_level_percent / 100;
-  target.threshold_seconds = threshold_seconds;
   Surplus out;
   out.intervals = static_cast<std::int64_t>(count);
   const double interval_hours = interval_minutes / 60.0;
-  std::vector<std::int64_t> contacts(count, 0);
-  for (const Group& g : offered->groups) {
-    // Period i of the scheme is interval i: both start at `first`, in UTC.
-    if (g.key[0] < count) contacts[g.key[0]] = g.tally.offered;
-  }
   for (std::size_t i = 0; i < count; ++i) {
     const double agents_staffed = staffed[i] / static_cast<double>(interval_ms);
-    double required = 0;
-    if (contacts[i] > 0 && handle_seconds > 0) {
-      const double traffic = static_cast<double>(contacts[i]) * handle_seconds / (interval_minutes * 60.0);
-      auto staffing = AgentsRequired(traffic, handle_seconds, target);
-      if (!staffing) return std::unexpected(staffing.error());
-      required = staffing->agents;
-    } else if (contacts[i] > 0) {
-      required = 1;
-    }
     out.staffed_agent_hours += agents_staffed * interval_hours;
-    out.required_agent_hours += required * interval_hours;
-    out.surplus_agent_hours += std::max(0.0, agents_staffed - required) * interval_hours;
+    out.required_agent_hours += required[i] * interval_hours;
+    out.surplus_agent_hours += std::max(0.0, agents_staffed - required[i]) * interval_hours;
   }
   return out;
 }

@@ -79,12 +79,21 @@ struct Surplus {
   std::int64_t intervals = 0;
 };
 
-// Staffed against required per `interval_minutes` interval of [scope.from, scope.to), for
-// the contacts of `scope` at `service_level_percent` within `threshold_seconds`, from the
-// sessions of `vendor` (those naming a queue outside scope.queues excluded).
+// One service-level target the required agents are sized for: the contacts of one channel
+// (or of every channel) at `percent` within `threshold_seconds`.
+struct ServiceTarget {
+  std::optional<std::uint8_t> channel;  // domain::Channel
+  double percent = 80;
+  double threshold_seconds = 20;
+};
+
+// Staffed against required per `interval_minutes` interval of [scope.from, scope.to), from
+// the sessions of `vendor` (those naming a queue outside scope.queues excluded). The agents
+// required in an interval are the sum, over `targets`, of what Erlang C needs for that
+// target's contacts of `scope` at its level, with their handle time over the range.
+// REQUIRES: the targets' channels do not overlap (one without a channel stands alone).
 Result<Surplus> SurplusAgentHours(const Projection& projection, const Scope& scope,
                                   const std::vector<AgentTime>& sessions, std::uint32_t vendor,
-                                  double service_level_percent, double threshold_seconds,
-                                  int interval_minutes);
+                                  const std::vector<ServiceTarget>& targets, int interval_minutes);
 
 }  // namespace rapport::analytics

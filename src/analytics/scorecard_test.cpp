@@ -624,7 +624,7 @@ TEST(SurplusAgentHours, StaffedAgainstErlangCRequired) {
   scope.from = At("2024-04-01T09:00:00Z");
   scope.to = At("2024-04-01T12:00:00Z");
   scope.queues = {1};
-  auto s = SurplusAgentHours(p, scope, p.sessions.all(), 5, 80, 20, 60);
+  auto s = SurplusAgentHours(p, scope, p.sessions.all(), 5, {{std::nullopt, 80, 20}}, 60);
   ASSERT_TRUE(s) << s.error().message;
   EXPECT_EQ(s->intervals, 3);
   EXPECT_NEAR(s->staffed_agent_hours, 9.5, kEps);
@@ -640,7 +640,7 @@ TEST(SurplusAgentHours, StaffedAgainstErlangCRequired) {
   //   required   4      0      3      0      0      0    → 7 half hours  = 3.5 h
   //   surplus    0      2      1      4      3      3    → 13 half hours = 6.5 h
   EXPECT_EQ(AgentsRequired(2.0, 180, target)->agents, 4);
-  auto half = SurplusAgentHours(p, scope, p.sessions.all(), 5, 80, 20, 30);
+  auto half = SurplusAgentHours(p, scope, p.sessions.all(), 5, {{std::nullopt, 80, 20}}, 30);
   ASSERT_TRUE(half);
   EXPECT_EQ(half->intervals, 6);
   EXPECT_NEAR(half->staffed_agent_hours, 9.5, kEps);
@@ -653,7 +653,7 @@ TEST(SurplusAgentHours, IntervalsAreFifteenThirtyOrSixtyMinutes) {
   Scope scope;
   scope.from = At("2024-04-01T09:00:00Z");
   scope.to = At("2024-04-01T12:00:00Z");
-  auto s = SurplusAgentHours(p, scope, {}, 5, 80, 20, 45);
+  auto s = SurplusAgentHours(p, scope, {}, 5, {{std::nullopt, 80, 20}}, 45);
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, ErrorCode::kInvalid);
 }

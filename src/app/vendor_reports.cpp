@@ -146,27 +146,30 @@ Result<json::value> Analytics::Scorecard(const Principal& who, const ReportParam
       if (!hours) return std::unexpected(hours.error());
       request.periods = &*hours;
 
+      // Surplus agent-hours when any service-level target is better than its band, with
+      // the agents required for every service-level target's contacts (channel targets;
+      // a target without a channel only when it is the only one).
+      std::vector<analytics::ServiceTarget> service_targets;
+      for (const auto& t : a.targets) {
+        if (t.metric != domain::Metric::kServiceLevel) continue;
+        service_targets.push_back({t.channel ? std::optional(static_cast<std::uint8_t>(*t.channel)) : std::nullopt,
+                                   t.target_percent, static_cast<double>(t.threshold_seconds.value_or(20))});
+      }
+      if (service_targets.size() > 1) {
+        std::erase_if(service_targets, [](const analytics::ServiceTarget& t) { return !t.channel; });
+      }
       Result<std::vector<analytics::MetricResult>> results;
       std::optional<analytics::Surplus> surplus;
-      const domain::MetricTarget* surplus_target = nullptr;
       {
         std::shared_lock lock(mutex_);
         results = analytics::EvaluateTargets(projection_, a.targets, request);
-        if (results) {
-          for (const auto& r : *results) {
-            if (r.target.metric == domain::Metric::kServiceLevel && r.flagged == domain::Deviation::kBetter &&
-                !surplus_target) {
-              surplus_target = &a.targets[&r - results->data()];
-            }
-          }
-        }
-        if (results && surplus_target) {
-          analytics::Scope scope = request.scope;
-          if (surplus_target->channel) scope.channel = static_cast<std::uint8_t>(*surplus_target->channel);
-          auto computed = analytics::SurplusAgentHours(
-              projection_, scope, projection_.sessions.all(), static_cast<std::uint32_t>(*a.vendor_id),
-              surplus_target->target_percent, static_cast<double>(surplus_target->threshold_seconds.value_or(20)),
-              static_cast<int>(interval_minutes));
+        const bool better = results && std::any_of(results->begin(), results->end(), [](const auto& r) {
+          return r.target.metric == domain::Metric::kServiceLevel && r.flagged == domain::Deviation::kBetter;
+        });
+        if (better) {
+          auto computed = analytics::SurplusAgentHours(projection_, request.scope, projection_.sessions.all(),
+                                                       static_cast<std::uint32_t>(*a.vendor_id),
+                                                       service_targets, static_cast<int>(interval_minutes));
           if (!computed) return std::unexpected(computed.error());
           surplus = *computed;
         }
