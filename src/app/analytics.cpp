@@ -10,6 +10,7 @@
 
 #include "analytics/periods.hpp"
 #include "analytics/service_level.hpp"
+#include "app/ledger.hpp"
 #include "app/report_params.hpp"
 #include "domain/json_codec.hpp"
 #include "store/records.hpp"
@@ -211,12 +212,18 @@ void Analytics::OnCommitted(const store::CommittedBatch& batch) {
   ChangedIds ids;
   for (const domain::Event& event : batch.events) {
     if (event.sequence <= loaded_sequence_) continue;
-    if (event.entity == "interaction") ids.interactions.push_back(event.entity_id);
+    // An import's batch names its first and last new id in one event.
+    const auto [first, last] = IdsOf(event);
+    if (event.entity == "interaction") {
+      for (Id id = first; id <= last; ++id) ids.interactions.push_back(id);
+    }
     if (event.entity == "case" && event.action != "sla_warning" && event.action != "sla_breached") {
       ids.cases.push_back(event.entity_id);
     }
     if (event.entity == "account") ids.accounts.push_back(event.entity_id);
-    if (event.entity == "agent_session") ids.sessions.push_back(event.entity_id);
+    if (event.entity == "agent_session") {
+      for (Id id = first; id <= last; ++id) ids.sessions.push_back(id);
+    }
   }
   if (ids.interactions.empty() && ids.cases.empty() && ids.accounts.empty() && ids.sessions.empty()) {
     return;

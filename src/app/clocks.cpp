@@ -605,6 +605,7 @@ std::optional<Id> Clocks::ApplyInteraction(const domain::Event& event) {
 void Clocks::OnCommitted(const store::CommittedBatch& batch) {
   std::set<Id> cases, accounts;
   std::vector<const domain::Event*> contacts;
+  std::vector<std::pair<Id, Id>> imported;  // id ranges of bulk-imported contacts
   bool reload_all = false, reload_config = false;
   for (const domain::Event& event : batch.events) {
     if (event.sequence <= loaded_sequence_) continue;
@@ -615,6 +616,10 @@ void Clocks::OnCommitted(const store::CommittedBatch& batch) {
     } else if (event.entity == "interaction") {
       if (event.action == "created") {
         contacts.push_back(&event);
+        continue;
+      }
+      if (event.action == "imported") {
+        imported.push_back(IdsOf(event));
         continue;
       }
       // An edited contact may have moved between cases or changed its instants: the cases
@@ -664,6 +669,23 @@ void Clocks::OnCommitted(const store::CommittedBatch& batch) {
       return {};
     });
     if (!read) spdlog::error("service clocks: configuration not reloaded: {}", read.error().message);
+  }
+  // Imported contacts: the cases they are on are read again, like an edited contact's.
+  if (!imported.empty()) {
+    auto read = store_.Read([&](store::Session& s) -> Result<void> {
+      for (const auto& [first, last] : imported) {
+        auto r = s.Scan("interactions", {"case_id"}, first, last, [&](const store::ScanRow& row) {
+          if (!row.IsNull(0)) cases.insert(row.Int(0));
+        });
+        if (!r) return r;
+      }
+      return {};
+    });
+    if (!read) {
+      spdlog::error("service clocks: imported contacts not read: {}", read.error().message);
+      if (auto r = Load(); !r) spdlog::error("service clocks: reload failed: {}", r.error().message);
+      return;
+    }
   }
   std::vector<domain::Account> changed_accounts;
   if (!config && !accounts.empty()) {

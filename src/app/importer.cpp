@@ -287,7 +287,7 @@ struct Importer::Impl {
           queue.name = name;
           queue.channel = domain::Channel::kPhone;
           queue.vendor_id = options.vendor_id;
-          auto prepared = ledger.PrepareCreate(s, who, std::move(queue), now, false);
+          auto prepared = ledger.PrepareCreate(s, who, std::move(queue), now, CreateMode::kRecord);
           if (!prepared) return std::unexpected(prepared.error());
           auto created = ledger.CreateIn(s, who, *prepared, RepeatCheck::kLookupFirst);
           if (!created) return std::unexpected(created.error());
@@ -311,7 +311,7 @@ struct Importer::Impl {
           user.is_agent = true;
           user.role = options.vendor_id ? domain::Role::kVendorAgent : domain::Role::kAgent;
           user.vendor_id = options.vendor_id;
-          auto prepared = ledger.PrepareCreate(s, who, std::move(user), now, false);
+          auto prepared = ledger.PrepareCreate(s, who, std::move(user), now, CreateMode::kRecord);
           if (!prepared) return std::unexpected(prepared.error());
           auto created = ledger.CreateIn(s, who, *prepared, RepeatCheck::kLookupFirst);
           if (!created) return std::unexpected(created.error());
@@ -413,7 +413,7 @@ struct Importer::Impl {
         }
       }
       if (!errors.empty()) return std::unexpected(errors.ToError());
-      auto prepared = ledger.PrepareCreate(s, who, std::move(record), now, false);
+      auto prepared = ledger.PrepareCreate(s, who, std::move(record), now, CreateMode::kBulk);
       if (!prepared) return std::unexpected(prepared.error());
       return Item{p.line, std::move(*prepared)};
     }
@@ -441,7 +441,7 @@ struct Importer::Impl {
       }
       session.queue_id = *queue;
     }
-    auto prepared = ledger.PrepareCreate(s, who, std::move(session), now, false);
+    auto prepared = ledger.PrepareCreate(s, who, std::move(session), now, CreateMode::kBulk);
     if (!prepared) return std::unexpected(prepared.error());
     return Item{p.line, std::move(*prepared)};
   }
@@ -468,9 +468,27 @@ struct Importer::Impl {
         [l, w, batch](Session& s) -> Result<void> {
           batch->imported = batch->duplicates = 0;
           batch->rejects.clear();
+          // The new rows of each entity: one writer inserts them in turn, so their ids
+          // run without gaps from the first to the last.
+          ImportedIds interactions{.source = batch->source}, sessions{.source = batch->source};
           for (auto& item : batch->items) {
+            ImportedIds* ids = nullptr;
             auto created = std::visit(
-                [&](auto& prepared) { return l->CreateIn(s, w, prepared, RepeatCheck::kInsertFirst); },
+                [&](auto& prepared) {
+                  ids = std::is_same_v<std::decay_t<decltype(prepared)>, PreparedCreate<Interaction>>
+                            ? &interactions
+                            : &sessions;
+                  auto result = l->CreateIn(s, w, prepared, RepeatCheck::kInsertFirst);
+                  if (result && !result->already_existed) {
+                    if (ids->count++ == 0) {
+                      ids->first_id = prepared.record.meta.id;
+                      ids->first_line = item.line;
+                    }
+                    ids->last_id = prepared.record.meta.id;
+                    ids->last_line = item.line;
+                  }
+                  return result;
+                },
                 item.prepared);
             if (created) {
               ++(created->already_existed ? batch->duplicates : batch->imported);
@@ -479,6 +497,14 @@ struct Importer::Impl {
             } else {
               return std::unexpected(created.error());
             }
+          }
+          const Instant at = Now();
+          for (const auto& [entity, ids] : {std::pair{"interaction", &interactions},
+                                            std::pair{"agent_session", &sessions}}) {
+            if (ids->count == 0) continue;
+            RAPPORT_CHECK(ids->last_id - ids->first_id + 1 == ids->count);
+            domain::Event event = ImportedEvent(entity, *ids, w.user_id, at);
+            if (auto r = s.AppendEvent(event); !r) return r;
           }
           for (const auto& [key, text] : batch->state) {
             if (auto r = s.PutImportState(batch->source, key, text); !r) return r;

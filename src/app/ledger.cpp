@@ -395,9 +395,9 @@ class CollectionImpl final : public Collection {
   // found there still exists when the write commits.
   using Prepared = PreparedCreate<T>;
 
-  // `with_answer` false leaves `answer` null (bulk imports answer with counts).
+  // kBulk renders neither the event nor the answer (bulk imports answer with counts).
   Result<Prepared> Prepare(Session& s, const Principal& who, T record, Instant now,
-                           bool with_answer = true) {
+                           CreateMode mode = CreateMode::kRecord) {
     FieldErrors errors;
     if (auto r = ApplyRules(s, who, record, static_cast<const T*>(nullptr), now, errors); !r) {
       return std::unexpected(r.error());
@@ -406,10 +406,11 @@ class CollectionImpl final : public Collection {
     if (auto r = CheckReferences(s, who, record, errors); !r) return std::unexpected(r.error());
     if (!errors.empty()) return std::unexpected(errors.ToError());
     record.meta = {0, 1, now, now};
+    if (mode == CreateMode::kBulk) return Prepared{std::move(record), mode, {}, {}};
     json::value full = domain::ToJson(record);
     std::string event_text = boost::json::serialize(full);
-    json::value answer = with_answer ? Redacted(who, record, std::move(full)) : json::value();
-    return Prepared{std::move(record), std::move(event_text), std::move(answer)};
+    json::value answer = Redacted(who, record, std::move(full));
+    return Prepared{std::move(record), mode, std::move(event_text), std::move(answer)};
   }
 
   // The create use case inside a write: idempotency, row and event. kInsertFirst skips
@@ -448,6 +449,7 @@ class CollectionImpl final : public Collection {
       }
       return std::unexpected(r.error());
     }
+    if (prepared.mode == CreateMode::kBulk) return Record{json::value(), record.meta.version, false, nullptr};
     domain::Event event{0,
                         record.meta.created_at,
                         who.user_id,
@@ -727,9 +729,9 @@ void Ledger::CreateInteractions(const Principal& who, json::value body,
 
 template <domain::Entity T>
 Result<PreparedCreate<T>> Ledger::PrepareCreate(Session& s, const Principal& who, T record,
-                                                Instant now, bool with_answer) const {
+                                                Instant now, CreateMode mode) const {
   auto* collection = static_cast<CollectionImpl<T>*>(Find(domain::Schema<T>::kTable));
-  return collection->Prepare(s, who, std::move(record), now, with_answer);
+  return collection->Prepare(s, who, std::move(record), now, mode);
 }
 
 template <domain::Entity T>
@@ -741,7 +743,7 @@ Result<Record> Ledger::CreateIn(Session& s, const Principal& who, PreparedCreate
 
 #define RAPPORT_LEDGER_BULK(T)                                                              \
   template Result<PreparedCreate<T>> Ledger::PrepareCreate<T>(Session&, const Principal&, T, \
-                                                              Instant, bool) const;          \
+                                                              Instant, CreateMode) const;    \
   template Result<Record> Ledger::CreateIn<T>(Session&, const Principal&, PreparedCreate<T>&, \
                                               RepeatCheck) const;
 RAPPORT_LEDGER_BULK(domain::User)
@@ -782,6 +784,25 @@ Result<json::array> Ledger::Events(std::int64_t after_sequence, std::int64_t lim
 
 Result<Record> Ledger::Me(const Principal& who) {
   return Find("users")->Get(Principal{who.user_id, Role::kAdmin, std::nullopt}, who.user_id);
+}
+
+domain::Event ImportedEvent(std::string_view entity, const ImportedIds& ids, Id actor, Instant at) {
+  json::object change{{"source", ids.source},         {"first_id", ids.first_id},
+                      {"last_id", ids.last_id},       {"count", ids.count},
+                      {"first_line", ids.first_line}, {"last_line", ids.last_line}};
+  return domain::Event{0, at, actor, std::string(entity), ids.first_id, "imported",
+                       boost::json::serialize(change)};
+}
+
+std::pair<Id, Id> IdsOf(const domain::Event& event) {
+  if (event.action == "imported") {
+    boost::system::error_code ec;
+    const auto change = boost::json::parse(event.change, ec);
+    const auto* object = ec ? nullptr : change.if_object();
+    const auto* last = object ? object->if_contains("last_id") : nullptr;
+    if (last && last->is_int64()) return {event.entity_id, last->get_int64()};
+  }
+  return {event.entity_id, event.entity_id};
 }
 
 }  // namespace rapport::app

@@ -79,14 +79,33 @@ inline constexpr std::size_t kCachedRecordsPerCollection = 50'000;
 
 class Clocks;
 
+// How a create is recorded: with its own "created" event (the record's JSON) and an
+// answer, or — in a bulk import — with neither: the importer writes one "imported" event
+// for the batch's records (ImportedEvent below).
+enum class CreateMode { kRecord, kBulk };
+
 // A new record checked and rendered before it reaches the store's writer: what
 // Ledger::CreateIn still has to write.
 template <class T>
 struct PreparedCreate {
   T record;
-  std::string event_text;  // the record as JSON with id 0: the "created" event's change
-  json::value answer;      // the record as the caller may see it, id 0 (null if not asked)
+  CreateMode mode = CreateMode::kRecord;
+  std::string event_text;  // kRecord: the record as JSON with id 0, the event's change
+  json::value answer;      // kRecord: the record as the caller may see it, id 0
 };
+
+// The ids a bulk import's batch created of one entity, as its "imported" event names them
+// (entity "interaction" or "agent_session", entity_id the first id): every id from
+// first_id to last_id, `count` of them, from lines first_line … last_line of `source`.
+struct ImportedIds {
+  Id first_id = 0, last_id = 0;
+  std::int64_t count = 0;
+  std::int64_t first_line = 0, last_line = 0;
+  std::string source;
+};
+domain::Event ImportedEvent(std::string_view entity, const ImportedIds& ids, Id actor, Instant at);
+// The ids an event names: those of an "imported" event, or the one of any other event.
+std::pair<Id, Id> IdsOf(const domain::Event& event);
 
 // How a create checks idempotency on (source, external_id): look the key up before the
 // insert, or insert and look up only when the unique index refuses (bulk imports, where
@@ -112,16 +131,17 @@ class Ledger {
 
   // The create path of one record in its two halves, for bulk writers (app/importer.cpp)
   // that check many records in one reader snapshot and write them in one transaction —
-  // the same rules, checks, row and "created" event as Collection::Create:
+  // the same rules, checks and row as Collection::Create, and its "created" event unless
+  // the mode is kBulk (the caller then writes an ImportedEvent for the batch):
   //  - PrepareCreate: the entity's rules (derived vendor_id, account), Validate, foreign
   //    ids as `who` may see them, read through `s`; kInvalid names every bad field.
   //  - CreateIn: inside a Store::Write: the queue's vendor checked again, idempotency on
   //    (source, external_id) (a repeat answers the stored record with already_existed;
-  //    different content is kConflict), the row and its event.
+  //    different content is kConflict), the row and, in kRecord mode, its event.
   // T: domain::User, Queue, Interaction or AgentSession.
   template <domain::Entity T>
   Result<PreparedCreate<T>> PrepareCreate(store::Session& s, const Principal& who, T record,
-                                          Instant now, bool with_answer) const;
+                                          Instant now, CreateMode mode) const;
   template <domain::Entity T>
   Result<Record> CreateIn(store::Session& s, const Principal& who, PreparedCreate<T>& prepared,
                           RepeatCheck check) const;

@@ -115,7 +115,8 @@ def test_cli_csv_good_and_bad_rows_then_reimport_adds_nothing(setup, tmp_path):
     assert (summary["duplicates"], summary["rejected"]) == (1, 0)
     assert not os.path.exists(str(clean) + ".rejects")
 
-    # Every imported row has its "created" event, and the derived fields of the write path.
+    # Each batch's new rows are named by one "imported" event, and carry the derived fields
+    # of the write path.
     srv = setup["server"].start()
     try:
         admin = srv.client(srv.token("admin2@example.com", "admin"))
@@ -126,9 +127,16 @@ def test_cli_csv_good_and_bad_rows_then_reimport_adds_nothing(setup, tmp_path):
         assert c1["queue_id"] == setup["queue"]["id"]
         assert c1["agent_id"] == setup["agent"]["id"]
         events = admin.get(f"{API}/events?limit=500").json()["items"]
-        created = [e for e in events if e["entity"] == "interaction" and e["action"] == "created"]
-        assert sorted(e["entity_id"] for e in created) == sorted(i["id"] for i in items)
-        assert next(e for e in created if e["entity_id"] == c1["id"])["change"]["external_id"] == "c1"
+        assert not [e for e in events if e["entity"] == "interaction" and e["action"] == "created"]
+        imported = [e for e in events if e["entity"] == "interaction" and e["action"] == "imported"]
+        named = sorted(i for e in imported
+                       for i in range(e["change"]["first_id"], e["change"]["last_id"] + 1))
+        assert named == sorted(i["id"] for i in items)
+        for e in imported:
+            change = e["change"]
+            assert e["entity_id"] == change["first_id"] and change["source"] == "pbx"
+            assert change["count"] == change["last_id"] - change["first_id"] + 1
+            assert 2 <= change["first_line"] <= change["last_line"]
         admin.session.close()
     finally:
         srv.stop()
@@ -174,9 +182,11 @@ def test_cli_import_killed_midway_then_run_again_ends_exact(setup, tmp_path):
     assert process.returncode == -signal.SIGKILL, "the import finished before it was killed"
     before = db_count(setup["dir"], "SELECT count(*) FROM interactions")
     assert 0 < before < n
-    # Whole batches only: every row with its event, none without.
+    # Whole batches only: every row named by its batch's event, none without.
+    named = ("SELECT coalesce(sum(json_extract(change, '$.count')), 0) FROM events "
+             "WHERE entity='interaction' AND action='imported'")
     assert before % 2000 == 0
-    assert db_count(setup["dir"], "SELECT count(*) FROM events WHERE entity='interaction'") == before
+    assert db_count(setup["dir"], named) == before
 
     summary = summary_of(run_import(setup["dir"], "csv", path, "--source", "bulk"))
     assert summary["duplicates"] == before
@@ -184,7 +194,7 @@ def test_cli_import_killed_midway_then_run_again_ends_exact(setup, tmp_path):
     assert summary["rejected"] == 0
     assert db_count(setup["dir"], "SELECT count(*) FROM interactions") == n
     assert db_count(setup["dir"], "SELECT count(DISTINCT external_id) FROM interactions") == n
-    assert db_count(setup["dir"], "SELECT count(*) FROM events WHERE entity='interaction'") == n
+    assert db_count(setup["dir"], named) == n
 
 
 QUEUE_LOG_1 = """\
@@ -312,6 +322,24 @@ def test_api_upload_ndjson_and_streamed_chunks(world, close_connections):
                                   timeout=60)
     assert response.status_code == 200, response.text
     assert (response.json()["imported"], response.json()["rejected"]) == (5000, 0)
+
+
+def test_api_upload_reaches_the_service_clocks(world, close_connections):
+    # A reply imported onto an open case meets its first-response clock: the clock index
+    # reads the cases of an imported batch's contacts again.
+    admin = world["clients"]["admin"]
+    case = create(admin, "cases", {"account_id": world["account"]["id"], "subject": "Imported reply",
+                                   "queue_id": world["queue_a"]["id"]})
+    clocks = {c["metric"]: c for c in read(admin, "cases", case["id"])["clocks"]}
+    assert clocks["first_response"]["state"] == "running"
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    reply = json.dumps({"external_id": f"reply-{case['id']}", "channel": "email",
+                        "direction": "outbound", "case_id": case["id"], "arrived_at": now})
+    response = admin.post(f"{API}/imports/ndjson?source=replies", raw=reply + "\n")
+    assert response.status_code == 200, response.text
+    assert response.json()["imported"] == 1
+    clocks = {c["metric"]: c for c in read(admin, "cases", case["id"])["clocks"]}
+    assert clocks["first_response"]["state"] == "met"
 
 
 def test_api_upload_bad_header_and_options_write_nothing(world, close_connections):
