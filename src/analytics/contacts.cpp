@@ -8,14 +8,20 @@ namespace rapport::analytics {
 
 using domain::Outcome;
 
-Disposition DispositionOf(const domain::Interaction& interaction) {
-  if (interaction.kind != domain::InteractionKind::kContact ||
-      interaction.direction != domain::Direction::kInbound) {
+ContactFacts ContactFacts::Of(const domain::Interaction& x) {
+  return {x.meta.id,  x.channel,  x.direction,   x.kind,     x.outcome,    x.arrived_at,
+          x.answered_at, x.ended_at, x.wrap_up_seconds, x.queue_id, x.vendor_id, x.agent_id,
+          x.account_id, x.person_id, x.case_id, x.category.value_or("")};
+}
+
+Disposition DispositionOf(const ContactFacts& contact) {
+  if (contact.kind != domain::InteractionKind::kContact ||
+      contact.direction != domain::Direction::kInbound) {
     return Disposition::kNotOffered;
   }
-  if (interaction.answered_at) return Disposition::kAnswered;
-  if (!interaction.outcome) return Disposition::kUnanswered;
-  switch (*interaction.outcome) {
+  if (contact.answered) return Disposition::kAnswered;
+  if (!contact.outcome) return Disposition::kUnanswered;
+  switch (*contact.outcome) {
     case Outcome::kAbandoned:
     case Outcome::kTimedOut:
     case Outcome::kVoicemail:
@@ -27,15 +33,17 @@ Disposition DispositionOf(const domain::Interaction& interaction) {
   }
 }
 
-std::uint32_t Interner::Code(const std::optional<std::string>& text) {
-  if (!text || text->empty()) return 0;
-  auto [it, added] = codes_.try_emplace(*text, static_cast<std::uint32_t>(names_.size()));
-  if (added) names_.push_back(*text);
-  return it->second;
+std::uint32_t Interner::Code(std::string_view text) {
+  if (text.empty()) return 0;
+  if (auto it = codes_.find(text); it != codes_.end()) return it->second;
+  const auto code = static_cast<std::uint32_t>(names_.size());
+  names_.emplace_back(text);
+  codes_.emplace(names_.back(), code);
+  return code;
 }
 
 std::optional<std::uint32_t> Interner::Find(std::string_view text) const {
-  auto it = codes_.find(std::string(text));
+  auto it = codes_.find(text);
   if (it == codes_.end()) return std::nullopt;
   return it->second;
 }
@@ -85,8 +93,8 @@ std::optional<std::size_t> ContactTable::RowOf(Id id) const {
   return row_of_id_[id] - 1;
 }
 
-void ContactTable::Upsert(const domain::Interaction& interaction, Interner& categories) {
-  std::uint32_t id = Small(interaction.meta.id);
+void ContactTable::Upsert(const ContactFacts& contact, Interner& categories) {
+  std::uint32_t id = Small(contact.id);
   RAPPORT_CHECK(id != 0);
   std::uint32_t& slot = Slot(row_of_id_, id);
   if (slot == 0) slot = static_cast<std::uint32_t>(id_.size()) + 1;
@@ -94,35 +102,35 @@ void ContactTable::Upsert(const domain::Interaction& interaction, Interner& cate
   Grow(row, id_, arrived_, wait_, handle_, disposition_, channel_, queue_, vendor_, agent_,
        account_, person_, case_, category_);
 
-  Disposition disposition = DispositionOf(interaction);
+  Disposition disposition = DispositionOf(contact);
   id_[row] = id;
-  arrived_[row] = interaction.arrived_at.ms;
+  arrived_[row] = contact.arrived.ms;
   disposition_[row] = disposition;
-  wait_[row] = disposition == Disposition::kAnswered    ? Millis(interaction.arrived_at, interaction.answered_at)
-               : disposition == Disposition::kAbandoned ? Millis(interaction.arrived_at, interaction.ended_at)
+  wait_[row] = disposition == Disposition::kAnswered    ? Millis(contact.arrived, contact.answered)
+               : disposition == Disposition::kAbandoned ? Millis(contact.arrived, contact.ended)
                                                         : kNoDuration;
   handle_[row] = kNoDuration;
-  if (interaction.answered_at && interaction.ended_at) {
-    std::int64_t ms = std::max<std::int64_t>(0, interaction.ended_at->ms - interaction.answered_at->ms) +
-                      interaction.wrap_up_seconds.value_or(0) * 1000;
+  if (contact.answered && contact.ended) {
+    std::int64_t ms = std::max<std::int64_t>(0, contact.ended->ms - contact.answered->ms) +
+                      contact.wrap_up_seconds.value_or(0) * 1000;
     handle_[row] = static_cast<std::uint32_t>(std::min<std::int64_t>(ms, kNoDuration - 1));
   }
-  channel_[row] = static_cast<std::uint8_t>(interaction.channel);
-  queue_[row] = Small(interaction.queue_id);
-  vendor_[row] = Small(interaction.vendor_id);
-  agent_[row] = Small(interaction.agent_id);
-  account_[row] = Small(interaction.account_id);
-  person_[row] = Small(interaction.person_id);
-  case_[row] = Small(interaction.case_id);
-  category_[row] = categories.Code(interaction.category);
+  channel_[row] = static_cast<std::uint8_t>(contact.channel);
+  queue_[row] = Small(contact.queue);
+  vendor_[row] = Small(contact.vendor);
+  agent_[row] = Small(contact.agent);
+  account_[row] = Small(contact.account);
+  person_[row] = Small(contact.person);
+  case_[row] = Small(contact.case_id);
+  category_[row] = categories.Code(std::string_view(contact.category));
   max_queue = std::max(max_queue, queue_[row]);
   max_vendor = std::max(max_vendor, vendor_[row]);
   max_agent = std::max(max_agent, agent_[row]);
 
   std::size_t block = row / kBlockRows;
   if (block >= blocks_.size()) blocks_.resize(block + 1);
-  blocks_[block].first_arrival = std::min(blocks_[block].first_arrival, interaction.arrived_at);
-  blocks_[block].last_arrival = std::max(blocks_[block].last_arrival, interaction.arrived_at);
+  blocks_[block].first_arrival = std::min(blocks_[block].first_arrival, contact.arrived);
+  blocks_[block].last_arrival = std::max(blocks_[block].last_arrival, contact.arrived);
 }
 
 void CaseTable::Upsert(const domain::Case& kase, Interner& categories) {
@@ -140,7 +148,7 @@ void CaseTable::Upsert(const domain::Case& kase, Interner& categories) {
   vendor_[row] = Small(kase.vendor_id);
   assignee_[row] = Small(kase.assignee_id);
   channel_[row] = kase.channel ? static_cast<std::uint8_t>(*kase.channel) : kNoChannel;
-  category_[row] = categories.Code(kase.category);
+  category_[row] = categories.Code(kase.category ? std::string_view(*kase.category) : std::string_view());
   bool resolved = kase.status == domain::CaseStatus::kResolved ||
                   kase.status == domain::CaseStatus::kClosed;
   resolved_[row] = resolved && kase.resolved_at ? kase.resolved_at->ms : kNotResolved;

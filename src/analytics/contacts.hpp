@@ -29,7 +29,24 @@ enum class Disposition : std::uint8_t {
   kMissedOffHours,  // inbound, arrived while the queue was closed
 };
 
-Disposition DispositionOf(const domain::Interaction& interaction);
+// One interaction as the projection reads it: the facts of domain::Interaction that the
+// reports need, without its texts (a loader fills it straight from the store).
+struct ContactFacts {
+  Id id = 0;
+  domain::Channel channel = domain::Channel::kPhone;
+  domain::Direction direction = domain::Direction::kInbound;
+  domain::InteractionKind kind = domain::InteractionKind::kContact;
+  std::optional<domain::Outcome> outcome;
+  Instant arrived;
+  std::optional<Instant> answered, ended;
+  std::optional<std::int64_t> wrap_up_seconds;
+  std::optional<Id> queue, vendor, agent, account, person, case_id;
+  std::string category;  // "" for none
+
+  static ContactFacts Of(const domain::Interaction& interaction);
+};
+
+Disposition DispositionOf(const ContactFacts& contact);
 
 // A duration column's value when it does not apply (no answer, no end).
 inline constexpr std::uint32_t kNoDuration = std::numeric_limits<std::uint32_t>::max();
@@ -37,14 +54,18 @@ inline constexpr std::uint32_t kNoDuration = std::numeric_limits<std::uint32_t>:
 // Small codes for strings that repeat (categories, segments): 0 is "none".
 class Interner {
  public:
-  std::uint32_t Code(const std::optional<std::string>& text);
+  std::uint32_t Code(std::string_view text);  // "" is 0
   std::optional<std::uint32_t> Find(std::string_view text) const;
   std::string_view Name(std::uint32_t code) const { return names_[code]; }
   std::size_t size() const { return names_.size(); }
 
  private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
   std::vector<std::string> names_{""};
-  std::unordered_map<std::string, std::uint32_t> codes_;
+  std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> codes_;
 };
 
 class ContactTable {
@@ -60,7 +81,10 @@ class ContactTable {
   // Adds the interaction, or replaces the row of its id; its category is coded in
   // `categories`.
   // REQUIRES: 0 < id < 2^32, and every id it names below 2^32.
-  void Upsert(const domain::Interaction& interaction, Interner& categories);
+  void Upsert(const ContactFacts& contact, Interner& categories);
+  void Upsert(const domain::Interaction& interaction, Interner& categories) {
+    Upsert(ContactFacts::Of(interaction), categories);
+  }
   void Reserve(std::size_t rows);
 
   std::size_t size() const { return id_.size(); }

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -53,26 +55,85 @@ E EnumOf(const store::ScanRow& r, int column) {
   return domain::EnumFromName<E>(r.Text(column)).value_or(E{});
 }
 
-// An interaction with the fields the projection reads (kInteractionColumns).
-domain::Interaction InteractionOf(const store::ScanRow& r) {
-  domain::Interaction x;
-  x.meta.id = r.Int(0);
+// An interaction as the projection reads it (kInteractionColumns).
+analytics::ContactFacts ContactOf(const store::ScanRow& r) {
+  analytics::ContactFacts x;
+  x.id = r.Int(0);
   x.channel = EnumOf<Channel>(r, 1);
   x.direction = EnumOf<domain::Direction>(r, 2);
   x.kind = EnumOf<domain::InteractionKind>(r, 3);
-  x.account_id = OptionalId(r, 4);
+  x.account = OptionalId(r, 4);
   x.case_id = OptionalId(r, 5);
-  x.queue_id = OptionalId(r, 6);
-  x.vendor_id = OptionalId(r, 7);
-  x.agent_id = OptionalId(r, 8);
-  x.category = OptionalText(r, 9);
-  x.arrived_at = Instant{r.Int(10)};
-  x.answered_at = OptionalInstant(r, 11);
-  x.ended_at = OptionalInstant(r, 12);
+  x.queue = OptionalId(r, 6);
+  x.vendor = OptionalId(r, 7);
+  x.agent = OptionalId(r, 8);
+  x.category = r.Text(9);
+  x.arrived = Instant{r.Int(10)};
+  x.answered = OptionalInstant(r, 11);
+  x.ended = OptionalInstant(r, 12);
   if (!r.IsNull(13)) x.outcome = EnumOf<domain::Outcome>(r, 13);
   if (!r.IsNull(14)) x.wrap_up_seconds = r.Int(14);
-  x.person_id = OptionalId(r, 15);
+  x.person = OptionalId(r, 15);
   return x;
+}
+
+// Reads the interactions with ids 1 … last_id in chunks, on several reader connections at
+// once (decoding SQLite's rows is most of a large start-up), and hands the chunks to
+// `apply` in id order on the calling thread. At most a few chunks wait in memory.
+// REQUIRES: nothing writes to the store meanwhile (every connection sees the same rows).
+Result<void> ReadContacts(store::Store& store, Id last_id, int threads,
+                          const std::function<void(std::vector<analytics::ContactFacts>&)>& apply) {
+  constexpr Id kChunk = 1 << 16;
+  const Id chunks = (last_id + kChunk - 1) / kChunk;
+  const Id window = 2 * threads;  // chunks read ahead of the one applied
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::map<Id, std::vector<analytics::ContactFacts>> ready;
+  Id next = 0, applied = 0;
+  std::optional<Error> failed;
+  auto read = [&] {
+    for (;;) {
+      Id chunk = 0;
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return failed || next >= chunks || next < applied + window; });
+        if (failed || next >= chunks) return;
+        chunk = next++;
+      }
+      std::vector<analytics::ContactFacts> rows;
+      auto r = store.Read([&](store::Session& s) {
+        return s.Scan("interactions", kInteractionColumns, chunk * kChunk + 1, (chunk + 1) * kChunk,
+                      [&](const store::ScanRow& row) { rows.push_back(ContactOf(row)); });
+      });
+      {
+        std::lock_guard lock(mutex);
+        if (!r) {
+          failed = r.error();
+        } else {
+          ready.emplace(chunk, std::move(rows));
+        }
+      }
+      changed.notify_all();
+    }
+  };
+  std::vector<std::jthread> readers;
+  for (int t = 0; t < threads; ++t) readers.emplace_back(read);
+  for (Id chunk = 0; chunk < chunks; ++chunk) {
+    std::vector<analytics::ContactFacts> rows;
+    {
+      std::unique_lock lock(mutex);
+      changed.wait(lock, [&] { return failed || ready.contains(chunk); });
+      if (failed) break;
+      rows = std::move(ready[chunk]);
+      ready.erase(chunk);
+      applied = chunk + 1;
+    }
+    changed.notify_all();
+    apply(rows);
+  }
+  readers.clear();  // joins them
+  if (failed) return std::unexpected(*failed);
+  return {};
 }
 
 domain::Case CaseOf(const store::ScanRow& r) {
@@ -135,7 +196,7 @@ int ScanThreads() { return static_cast<int>(std::clamp(std::thread::hardware_con
 }  // namespace
 
 struct Analytics::Changes {
-  std::vector<domain::Interaction> interactions;
+  std::vector<analytics::ContactFacts> interactions;
   std::vector<domain::Case> cases;
   std::vector<std::pair<Id, std::string>> accounts;
   std::vector<domain::AgentSession> sessions;
@@ -151,6 +212,7 @@ std::size_t Analytics::contact_count() const {
 Result<void> Analytics::Load() {
   analytics::Projection projection;
   std::int64_t sequence = 0;
+  Id last_interaction = 0;
   auto read = store_.Read([&](store::Session& s) -> Result<void> {
     auto last = s.LastEventSequence();
     if (!last) return std::unexpected(last.error());
@@ -167,11 +229,17 @@ Result<void> Analytics::Load() {
       projection.sessions.Upsert(SessionOf(r));
     });
     if (!sessions) return sessions;
-    return s.Scan("interactions", kInteractionColumns, 1, kLastId, [&](const store::ScanRow& r) {
-      projection.contacts.Upsert(InteractionOf(r), projection.categories);
-    });
+    auto max = s.MaxId("interactions");
+    if (!max) return std::unexpected(max.error());
+    last_interaction = *max;
+    return {};
   });
   if (!read) return read;
+  projection.contacts.Reserve(static_cast<std::size_t>(last_interaction));
+  auto contacts = ReadContacts(store_, last_interaction, ScanThreads(), [&](auto& rows) {
+    for (const auto& row : rows) projection.contacts.Upsert(row, projection.categories);
+  });
+  if (!contacts) return contacts;
   std::unique_lock lock(mutex_);
   projection_ = std::move(projection);
   loaded_sequence_ = sequence;
@@ -186,7 +254,7 @@ Result<void> Analytics::ReadInto(store::Session& s, Changes& changes, const Chan
     return r;
   }
   if (auto r = ScanIds(s, "interactions", kInteractionColumns, interactions,
-                       [&](const store::ScanRow& r) { changes.interactions.push_back(InteractionOf(r)); });
+                       [&](const store::ScanRow& r) { changes.interactions.push_back(ContactOf(r)); });
       !r) {
     return r;
   }

@@ -43,6 +43,7 @@ class CachingSession final : public Session {
                     Id first_id, Id last_id, const store::ScanFn& fn) override {
     return inner_.Scan(table, columns, first_id, last_id, fn);
   }
+  Result<Id> MaxId(std::string_view table) override { return inner_.MaxId(table); }
   Result<bool> Exists(std::string_view table, Id id) override {
     auto key = std::make_pair(table, id);
     if (auto it = exists_.find(key); it != exists_.end()) return it->second;

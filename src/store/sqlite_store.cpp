@@ -376,6 +376,12 @@ class SqliteSession final : public Session {
     return {};
   }
 
+  Result<Id> MaxId(std::string_view table) override {
+    auto rows = Run("SELECT coalesce(max(id), 0) FROM " + std::string(table), {}, 1);
+    if (!rows) return std::unexpected(rows.error());
+    return std::get<std::int64_t>(rows->front().front());
+  }
+
   Result<bool> Exists(std::string_view table, Id id) override {
     auto rows = Run("SELECT 1 FROM " + std::string(table) + " WHERE id=?", {id}, 1);
     if (!rows) return std::unexpected(rows.error());

@@ -73,6 +73,8 @@ class Session {
   virtual Result<void> Scan(std::string_view table, const std::vector<std::string_view>& columns,
                             Id first_id, Id last_id, const ScanFn& fn) = 0;
   virtual Result<bool> Exists(std::string_view table, Id id) = 0;
+  // The largest id of `table`'s rows; 0 when it has none.
+  virtual Result<Id> MaxId(std::string_view table) = 0;
   // The id of the row whose `columns` equal `values`, if any.
   virtual Result<std::optional<Id>> FindId(std::string_view table,
                                            const std::vector<std::string_view>& columns,
