@@ -129,7 +129,17 @@ Result<void> ReadContacts(store::Store& store, Id last_id, int threads,
       applied = chunk + 1;
     }
     changed.notify_all();
-    apply(rows);
+    try {
+      apply(rows);
+    } catch (...) {  // a broken invariant: stop the readers before the exception leaves
+      {
+        std::lock_guard lock(mutex);
+        failed = Error{ErrorCode::kInternal, "loading the analytics projection failed", {}};
+      }
+      changed.notify_all();
+      readers.clear();
+      throw;
+    }
   }
   readers.clear();  // joins them
   if (failed) return std::unexpected(*failed);
