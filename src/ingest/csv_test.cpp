@@ -17,19 +17,7 @@ using testing::FeedInChunks;
 using testing::ReadFile;
 using testing::Render;
 
-struct Output {
-  std::vector<InteractionRow> rows;
-  std::vector<Reject> rejects;
-  std::optional<Error> error;
-  ReadCounts counts;
-
-  std::vector<std::string> Lines() const {
-    std::vector<std::string> out;
-    for (const auto& row : rows) out.push_back(Render(row));
-    for (const auto& reject : rejects) out.push_back(Render(reject));
-    return out;
-  }
-};
+using Output = testing::RowOutput;
 
 Output Read(std::string_view text, CsvOptions options = {}, std::size_t chunk = 0) {
   Output out;

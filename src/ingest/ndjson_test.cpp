@@ -12,17 +12,7 @@ namespace {
 using testing::FeedInChunks;
 using testing::Render;
 
-struct Output {
-  std::vector<InteractionRow> rows;
-  std::vector<Reject> rejects;
-  ReadCounts counts;
-  std::vector<std::string> Lines() const {
-    std::vector<std::string> out;
-    for (const auto& row : rows) out.push_back(Render(row));
-    for (const auto& reject : rejects) out.push_back(Render(reject));
-    return out;
-  }
-};
+using Output = testing::RowOutput;
 
 Output Read(std::string_view text, std::size_t chunk = 0, NdjsonOptions options = {}) {
   Output out;

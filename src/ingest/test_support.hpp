@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -41,6 +42,21 @@ inline std::string Render(const InteractionRow& row) {
 inline std::string Render(const Reject& reject) {
   return std::to_string(reject.line) + " REJECT " + reject.reason;
 }
+
+// What a CSV or NDJSON reader produced: its rows, rejects, counts and (CSV) a fatal error.
+struct RowOutput {
+  std::vector<InteractionRow> rows;
+  std::vector<Reject> rejects;
+  std::optional<Error> error;
+  ReadCounts counts;
+
+  std::vector<std::string> Lines() const {
+    std::vector<std::string> out;
+    for (const auto& row : rows) out.push_back(Render(row));
+    for (const auto& reject : rejects) out.push_back(Render(reject));
+    return out;
+  }
+};
 
 }  // namespace rapport::ingest::testing
 
