@@ -35,6 +35,7 @@ class ParamReader {
 
   // The parameter's text, if given; marks it as read. A repeated parameter is an error.
   std::optional<std::string> Take(std::string_view name);
+  bool Has(std::string_view name) const { return params_.contains(std::string(name)); }
 
   struct CommonOptions {
     // Set: period and group_by are parameters, group_by defaulting to this ("" for none).

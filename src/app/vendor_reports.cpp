@@ -245,8 +245,8 @@ Result<json::value> Analytics::Scorecard(const Principal& who, const ReportParam
 Result<json::value> Analytics::Coverage(const Principal& who, const ReportParams& params,
                                         Instant now) const {
   ParamReader reader(params);
+  if (!reader.Has("agreement_id")) reader.Bad("agreement_id", "is required");
   auto agreement_id = reader.Integer("agreement_id", 1, std::numeric_limits<std::int64_t>::max());
-  if (!agreement_id && !reader.Take("agreement_id")) reader.Bad("agreement_id", "is required");
   // The agreement and its calendar first: the calendar's zone is the default.
   std::optional<Agreement> agreement;
   std::optional<domain::Calendar> calendar;
