@@ -586,6 +586,9 @@ void Router::AddReports() {
     service_level.push_back(Parameter(name, "query", {{"type", "integer"}},
                                       "see docs/service-analytics.md"));
   }
+  service_level.push_back(Parameter("fcr_repeat_by", "query", {{"type", "string"}},
+                                    "whose further contacts undo a first-contact resolution: "
+                                    "account (default) or person"));
   AddReport("/api/v1/reports/service-level", kEveryRole,
             "Service level (three abandon treatments), abandonment, speed of answer, handle time "
             "and first-contact resolution, grouped as asked (threshold_seconds.<channel> sets one "
@@ -606,7 +609,8 @@ void Router::AddReports() {
                  text("abandons", "service level's abandons: ignored, against (default) or for"),
                  integer("deep_dive", "entries per dimension of a deep dive (0 to 50, default 5)"),
                  integer("interval_minutes", "15, 30 (default) or 60: intervals of the surplus"),
-                 integer("short_abandon_seconds", "default 5"), integer("fcr_days", "default 7")}) {
+                 integer("short_abandon_seconds", "default 5"), integer("fcr_days", "default 7"),
+                 text("fcr_repeat_by", "account (default) or person")}) {
     scorecard.push_back(std::move(p));
   }
   AddReport("/api/v1/reports/scorecard", kAdmin | kManager | kViewer | kVendorAgent,

@@ -46,7 +46,8 @@ class Analytics {
   // 60m, day, week, month; default month), group_by (comma-separated of vendor, channel,
   // queue, agent, segment, period, hour_of_week; default vendor,channel,period),
   // vendor_id, queue_id (comma-separated), channel, agent_id, threshold_seconds (every
-  // channel) or threshold_seconds.<channel>, short_abandon_seconds, fcr_days.
+  // channel) or threshold_seconds.<channel>, short_abandon_seconds, fcr_days,
+  // fcr_repeat_by (account or person).
   Result<boost::json::value> ServiceLevel(const Principal& who, const ReportParams& params,
                                           Instant now) const;
 
@@ -56,7 +57,7 @@ class Analytics {
   // better than the band. Parameters: from, to, time_zone (months), vendor_id,
   // agreement_id, queue_id, channel, agent_id, abandons (ignored, against or for; default
   // against), deep_dive (entries per dimension, 0 to 50; default 5), interval_minutes (15,
-  // 30 or 60; default 30), short_abandon_seconds, fcr_days.
+  // 30 or 60; default 30), short_abandon_seconds, fcr_days, fcr_repeat_by.
   Result<boost::json::value> Scorecard(const Principal& who, const ReportParams& params,
                                        Instant now) const;
 
