@@ -1,0 +1,514 @@
+#include "signals/signals.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+#include <tuple>
+
+namespace rapport::signals {
+namespace {
+
+using domain::CaseStatus;
+using domain::Channel;
+using domain::Direction;
+using domain::Interaction;
+using domain::InteractionKind;
+using domain::PersonRole;
+
+constexpr std::int64_t kMsPerDay = 24LL * 60 * 60 * 1000;
+
+std::int64_t DaysMs(std::int64_t days) { return days * kMsPerDay; }
+
+bool Resolvedish(CaseStatus status) {
+  return status == CaseStatus::kResolved || status == CaseStatus::kClosed;
+}
+
+// Lower-case ASCII, with U+2019 (right single quotation mark) as a plain apostrophe.
+std::string Fold(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (i + 2 < text.size() && static_cast<unsigned char>(text[i]) == 0xE2 &&
+        static_cast<unsigned char>(text[i + 1]) == 0x80 &&
+        static_cast<unsigned char>(text[i + 2]) == 0x99) {
+      out.push_back('\'');
+      i += 2;
+      continue;
+    }
+    char c = text[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    out.push_back(c);
+  }
+  return out;
+}
+
+bool ContainsAny(const Interaction& i, const std::vector<std::string>& phrases) {
+  std::string text;
+  if (i.subject) text += Fold(*i.subject);
+  text += '\n';
+  if (i.body) text += Fold(*i.body);
+  for (const auto& phrase : phrases) {
+    std::string p = Fold(phrase);
+    if (!p.empty() && text.find(p) != std::string::npos) return true;
+  }
+  return false;
+}
+
+bool HasTag(const Interaction& i, const std::vector<std::string>& tags) {
+  for (const auto& tag : i.tags) {
+    std::string t = Fold(tag);
+    for (const auto& want : tags) {
+      if (t == Fold(want)) return true;
+    }
+  }
+  return false;
+}
+
+bool InSet(std::string_view value, const std::vector<std::string>& set) {
+  std::string v = Fold(value);
+  for (const auto& s : set) {
+    if (v == Fold(s)) return true;
+  }
+  return false;
+}
+
+// The start of the stretch of time ending at `now` during which at least `n` of the
+// instants `times` (ascending, all <= now) lay in (t - window, t]; nullopt when that
+// does not hold at `now`.
+std::optional<Instant> EpisodeStart(const std::vector<Instant>& times, std::int64_t n,
+                                    std::int64_t window_ms, Instant now) {
+  if (n < 1) n = 1;
+  std::optional<Instant> start;
+  std::int64_t end = 0;  // exclusive
+  for (std::size_t j = static_cast<std::size_t>(n - 1); j < times.size(); ++j) {
+    const Instant first = times[j + 1 - static_cast<std::size_t>(n)];
+    if (times[j].ms - first.ms >= window_ms) continue;
+    const std::int64_t e = first.ms + window_ms;
+    if (start && times[j].ms <= end) {
+      end = std::max(end, e);
+    } else {
+      start = times[j];
+      end = e;
+    }
+  }
+  if (start && start->ms <= now.ms && now.ms < end) return start;
+  return std::nullopt;
+}
+
+// A case's status history in order, with the derived status at any instant.
+class CaseTimeline {
+ public:
+  explicit CaseTimeline(const CaseHistory& h) : history_(&h), changes_(h.changes) {
+    std::stable_sort(changes_.begin(), changes_.end(),
+                     [](const StatusChange& a, const StatusChange& b) { return a.at < b.at; });
+    if (changes_.empty() && h.kase.resolved_at) {
+      changes_.push_back({*h.kase.resolved_at, CaseStatus::kOpen, CaseStatus::kResolved});
+    }
+  }
+
+  Id id() const { return history_->kase.meta.id; }
+  const domain::Case& kase() const { return history_->kase; }
+
+  bool Exists(Instant t) const { return history_->kase.meta.created_at <= t; }
+
+  CaseStatus StatusAt(Instant t) const {
+    if (changes_.empty()) return history_->kase.status;
+    std::optional<CaseStatus> status;
+    for (const auto& c : changes_) {
+      if (c.at <= t) status = c.to;
+    }
+    return status ? *status : changes_.front().from;
+  }
+
+  bool UnresolvedAt(Instant t) const { return Exists(t) && !Resolvedish(StatusAt(t)); }
+
+  // The latest move between unresolved and resolved/closed at or before t, if any.
+  const StatusChange* LastFlip(Instant t) const {
+    const StatusChange* last = nullptr;
+    for (const auto& c : changes_) {
+      if (c.at <= t && Resolvedish(c.from) != Resolvedish(c.to)) last = &c;
+    }
+    return last;
+  }
+
+  // Where the current period (see failed_fix) began.
+  Instant PeriodStart(Instant t) const {
+    const StatusChange* flip = LastFlip(t);
+    return flip ? flip->at : history_->kase.meta.created_at;
+  }
+
+  std::int64_t ReopensBy(Instant t) const {
+    std::int64_t n = 0;
+    for (const auto& c : changes_) {
+      if (c.at <= t && Resolvedish(c.from) && !Resolvedish(c.to)) ++n;
+    }
+    return n;
+  }
+
+ private:
+  const CaseHistory* history_;
+  std::vector<StatusChange> changes_;
+};
+
+struct Context {
+  const AccountHistory& h;
+  Instant now;
+  const SignalConfig& cfg;
+  std::vector<const Interaction*> contacts;  // kind contact, arrived <= now, by (at, id)
+  std::vector<CaseTimeline> cases;
+  std::map<Id, const CaseTimeline*> case_by_id;
+  std::vector<Signal> out;
+
+  Signal Make(Rule rule, Severity severity, std::optional<Id> case_id,
+              std::vector<Id> evidence, Instant first_seen) const {
+    Signal s;
+    s.rule = rule;
+    s.severity = severity;
+    s.account_id = h.account.meta.id;
+    s.case_id = case_id;
+    std::sort(evidence.begin(), evidence.end());
+    evidence.erase(std::unique(evidence.begin(), evidence.end()), evidence.end());
+    s.evidence = std::move(evidence);
+    s.action = std::string(SuggestedAction(rule));
+    s.first_seen = first_seen;
+    return s;
+  }
+};
+
+bool IsInbound(const Interaction& i) { return i.direction == Direction::kInbound; }
+bool IsOutbound(const Interaction& i) { return i.direction == Direction::kOutbound; }
+
+void RepeatContact(Context& cx) {
+  const std::int64_t window = DaysMs(cx.cfg.repeat_window_days);
+  std::map<Id, std::vector<const Interaction*>> by_case;
+  std::map<std::string, std::vector<const Interaction*>> by_category;
+  for (const Interaction* i : cx.contacts) {
+    if (!IsInbound(*i)) continue;
+    if (i->case_id) by_case[*i->case_id].push_back(i);
+    std::optional<std::string> category = i->category;
+    if (!category && i->case_id) {
+      auto it = cx.case_by_id.find(*i->case_id);
+      if (it != cx.case_by_id.end()) category = it->second->kase().category;
+    }
+    if (category && !category->empty()) by_category[*category].push_back(i);
+  }
+  auto evaluate = [&](const std::vector<const Interaction*>& group) -> std::optional<Signal> {
+    std::vector<Instant> times;
+    for (const Interaction* i : group) times.push_back(i->arrived_at);
+    auto start = EpisodeStart(times, cx.cfg.repeat_min_contacts, window, cx.now);
+    if (!start) return std::nullopt;
+    std::vector<Id> evidence;
+    for (const Interaction* i : group) {
+      if (i->arrived_at.ms > cx.now.ms - window) evidence.push_back(i->meta.id);
+    }
+    const auto n = static_cast<std::int64_t>(evidence.size());
+    return cx.Make(Rule::kRepeatContact,
+                   n >= cx.cfg.repeat_high_contacts ? Severity::kHigh : Severity::kMedium,
+                   std::nullopt, std::move(evidence), *start);
+  };
+  std::vector<std::vector<Id>> case_evidence;
+  for (const auto& [case_id, group] : by_case) {
+    if (auto s = evaluate(group)) {
+      s->case_id = case_id;
+      case_evidence.push_back(s->evidence);
+      cx.out.push_back(std::move(*s));
+    }
+  }
+  for (const auto& [category, group] : by_category) {
+    if (auto s = evaluate(group)) {
+      if (std::find(case_evidence.begin(), case_evidence.end(), s->evidence) !=
+          case_evidence.end()) {
+        continue;
+      }
+      s->category = category;
+      cx.out.push_back(std::move(*s));
+    }
+  }
+}
+
+void EmailBackAndForth(Context& cx) {
+  for (const CaseTimeline& c : cx.cases) {
+    if (!c.UnresolvedAt(cx.now)) continue;
+    std::vector<const Interaction*> emails;
+    for (const Interaction* i : cx.contacts) {
+      if (i->case_id != c.id()) continue;
+      if (i->channel == Channel::kPhone) {
+        emails.clear();
+      } else if (i->channel == Channel::kEmail && IsInbound(*i)) {
+        emails.push_back(i);
+      }
+    }
+    const auto n = static_cast<std::int64_t>(emails.size());
+    const std::int64_t min = std::max<std::int64_t>(cx.cfg.email_min_inbound, 1);
+    if (n < min) continue;
+    Instant first = emails[static_cast<std::size_t>(min - 1)]->arrived_at;
+    first = std::max(first, c.PeriodStart(cx.now));
+    std::vector<Id> evidence;
+    for (const Interaction* i : emails) evidence.push_back(i->meta.id);
+    cx.out.push_back(cx.Make(Rule::kEmailBackAndForth,
+                             n >= cx.cfg.email_high_inbound ? Severity::kHigh : Severity::kMedium,
+                             c.id(), std::move(evidence), first));
+  }
+}
+
+void DecisionMakerInvolved(Context& cx) {
+  std::map<Id, PersonRole> senior;  // person id → role, for decision makers and sponsors
+  std::map<std::string, Id> senior_email;
+  for (const auto& p : cx.h.people) {
+    if (p.role != PersonRole::kDecisionMaker && p.role != PersonRole::kExecutiveSponsor) continue;
+    senior[p.meta.id] = p.role;
+    for (const auto& e : p.emails) senior_email[Fold(e)] = p.meta.id;
+  }
+  if (senior.empty()) return;
+  auto involved = [&](const Interaction& i, bool& executive) {
+    bool found = false;
+    auto note = [&](Id person) {
+      auto it = senior.find(person);
+      if (it == senior.end()) return;
+      found = true;
+      if (it->second == PersonRole::kExecutiveSponsor) executive = true;
+    };
+    if (i.person_id) note(*i.person_id);
+    for (const auto& part : i.participants) {
+      if (part.person_id) note(*part.person_id);
+      if (part.address) {
+        auto it = senior_email.find(Fold(*part.address));
+        if (it != senior_email.end()) note(it->second);
+      }
+    }
+    return found;
+  };
+  for (const CaseTimeline& c : cx.cases) {
+    if (!c.UnresolvedAt(cx.now)) continue;
+    std::vector<Id> evidence;
+    std::optional<Instant> first;
+    bool executive = false;
+    for (const Interaction* i : cx.contacts) {
+      if (i->case_id != c.id() || !involved(*i, executive)) continue;
+      evidence.push_back(i->meta.id);
+      if (!first) first = i->arrived_at;
+    }
+    if (!first) continue;
+    cx.out.push_back(cx.Make(Rule::kDecisionMakerInvolved,
+                             executive ? Severity::kHigh : Severity::kMedium, c.id(),
+                             std::move(evidence), std::max(*first, c.PeriodStart(cx.now))));
+  }
+}
+
+bool LongTimeCustomer(const domain::Account& account, Instant now, std::int64_t years) {
+  if (!account.customer_since) return false;
+  using namespace std::chrono;
+  const year_month_day since{sys_days{days{account.customer_since->days}}};
+  const year_month_day today{floor<days>(sys_time<milliseconds>{milliseconds{now.ms}})};
+  std::int64_t full = static_cast<int>(today.year()) - static_cast<int>(since.year());
+  if (std::pair{today.month(), today.day()} < std::pair{since.month(), since.day()}) --full;
+  return full >= years;
+}
+
+// One signal per case (nullopt: no case) from the matching contacts, each lasting
+// `window` after it arrived.
+void PerCaseWindowed(Context& cx, Rule rule, const std::vector<const Interaction*>& matches,
+                     std::int64_t window, Severity severity) {
+  std::map<std::optional<Id>, std::vector<const Interaction*>> groups;
+  for (const Interaction* i : matches) groups[i->case_id].push_back(i);
+  for (const auto& [case_id, group] : groups) {
+    std::vector<Instant> times;
+    for (const Interaction* i : group) times.push_back(i->arrived_at);
+    auto start = EpisodeStart(times, 1, window, cx.now);
+    if (!start) continue;
+    std::vector<Id> evidence;
+    for (const Interaction* i : group) {
+      if (i->arrived_at.ms > cx.now.ms - window) evidence.push_back(i->meta.id);
+    }
+    cx.out.push_back(cx.Make(rule, severity, case_id, std::move(evidence), *start));
+  }
+}
+
+void PolicyQuoted(Context& cx) {
+  std::vector<const Interaction*> matches;
+  for (const Interaction* i : cx.contacts) {
+    if (IsOutbound(*i) && ContainsAny(*i, cx.cfg.policy_phrases)) matches.push_back(i);
+  }
+  const Severity severity =
+      LongTimeCustomer(cx.h.account, cx.now, cx.cfg.long_time_customer_years) ? Severity::kHigh
+                                                                                : Severity::kMedium;
+  PerCaseWindowed(cx, Rule::kPolicyQuoted, matches, DaysMs(cx.cfg.policy_window_days), severity);
+}
+
+void OfferDuringOpenProblem(Context& cx) {
+  const std::int64_t window = DaysMs(cx.cfg.offer_window_days);
+  std::vector<const Interaction*> offers;
+  for (const Interaction* i : cx.contacts) {
+    if (IsOutbound(*i) && HasTag(*i, cx.cfg.offer_tags)) offers.push_back(i);
+  }
+  if (offers.empty()) return;
+  for (const CaseTimeline& c : cx.cases) {
+    std::vector<Instant> times;
+    std::vector<Id> evidence;
+    for (const Interaction* i : offers) {
+      if (!c.UnresolvedAt(i->arrived_at)) continue;
+      times.push_back(i->arrived_at);
+      if (i->arrived_at.ms > cx.now.ms - window) evidence.push_back(i->meta.id);
+    }
+    auto start = EpisodeStart(times, 1, window, cx.now);
+    if (!start) continue;
+    cx.out.push_back(cx.Make(Rule::kOfferDuringOpenProblem,
+                             c.UnresolvedAt(cx.now) ? Severity::kHigh : Severity::kMedium, c.id(),
+                             std::move(evidence), *start));
+  }
+}
+
+void FailedFix(Context& cx) {
+  for (const CaseTimeline& c : cx.cases) {
+    if (!c.Exists(cx.now)) continue;
+    const StatusChange* flip = c.LastFlip(cx.now);
+    const Instant period = c.PeriodStart(cx.now);
+    const bool reopened = flip && Resolvedish(flip->from) && !Resolvedish(flip->to);
+    std::vector<Id> evidence;
+    std::optional<Instant> first;
+    if (reopened) first = flip->at;
+    for (const Interaction* i : cx.contacts) {
+      if (i->case_id != c.id() || !IsInbound(*i) || i->arrived_at < period) continue;
+      if (!ContainsAny(*i, cx.cfg.failed_fix_phrases)) continue;
+      evidence.push_back(i->meta.id);
+      if (!first) first = i->arrived_at;
+    }
+    if (!first) continue;
+    cx.out.push_back(cx.Make(Rule::kFailedFix,
+                             c.ReopensBy(cx.now) >= cx.cfg.failed_fix_high_reopens
+                                 ? Severity::kHigh
+                                 : Severity::kMedium,
+                             c.id(), std::move(evidence), *first));
+  }
+}
+
+void SlaBreachStreak(Context& cx) {
+  const std::int64_t window = DaysMs(cx.cfg.breach_window_days);
+  std::vector<std::pair<Instant, Id>> breaches;
+  for (const auto& hist : cx.h.cases) {
+    for (Instant at : hist.breaches) {
+      if (at <= cx.now) breaches.emplace_back(at, hist.kase.meta.id);
+    }
+  }
+  std::sort(breaches.begin(), breaches.end());
+  std::vector<Instant> times;
+  for (const auto& b : breaches) times.push_back(b.first);
+  auto start = EpisodeStart(times, cx.cfg.breach_streak_count, window, cx.now);
+  if (!start) return;
+  std::set<Id> cases;
+  std::int64_t n = 0;
+  for (const auto& [at, case_id] : breaches) {
+    if (at.ms > cx.now.ms - window) {
+      cases.insert(case_id);
+      ++n;
+    }
+  }
+  std::vector<Id> evidence;
+  for (const Interaction* i : cx.contacts) {
+    if (i->case_id && cases.contains(*i->case_id) && i->arrived_at.ms > cx.now.ms - window) {
+      evidence.push_back(i->meta.id);
+    }
+  }
+  Signal s = cx.Make(Rule::kSlaBreachStreak,
+                     n >= 2 * cx.cfg.breach_streak_count ? Severity::kHigh : Severity::kMedium,
+                     std::nullopt, std::move(evidence), *start);
+  s.related_cases.assign(cases.begin(), cases.end());
+  cx.out.push_back(std::move(s));
+}
+
+void Stranger(Context& cx) {
+  const auto& account = cx.h.account;
+  if (!InSet(account.segment, cx.cfg.key_segments)) return;
+  const std::int64_t reply_window = DaysMs(cx.cfg.reply_window_days);
+  const Interaction* latest = nullptr;
+  std::optional<Instant> last_inbound;
+  for (const Interaction* i : cx.contacts) {  // in arrival order
+    if (IsInbound(*i)) {
+      last_inbound = i->arrived_at;
+      continue;
+    }
+    const bool reply = i->in_reply_to.has_value() ||
+                       (last_inbound && i->arrived_at.ms - last_inbound->ms <= reply_window);
+    if (HasTag(*i, cx.cfg.proactive_tags) || !reply) latest = i;
+  }
+  Instant start = account.meta.created_at;
+  if (start.ms == 0 && account.customer_since) {
+    start = Instant{static_cast<std::int64_t>(account.customer_since->days) * kMsPerDay};
+  }
+  if (latest && latest->arrived_at > start) start = latest->arrived_at;
+  const Instant fires{start.ms + DaysMs(cx.cfg.stranger_days)};
+  if (cx.now < fires) return;
+  std::vector<Id> evidence;
+  if (latest) evidence.push_back(latest->meta.id);
+  const bool high = cx.now.ms - start.ms >= DaysMs(cx.cfg.stranger_high_days);
+  cx.out.push_back(cx.Make(Rule::kStranger, high ? Severity::kHigh : Severity::kMedium,
+                           std::nullopt, std::move(evidence), fires));
+}
+
+}  // namespace
+
+CaseHistory FromCase(domain::Case kase, std::vector<StatusChange> changes) {
+  CaseHistory h;
+  for (const auto& clock : kase.clocks) {
+    if (clock.breached_at) h.breaches.push_back(*clock.breached_at);
+  }
+  h.kase = std::move(kase);
+  h.changes = std::move(changes);
+  return h;
+}
+
+std::string_view SuggestedAction(Rule rule) {
+  switch (rule) {
+    case Rule::kRepeatContact:
+      return "Call the customer and own the problem until it is solved; they keep coming back";
+    case Rule::kEmailBackAndForth:
+      return "Call the customer instead of replying by email";
+    case Rule::kDecisionMakerInvolved:
+      return "Brief the account owner and answer the decision maker personally";
+    case Rule::kPolicyQuoted:
+      return "Explain the reason in plain words instead of quoting policy; consider an exception";
+    case Rule::kOfferDuringOpenProblem:
+      return "Hold offers until the open problem is solved, and apologise for the timing";
+    case Rule::kFailedFix:
+      return "Escalate to a senior agent and confirm the fix with the customer before resolving";
+    case Rule::kSlaBreachStreak:
+      return "Review the account's open cases with the team lead and agree dates with the customer";
+    case Rule::kStranger:
+      return "Reach out proactively: a check-in call from the account owner";
+  }
+  return "";
+}
+
+std::vector<Signal> Evaluate(const AccountHistory& history, Instant now,
+                             const SignalConfig& config) {
+  Context cx{history, now, config, {}, {}, {}, {}};
+  for (const auto& i : history.interactions) {
+    if (i.kind == InteractionKind::kContact && i.arrived_at <= now) cx.contacts.push_back(&i);
+  }
+  std::sort(cx.contacts.begin(), cx.contacts.end(), [](const Interaction* a, const Interaction* b) {
+    return std::tie(a->arrived_at, a->meta.id) < std::tie(b->arrived_at, b->meta.id);
+  });
+  cx.cases.reserve(history.cases.size());
+  for (const auto& c : history.cases) cx.cases.emplace_back(c);
+  std::sort(cx.cases.begin(), cx.cases.end(),
+            [](const CaseTimeline& a, const CaseTimeline& b) { return a.id() < b.id(); });
+  for (const auto& c : cx.cases) cx.case_by_id[c.id()] = &c;
+
+  RepeatContact(cx);
+  EmailBackAndForth(cx);
+  DecisionMakerInvolved(cx);
+  PolicyQuoted(cx);
+  OfferDuringOpenProblem(cx);
+  FailedFix(cx);
+  SlaBreachStreak(cx);
+  Stranger(cx);
+
+  std::stable_sort(cx.out.begin(), cx.out.end(), [](const Signal& a, const Signal& b) {
+    return std::tie(a.rule, a.case_id, a.category, a.first_seen) <
+           std::tie(b.rule, b.case_id, b.category, b.first_seen);
+  });
+  return std::move(cx.out);
+}
+
+}  // namespace rapport::signals

@@ -1,0 +1,212 @@
+// Signals: rules over one account's history that point at a customer relationship going
+// wrong (or being neglected), each with a severity, the evidence and a suggested action.
+// Pure: the caller gathers the account's facts into an AccountHistory; Evaluate says which
+// signals are true at an instant. Definitions also in docs/signals.md.
+//
+// Conventions shared by every rule:
+// - Only facts at or before `now` count: interactions with arrived_at <= now, status
+//   changes and breaches with at <= now. Evaluating an old instant over a longer history
+//   gives the same answer as evaluating it over the history cut at that instant.
+// - Only interactions of kind `contact` count (notes never do). "Inbound"/"outbound" is the
+//   interaction's direction.
+// - "Within D days" of `now` means arrived_at > now - D days (a span strictly shorter than
+//   D days): three contacts exactly 7 days apart end to end are not "within 7 days".
+// - A case is unresolved at an instant when its status then is neither resolved nor closed
+//   (see CaseHistory for how the status at an instant is derived).
+// - Phrases and tags match case-insensitively (ASCII); a typographic apostrophe (U+2019)
+//   matches a plain one. Phrases are searched in the subject and the body.
+// - first_seen is the start of the uninterrupted stretch of time, ending at `now`, during
+//   which the signal (with the same rule, account, case and category) has been true. It
+//   is computed from the facts alone, so an incremental evaluation that remembers when a
+//   signal appeared and a full recomputation agree.
+// - A signal clears (is absent from Evaluate's answer) as soon as its condition is false.
+//
+// The rules (defaults from SignalConfig in brackets):
+//
+// repeat_contact — fires when at least `repeat_min_contacts` [3] inbound contacts of the
+//   account on one case, or in one category, arrived within `repeat_window_days` [7].
+//   A contact's category is its own, else its case's. One signal per case (case_id set)
+//   and per category (case_id empty, category set); a category signal whose evidence is
+//   exactly that of a case signal is left out. Evidence: the inbound contacts in the
+//   window. Clears when fewer than the minimum remain in the window. Severity medium, high
+//   from `repeat_high_contacts` [5] in the window.
+//
+// email_back_and_forth — fires for an unresolved case with at least `email_min_inbound` [2]
+//   inbound emails since the latest phone contact (either direction) on the case, or since
+//   the case began when there was no call. Evidence: those emails. Clears when the case is
+//   resolved or closed, or a call is made on it. first_seen: the later of the arrival of
+//   the email that reached the minimum and the case's latest return to unresolved.
+//   Severity medium, high from `email_high_inbound` [4] emails.
+//
+// decision_maker_involved — fires for an unresolved case on which a person whose role is
+//   decision_maker or executive_sponsor is involved in a contact: the contact's person, or
+//   a participant (from, to or cc) by person id or by an address that is one of that
+//   person's emails. Evidence: those contacts. Clears when the case is resolved or closed.
+//   first_seen: the later of the first such contact and the case's latest return to
+//   unresolved. Severity high when an executive sponsor is involved, else medium.
+//
+// policy_quoted — fires when an outbound contact containing one of `policy_phrases`
+//   ["our policy", "per policy", "company policy", "as per our terms"] arrived within
+//   `policy_window_days` [30]. One signal per case (contacts without a case together,
+//   case_id empty). Evidence: the matching outbound contacts in the window. Inbound
+//   messages never count. Severity high when the account has been a customer for at least
+//   `long_time_customer_years` [5] full years at `now` (Account::customer_since), else
+//   medium.
+//
+// offer_during_open_problem — fires when an outbound contact tagged with one of
+//   `offer_tags` [offer, upsell] arrived within `offer_window_days` [30] at an instant at
+//   which one of the account's cases was unresolved (created at or before it and not
+//   resolved or closed then). One signal per such case; evidence: the offers sent while
+//   it was unresolved, within the window. An offer sent after the case was resolved does
+//   not count. Severity medium, high when the case is still unresolved at `now`.
+//
+// failed_fix — per case, over the case's current period: the time since its latest move
+//   between the unresolved and the resolved/closed statuses (or since it began). Fires
+//   when the current period is unresolved and began with a reopen (resolved or closed →
+//   an unresolved status), or when an inbound contact on the case containing one of
+//   `failed_fix_phrases` ["still not working", "also doesn't work", "still broken",
+//   "doesn't work either"] arrived in the current period (whether resolved or not).
+//   Evidence: those inbound contacts (none for a bare reopen). Clears when the case moves
+//   between resolved and unresolved again. first_seen: the reopen, else the first
+//   matching contact. Severity high when the case has been reopened at least
+//   `failed_fix_high_reopens` [2] times by `now`, else medium.
+//
+// sla_breach_streak — fires when at least `breach_streak_count` [3] service-clock breaches
+//   on the account's cases (any clock, any case) happened within `breach_window_days`
+//   [30]. Evidence: the contacts on the breached cases that arrived within the window;
+//   `related_cases` lists the breached cases. Severity medium, high from twice the count.
+//
+// stranger — fires for an account whose segment is one of `key_segments` [strategic, key]
+//   when no proactive outbound contact arrived within `stranger_days` [60], counting from
+//   the later of the latest proactive contact and the account's start (Account::meta
+//   .created_at, else customer_since at midnight UTC). Proactive: an outbound contact
+//   tagged with one of `proactive_tags` [proactive], or one that is not a reply — it has
+//   no in_reply_to and no inbound contact of the account arrived in the
+//   `reply_window_days` [2] before it. Evidence: the latest proactive contact, if any.
+//   first_seen: that start plus `stranger_days`. Clears with the next proactive contact.
+//   Severity medium, high from `stranger_high_days` [120] of silence.
+//
+// Order of the answer: by rule (the enum's order), then case id (none first), category,
+// first_seen.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/instant.hpp"
+#include "domain/entities.hpp"
+
+namespace rapport::signals {
+
+using domain::Id;
+
+enum class Rule {
+  kRepeatContact,
+  kEmailBackAndForth,
+  kDecisionMakerInvolved,
+  kPolicyQuoted,
+  kOfferDuringOpenProblem,
+  kFailedFix,
+  kSlaBreachStreak,
+  kStranger,
+};
+
+enum class Severity { kLow, kMedium, kHigh };
+
+struct SignalConfig {
+  std::int64_t repeat_min_contacts = 3;
+  std::int64_t repeat_window_days = 7;
+  std::int64_t repeat_high_contacts = 5;
+
+  std::int64_t email_min_inbound = 2;
+  std::int64_t email_high_inbound = 4;
+
+  std::vector<std::string> policy_phrases = {"our policy", "per policy", "company policy",
+                                             "as per our terms"};
+  std::int64_t policy_window_days = 30;
+  std::int64_t long_time_customer_years = 5;
+
+  std::vector<std::string> offer_tags = {"offer", "upsell"};
+  std::int64_t offer_window_days = 30;
+
+  std::vector<std::string> failed_fix_phrases = {"still not working", "also doesn't work",
+                                                 "still broken", "doesn't work either"};
+  std::int64_t failed_fix_high_reopens = 2;
+
+  std::int64_t breach_streak_count = 3;
+  std::int64_t breach_window_days = 30;
+
+  std::vector<std::string> key_segments = {"strategic", "key"};
+  std::int64_t stranger_days = 60;
+  std::int64_t stranger_high_days = 120;
+  std::int64_t reply_window_days = 2;
+  std::vector<std::string> proactive_tags = {"proactive"};
+};
+
+// A move of a case's status, as the event log records it.
+struct StatusChange {
+  Instant at;
+  domain::CaseStatus from = domain::CaseStatus::kNew;
+  domain::CaseStatus to = domain::CaseStatus::kOpen;
+};
+
+// A case with its status history and the instants its service clocks breached.
+// The status at an instant t: before the case's meta.created_at it did not exist; then
+// the `to` of the latest change at or before t, or, before the first change, that
+// change's `from`. Without changes: resolved from kase.resolved_at on if that is set,
+// else kase.status throughout.
+struct CaseHistory {
+  domain::Case kase;
+  std::vector<StatusChange> changes;  // any order; sorted by Evaluate
+  std::vector<Instant> breaches;      // any order
+};
+
+// Fills `breaches` from the breached_at of the case's clocks.
+CaseHistory FromCase(domain::Case kase, std::vector<StatusChange> changes);
+
+// Everything Evaluate needs to know about one account.
+struct AccountHistory {
+  domain::Account account;
+  std::vector<domain::Person> people;          // the account's people, with their roles
+  std::vector<CaseHistory> cases;              // the account's cases
+  std::vector<domain::Interaction> interactions;  // the account's interactions, any order
+};
+
+struct Signal {
+  Rule rule = Rule::kRepeatContact;
+  Severity severity = Severity::kMedium;
+  Id account_id = 0;
+  std::optional<Id> case_id;
+  std::optional<std::string> category;  // repeat_contact by category
+  std::vector<Id> evidence;             // interaction ids, ascending
+  std::vector<Id> related_cases;        // sla_breach_streak: the breached cases, ascending
+  std::string action;                   // what to do about it
+  Instant first_seen;
+  friend bool operator==(const Signal&, const Signal&) = default;
+};
+
+// Every signal true at `now`, in the order described above.
+std::vector<Signal> Evaluate(const AccountHistory& history, Instant now,
+                             const SignalConfig& config = {});
+
+// The suggested action of a rule.
+std::string_view SuggestedAction(Rule rule);
+
+}  // namespace rapport::signals
+
+namespace rapport::domain {
+template <>
+struct EnumNames<signals::Rule> {
+  static constexpr std::array<std::string_view, 8> kNames = {
+      "repeat_contact", "email_back_and_forth", "decision_maker_involved", "policy_quoted",
+      "offer_during_open_problem", "failed_fix", "sla_breach_streak", "stranger"};
+};
+template <>
+struct EnumNames<signals::Severity> {
+  static constexpr std::array<std::string_view, 3> kNames = {"low", "medium", "high"};
+};
+}  // namespace rapport::domain
