@@ -158,7 +158,14 @@ struct Context {
   std::vector<const Interaction*> contacts;  // kind contact, arrived <= now, by (at, id)
   std::vector<CaseTimeline> cases;
   std::map<Id, const CaseTimeline*> case_by_id;
+  std::map<Id, std::vector<const Interaction*>> contacts_by_case;  // in arrival order
   std::vector<Signal> out;
+
+  const std::vector<const Interaction*>& OnCase(Id case_id) const {
+    static const std::vector<const Interaction*> kNone;
+    auto it = contacts_by_case.find(case_id);
+    return it == contacts_by_case.end() ? kNone : it->second;
+  }
 
   Signal Make(Rule rule, Severity severity, std::optional<Id> case_id,
               std::vector<Id> evidence, Instant first_seen) const {
@@ -231,8 +238,7 @@ void EmailBackAndForth(Context& cx) {
   for (const CaseTimeline& c : cx.cases) {
     if (!c.UnresolvedAt(cx.now)) continue;
     std::vector<const Interaction*> emails;
-    for (const Interaction* i : cx.contacts) {
-      if (i->case_id != c.id()) continue;
+    for (const Interaction* i : cx.OnCase(c.id())) {
       if (i->channel == Channel::kPhone) {
         emails.clear();
       } else if (i->channel == Channel::kEmail && IsInbound(*i)) {
@@ -284,8 +290,8 @@ void DecisionMakerInvolved(Context& cx) {
     std::vector<Id> evidence;
     std::optional<Instant> first;
     bool executive = false;
-    for (const Interaction* i : cx.contacts) {
-      if (i->case_id != c.id() || !involved(*i, executive)) continue;
+    for (const Interaction* i : cx.OnCase(c.id())) {
+      if (!involved(*i, executive)) continue;
       evidence.push_back(i->meta.id);
       if (!first) first = i->arrived_at;
     }
@@ -368,8 +374,8 @@ void FailedFix(Context& cx) {
     std::vector<Id> evidence;
     std::optional<Instant> first;
     if (reopened) first = flip->at;
-    for (const Interaction* i : cx.contacts) {
-      if (i->case_id != c.id() || !IsInbound(*i) || i->arrived_at < period) continue;
+    for (const Interaction* i : cx.OnCase(c.id())) {
+      if (!IsInbound(*i) || i->arrived_at < period) continue;
       if (!ContainsAny(*i, cx.cfg.failed_fix_phrases)) continue;
       evidence.push_back(i->meta.id);
       if (!first) first = i->arrived_at;
@@ -482,7 +488,7 @@ std::string_view SuggestedAction(Rule rule) {
 
 std::vector<Signal> Evaluate(const AccountHistory& history, Instant now,
                              const SignalConfig& config) {
-  Context cx{history, now, config, {}, {}, {}, {}};
+  Context cx{history, now, config, {}, {}, {}, {}, {}};
   for (const auto& i : history.interactions) {
     if (i.kind == InteractionKind::kContact && i.arrived_at <= now) cx.contacts.push_back(&i);
   }
@@ -494,6 +500,9 @@ std::vector<Signal> Evaluate(const AccountHistory& history, Instant now,
   std::sort(cx.cases.begin(), cx.cases.end(),
             [](const CaseTimeline& a, const CaseTimeline& b) { return a.id() < b.id(); });
   for (const auto& c : cx.cases) cx.case_by_id[c.id()] = &c;
+  for (const Interaction* i : cx.contacts) {
+    if (i->case_id) cx.contacts_by_case[*i->case_id].push_back(i);
+  }
 
   RepeatContact(cx);
   EmailBackAndForth(cx);
