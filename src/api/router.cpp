@@ -5,6 +5,7 @@
 #include <atomic>
 #include <charconv>
 
+#include "app/account_signals.hpp"
 #include "app/importer.hpp"
 #include "domain/json_codec.hpp"
 
@@ -326,6 +327,24 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
        }});
 
   AddReports();
+
+  Add({"GET",
+       "/api/v1/accounts/{id}/signals",
+       kEveryRole,
+       "The account's signals as of now: relationships coming apart, each with its evidence "
+       "and a suggested action (a vendor agent sees those of its own vendor's cases and of "
+       "no case).",
+       {{"parameters", json::array{Parameter("id", "path", {{"type", "integer"}}, "the account")}},
+        {"responses",
+         {{"200", JsonResponse("the signals", {{"type", "object"}})},
+          {"404", ProblemResponse("no such account")}}}},
+       [this](const Call& call, Respond respond) {
+         auto id = ParseId(call.params[0]);
+         if (!id) return respond(Problem({ErrorCode::kNotFound, "no such account", {}}));
+         auto answer = app::AccountSignals(app_.store(), call.who, *id, Now());
+         if (!answer) return respond(Problem(answer.error()));
+         respond(Json(200, std::move(*answer)));
+       }});
 
   for (const auto& collection : ledger_.collections()) {
     std::string_view name = collection->name();
