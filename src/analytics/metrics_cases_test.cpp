@@ -22,17 +22,15 @@
 // "-" expects an absent rate.
 #include <gtest/gtest.h>
 
-#include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "analytics/service_level.hpp"
+#include "domain/case_files_test_support.hpp"
 
 #ifndef RAPPORT_ANALYTICS_TESTDATA
 #error "RAPPORT_ANALYTICS_TESTDATA must name the directory that holds the *.cases files"
@@ -43,89 +41,14 @@ namespace {
 
 using domain::Channel;
 
-struct Line {
-  int number = 0;
-  std::vector<std::string> words;
-};
-
-struct MetricsCase {
-  std::string name, file;
-  std::vector<Line> lines;
-  friend void PrintTo(const MetricsCase& c, std::ostream* out) { *out << c.name; }
-};
-
-std::vector<std::string> Words(const std::string& text) {
-  std::vector<std::string> words;
-  std::istringstream in(text.substr(0, text.find('#')));
-  for (std::string w; in >> w;) words.push_back(w);
-  return words;
-}
-
-std::vector<MetricsCase> LoadAll() {
-  std::vector<MetricsCase> cases;
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(RAPPORT_ANALYTICS_TESTDATA)) {
-    if (entry.path().extension() == ".cases") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  for (const auto& path : files) {
-    std::ifstream in(path);
-    std::string text;
-    for (int number = 1; std::getline(in, text); ++number) {
-      auto words = Words(text);
-      if (words.empty()) continue;
-      if (words[0] == "===") {
-        std::string name = path.stem().string() + "_";
-        for (std::size_t i = 1; i < words.size(); ++i) {
-          for (char c : words[i]) name.push_back(std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
-          if (i + 1 < words.size()) name.push_back('_');
-        }
-        cases.push_back({name, path.string(), {}});
-      } else if (!cases.empty()) {
-        cases.back().lines.push_back({number, std::move(words)});
-      }
-    }
-  }
-  return cases;
-}
-
-// Thrown for a malformed line; the case fails with it.
-struct Malformed {
-  std::string why;
-};
-
-Instant ParseInstant(const std::string& text) {
-  auto at = ParseRfc3339(text);
-  if (!at) throw Malformed{"'" + text + "' is not an RFC 3339 instant"};
-  return *at;
-}
-
-std::int64_t ParseInt(const std::string& text) {
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) throw Malformed{"'" + text + "' is not a number"};
-  return value;
-}
-
-template <class E>
-E ParseEnum(const std::string& text) {
-  auto value = domain::EnumFromName<E>(text);
-  if (!value) throw Malformed{"'" + text + "' is not a known name"};
-  return *value;
-}
-
-std::pair<std::string, std::string> KeyValue(const std::string& word) {
-  auto eq = word.find('=');
-  if (eq == std::string::npos) throw Malformed{"expected key=value, not '" + word + "'"};
-  return {word.substr(0, eq), word.substr(eq + 1)};
-}
+using namespace case_files;  // the case-file format and its value parsers
 
 class Runner {
  public:
-  explicit Runner(const MetricsCase& c) : case_(c) {}
+  explicit Runner(const CaseBlock& c) : case_(c) {}
 
   void Run() {
-    for (const Line& line : case_.lines) {
+    for (const CaseLine& line : case_.lines) {
       line_ = line.number;
       try {
         Apply(line.words);
@@ -372,7 +295,7 @@ class Runner {
     }
   }
 
-  const MetricsCase& case_;
+  const CaseBlock& case_;
   int line_ = 0;
   Projection projection_;
   ReportRequest request_;
@@ -381,12 +304,12 @@ class Runner {
   domain::Id next_id_ = 0;
 };
 
-class MetricsCases : public testing::TestWithParam<MetricsCase> {};
+class CaseBlocks : public testing::TestWithParam<CaseBlock> {};
 
-TEST_P(MetricsCases, Holds) { Runner(GetParam()).Run(); }
+TEST_P(CaseBlocks, Holds) { Runner(GetParam()).Run(); }
 
-INSTANTIATE_TEST_SUITE_P(Files, MetricsCases, testing::ValuesIn(LoadAll()),
-                         [](const testing::TestParamInfo<MetricsCase>& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Files, CaseBlocks, testing::ValuesIn(case_files::LoadCaseFiles(RAPPORT_ANALYTICS_TESTDATA)),
+                         [](const testing::TestParamInfo<CaseBlock>& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace rapport::analytics

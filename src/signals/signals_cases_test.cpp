@@ -26,13 +26,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <charconv>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "domain/case_files_test_support.hpp"
 #include "signals/signals.hpp"
 
 #ifndef RAPPORT_SIGNALS_TESTDATA
@@ -42,93 +40,7 @@
 namespace rapport::signals {
 namespace {
 
-struct Line {
-  int number = 0;
-  std::vector<std::string> words;
-  std::optional<std::string> body;
-};
-
-struct SignalsCase {
-  std::string name, file;
-  std::vector<Line> lines;
-  friend void PrintTo(const SignalsCase& c, std::ostream* out) { *out << c.name; }
-};
-
-std::vector<std::string> Words(const std::string& text) {
-  std::vector<std::string> words;
-  std::istringstream in(text.substr(0, text.find('#')));
-  for (std::string w; in >> w;) words.push_back(w);
-  return words;
-}
-
-std::vector<SignalsCase> LoadAll() {
-  std::vector<SignalsCase> cases;
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(RAPPORT_SIGNALS_TESTDATA)) {
-    if (entry.path().extension() == ".cases") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  for (const auto& path : files) {
-    std::ifstream in(path);
-    std::string text;
-    for (int number = 1; std::getline(in, text); ++number) {
-      std::optional<std::string> body;
-      auto bar = text.find(" | ");
-      auto hash = text.find('#');
-      if (bar != std::string::npos && (hash == std::string::npos || bar < hash)) {
-        body = text.substr(bar + 3);
-        text = text.substr(0, bar);
-      }
-      auto words = Words(text);
-      if (words.empty()) continue;
-      if (words[0] == "===") {
-        std::string name = path.stem().string() + "_";
-        for (std::size_t i = 1; i < words.size(); ++i) {
-          for (char c : words[i]) {
-            name.push_back(std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
-          }
-          if (i + 1 < words.size()) name.push_back('_');
-        }
-        cases.push_back({name, path.string(), {}});
-      } else if (!cases.empty()) {
-        cases.back().lines.push_back({number, std::move(words), std::move(body)});
-      }
-    }
-  }
-  return cases;
-}
-
-struct Malformed {
-  std::string why;
-};
-
-Instant ParseInstant(const std::string& text) {
-  auto at = ParseRfc3339(text);
-  if (!at) throw Malformed{"'" + text + "' is not an RFC 3339 instant"};
-  return *at;
-}
-
-std::int64_t ParseInt(const std::string& text) {
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) {
-    throw Malformed{"'" + text + "' is not a number"};
-  }
-  return value;
-}
-
-template <class E>
-E ParseEnum(const std::string& text) {
-  auto value = domain::EnumFromName<E>(text);
-  if (!value) throw Malformed{"'" + text + "' is not a known name"};
-  return *value;
-}
-
-std::pair<std::string, std::string> KeyValue(const std::string& word) {
-  auto eq = word.find('=');
-  if (eq == std::string::npos) throw Malformed{"expected key=value, not '" + word + "'"};
-  return {word.substr(0, eq), word.substr(eq + 1)};
-}
+using namespace case_files;  // the case-file format and its value parsers
 
 std::vector<std::string> Split(const std::string& text, bool underscores_are_spaces = false) {
   std::vector<std::string> out;
@@ -165,11 +77,11 @@ std::string Describe(const std::vector<Signal>& signals) {
 
 class Runner {
  public:
-  explicit Runner(const SignalsCase& c) : case_(c) {}
+  explicit Runner(const CaseBlock& c) : case_(c) {}
 
   void Run() {
     int expects = 0;
-    for (const Line& line : case_.lines) {
+    for (const CaseLine& line : case_.lines) {
       line_ = line.number;
       try {
         if (line.words[0] == "expect") ++expects;
@@ -183,7 +95,7 @@ class Runner {
   }
 
  private:
-  void Apply(const Line& line) {
+  void Apply(const CaseLine& line) {
     const auto& w = line.words;
     if (line.body && w[0] != "contact") throw Malformed{"only a contact has a body"};
     if (w[0] == "config") return Config(w);
@@ -431,18 +343,18 @@ class Runner {
 
   std::string Where() const { return case_.file + ":" + std::to_string(line_) + ": "; }
 
-  const SignalsCase& case_;
+  const CaseBlock& case_;
   int line_ = 0;
   AccountHistory history_;
   SignalConfig config_;
 };
 
-class SignalsCases : public testing::TestWithParam<SignalsCase> {};
+class CaseBlocks : public testing::TestWithParam<CaseBlock> {};
 
-TEST_P(SignalsCases, Holds) { Runner(GetParam()).Run(); }
+TEST_P(CaseBlocks, Holds) { Runner(GetParam()).Run(); }
 
-INSTANTIATE_TEST_SUITE_P(Files, SignalsCases, testing::ValuesIn(LoadAll()),
-                         [](const testing::TestParamInfo<SignalsCase>& info) {
+INSTANTIATE_TEST_SUITE_P(Files, CaseBlocks, testing::ValuesIn(case_files::LoadCaseFiles(RAPPORT_SIGNALS_TESTDATA)),
+                         [](const testing::TestParamInfo<CaseBlock>& info) {
                            return info.param.name;
                          });
 
