@@ -12,6 +12,7 @@
 #include "app/auth.hpp"
 #include "app/clocks.hpp"
 #include "app/ledger.hpp"
+#include "app/periodic.hpp"
 #include "store/store.hpp"
 
 namespace rapport::app {
@@ -22,7 +23,10 @@ class Application {
   explicit Application(store::Store& store);
   // Stops the background jobs before any part goes: they write through the store, whose
   // commit listener calls every part.
-  ~Application() { clocks_.StopRecorder(); }
+  ~Application() {
+    periodic_.Stop();
+    clocks_.StopRecorder();
+  }
 
   // Builds the in-memory projections (the service clocks, the analytics columns) from the
   // store.
@@ -31,14 +35,20 @@ class Application {
     if (auto r = clocks_.Load(); !r) return r;
     return analytics_.Load();
   }
-  // Starts the background jobs (recording SLA warnings and breaches). Serve only.
-  void StartBackgroundJobs() { clocks_.StartRecorder(); }
+  // Starts the background jobs (recording SLA warnings and breaches, the periodic jobs).
+  // Serve only.
+  void StartBackgroundJobs() {
+    clocks_.StartRecorder();
+    periodic_.Start();
+  }
 
   store::Store& store() { return store_; }
   Ledger& ledger() { return ledger_; }
   Clocks& clocks() { return clocks_; }
   Analytics& analytics() { return analytics_; }
   Authenticator& authenticator() { return authenticator_; }
+  // REQUIRES: jobs are added before StartBackgroundJobs.
+  PeriodicJobs& periodic() { return periodic_; }
 
   // REQUIRES: called before the first write.
   void AddObserver(store::CommitListener observer) { observers_.push_back(std::move(observer)); }
@@ -50,6 +60,7 @@ class Application {
   Ledger ledger_;
   Authenticator authenticator_;
   std::vector<store::CommitListener> observers_;
+  PeriodicJobs periodic_;
 };
 
 }  // namespace rapport::app

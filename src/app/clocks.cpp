@@ -453,12 +453,12 @@ bool Clocks::Index(Id case_id, Entry& entry, const Computed& computed, Staged* s
       past.cycles = cycle.cycle;
       past.warned_at = cycle.warned_at;
       past.breached_at = cycle.breached_at;
-      wake = Queue(case_id, past, entry.recorded) || wake;
+      wake = Queue(entry.tracked.record, past, entry.recorded) || wake;
     }
     for (const auto& alarm : {alarms.warning, alarms.breach}) {
       if (alarm) add_alarm({*alarm, id_metric});
     }
-    wake = Queue(case_id, clock, entry.recorded) || wake;
+    wake = Queue(entry.tracked.record, clock, entry.recorded) || wake;
   }
   if (computed.next_in_history) {
     add_alarm({*computed.next_in_history, {case_id, ClockMetric::kFirstResponse}});
@@ -548,7 +548,9 @@ bool Clocks::Apply(Reread reread) {
     // the clocks it keeps.
     bool wake = false;
     if (reread.kase) {
-      for (const ClockRecord& clock : reread.kase->clocks) wake = Queue(id, clock, recorded) || wake;
+      for (const ClockRecord& clock : reread.kase->clocks) {
+        wake = Queue(*reread.kase, clock, recorded) || wake;
+      }
     }
     return wake;
   }
@@ -558,12 +560,12 @@ bool Clocks::Apply(Reread reread) {
   return false;
 }
 
-bool Clocks::Queue(Id case_id, const ClockRecord& clock, RecordedSet& recorded) {
+bool Clocks::Queue(const domain::Case& kase, const ClockRecord& clock, RecordedSet& recorded) {
   bool queued = false;
   for (const auto& [at, breach] :
        {std::pair{clock.warned_at, false}, std::pair{clock.breached_at, true}}) {
     if (!at || !recorded.emplace(clock.metric, CycleOf(clock), breach).second) continue;
-    to_record_.push_back({case_id, clock.metric, CycleOf(clock), breach, *at});
+    to_record_.push_back({kase.meta.id, kase.account_id, clock.metric, CycleOf(clock), breach, *at});
     queued = true;
   }
   return queued;
@@ -792,10 +794,14 @@ void Clocks::RecorderLoop() {
           boost::json::object change{{"metric", domain::Name(p.metric)},
                                      {"cycle", p.cycle},
                                      {"at", FormatRfc3339(p.at)}};
-          domain::Event event{0,           p.at,
-                              kSystemUserId, "case",
-                              p.case_id,   p.breach ? "sla_breached" : "sla_warning",
-                              boost::json::serialize(change)};
+          domain::Event event{0,
+                              p.at,
+                              kSystemUserId,
+                              "case",
+                              p.case_id,
+                              p.breach ? "sla_breached" : "sla_warning",
+                              boost::json::serialize(change),
+                              p.account_id};
           if (auto r = s.AppendEvent(event); !r) return r;
         }
         return {};

@@ -146,7 +146,7 @@ class Clocks {
   // breaches were queued.
   bool Apply(Reread reread);
   // Queues the clock's warning and breach unless `recorded` has them; true if any was.
-  bool Queue(Id case_id, const domain::ClockRecord& clock, RecordedSet& recorded);
+  bool Queue(const domain::Case& kase, const domain::ClockRecord& clock, RecordedSet& recorded);
   Computed Compute(const Entry& entry, Instant now) const;
   // Keys gathered for a bulk rebuild of the indexes.
   struct Staged {
@@ -175,6 +175,7 @@ class Clocks {
   // Warnings and breaches to record, and the recorder thread.
   struct Pending {
     Id case_id;
+    Id account_id;
     domain::ClockMetric metric;
     std::int64_t cycle;
     bool breach;

@@ -1001,9 +1001,9 @@ Result<void> CheckRecord(const T& record) {
 }
 
 Result<void> AppendEvent(Session& s, std::string_view entity, Id id, std::string action, Instant at,
-                         std::string change) {
-  domain::Event event{
-      0, at, kSystemUserId, std::string(entity), id, std::move(action), std::move(change)};
+                         std::string change, std::optional<Id> account_id) {
+  domain::Event event{0,      at, kSystemUserId, std::string(entity), id, std::move(action),
+                      std::move(change), account_id};
   return s.AppendEvent(event);
 }
 
@@ -1012,7 +1012,7 @@ template <domain::Entity T>
 Result<void> InsertCreated(Session& s, T& record, Instant at) {
   if (auto r = store::Insert(s, record, at); !r) return r;
   return AppendEvent(s, domain::Schema<T>::kEntity, record.meta.id, "created", at,
-                     boost::json::serialize(domain::ToJson(record)));
+                     boost::json::serialize(domain::ToJson(record)), domain::AccountOf(record));
 }
 
 // Writes a prepared chunk: cases first (each created as it was opened, status "new",
@@ -1023,13 +1023,14 @@ Result<void> WriteChunk(Session& s, Chunk& chunk) {
     if (auto r = store::Insert(s, draft.record, draft.opened); !r) return r;
     const Id id = draft.record.meta.id;
     if (auto r =
-            AppendEvent(s, "case", id, "created", draft.opened, draft.created.Complete(id, {}));
+            AppendEvent(s, "case", id, "created", draft.opened, draft.created.Complete(id, {}),
+                        draft.record.account_id);
         !r) {
       return r;
     }
     for (std::size_t i = 0; i < draft.changes.size(); ++i) {
       if (auto r = AppendEvent(s, "case", id, "status_changed", draft.history[i].second,
-                               std::move(draft.changes[i]));
+                               std::move(draft.changes[i]), draft.record.account_id);
           !r) {
         return r;
       }
@@ -1040,7 +1041,8 @@ Result<void> WriteChunk(Session& s, Chunk& chunk) {
     if (auto r = store::Insert(s, draft.record, draft.record.arrived_at); !r) return r;
     const Id id = draft.record.meta.id;
     if (auto r = AppendEvent(s, "interaction", id, "created", draft.record.arrived_at,
-                             draft.created.Complete(id, draft.record.case_id));
+                             draft.created.Complete(id, draft.record.case_id),
+                             draft.record.account_id);
         !r) {
       return r;
     }
@@ -1049,7 +1051,7 @@ Result<void> WriteChunk(Session& s, Chunk& chunk) {
     if (auto r = store::Insert(s, draft.record, draft.record.started_at); !r) return r;
     const Id id = draft.record.meta.id;
     if (auto r = AppendEvent(s, domain::Schema<AgentSession>::kEntity, id, "created",
-                             draft.record.started_at, draft.created.Complete(id, {}));
+                             draft.record.started_at, draft.created.Complete(id, {}), std::nullopt);
         !r) {
       return r;
     }

@@ -70,6 +70,10 @@ class CachingSession final : public Session {
   Result<std::vector<domain::Event>> EventsOf(std::string_view entity, Id entity_id) override {
     return inner_.EventsOf(entity, entity_id);
   }
+  Result<std::vector<domain::Event>> EventsOfAccount(Id account_id, std::int64_t before_sequence,
+                                                     std::int64_t limit) override {
+    return inner_.EventsOfAccount(account_id, before_sequence, limit);
+  }
   Result<std::int64_t> LastEventSequence() override { return inner_.LastEventSequence(); }
   Result<std::vector<std::pair<std::string, std::string>>> ImportState(
       std::string_view source) override {

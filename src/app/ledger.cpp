@@ -456,7 +456,8 @@ class CollectionImpl final : public Collection {
                         std::string(domain::Schema<T>::kEntity),
                         record.meta.id,
                         "created",
-                        domain::WithId(prepared.event_text, record.meta.id)};
+                        domain::WithId(prepared.event_text, record.meta.id),
+                        domain::AccountOf(record)};
     if (auto r = s.AppendEvent(event); !r) return std::unexpected(r.error());
     if (auto* answer = prepared.answer.if_object()) (*answer)["id"] = record.meta.id;
     return Record{std::move(prepared.answer), record.meta.version, false, nullptr};
@@ -557,7 +558,8 @@ class CollectionImpl final : public Collection {
                         std::string(domain::Schema<T>::kEntity),
                         id,
                         action,
-                        boost::json::serialize(change)};
+                        boost::json::serialize(change),
+                        domain::AccountOf(updated)};
     if (auto r = s.AppendEvent(event); !r) return std::unexpected(r.error());
     return Record{Present(who, updated), updated.meta.version, false, nullptr};
   }
@@ -774,6 +776,7 @@ Result<json::array> Ledger::Events(std::int64_t after_sequence, std::int64_t lim
                                  {"entity", e.entity},
                                  {"entity_id", e.entity_id},
                                  {"action", e.action},
+                                 {"account_id", e.account_id ? json::value(*e.account_id) : nullptr},
                                  {"change", ec ? json::value(e.change) : change}});
     }
     return {};
@@ -790,8 +793,9 @@ domain::Event ImportedEvent(std::string_view entity, const ImportedIds& ids, Id 
   json::object change{{"source", ids.source},         {"first_id", ids.first_id},
                       {"last_id", ids.last_id},       {"count", ids.count},
                       {"first_line", ids.first_line}, {"last_line", ids.last_line}};
+  // A batch spans many accounts: its rows are in their timelines, the event in none.
   return domain::Event{0, at, actor, std::string(entity), ids.first_id, "imported",
-                       boost::json::serialize(change)};
+                       boost::json::serialize(change), std::nullopt};
 }
 
 std::pair<Id, Id> IdsOf(const domain::Event& event) {

@@ -47,7 +47,8 @@ Result<GrantedToken> GrantToken(Ledger& ledger, store::Store& store, const Token
                         "user",
                         granted.user_id,
                         "token_created",
-                        json::serialize(json::object{{"label", grant.label}})};
+                        json::serialize(json::object{{"label", grant.label}}),
+                        std::nullopt};
     return s.AppendEvent(event);
   });
   if (!stored) return std::unexpected(stored.error());

@@ -388,6 +388,7 @@ struct Event {
   Id entity_id = 0;
   std::string action;  // created, updated, status_changed, ...
   std::string change;  // JSON text: the created record, or the patch applied
+  std::optional<Id> account_id;  // the account the event concerns, if one: its timeline
 };
 
 // ---- field lists --------------------------------------------------------------------
@@ -711,5 +712,18 @@ bool IsLegalTransition(CaseStatus from, CaseStatus to);
 // Records the instants a transition implies (resolved_at, closed_at) on `kase`, whose
 // status is already `to`.
 void ApplyTransitionInstants(Case& kase, CaseStatus from, Instant at);
+
+// The account a record concerns, which its events name (Event::account_id): an account
+// itself, else the record's account_id when it has one.
+template <class T>
+std::optional<Id> AccountOf(const T& record) {
+  if constexpr (std::is_same_v<T, Account>) {
+    return record.meta.id;
+  } else if constexpr (requires { record.account_id; }) {
+    return std::optional<Id>(record.account_id);
+  } else {
+    return std::nullopt;
+  }
+}
 
 }  // namespace rapport::domain

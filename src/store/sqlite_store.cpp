@@ -423,9 +423,10 @@ class SqliteSession final : public Session {
 
   Result<void> AppendEvent(Event& event) override {
     auto r = Run(
-        "INSERT INTO events(at,actor_id,entity,entity_id,action,change) "
-        "VALUES(?,?,?,?,?,?)",
-        {event.at.ms, event.actor_id, event.entity, event.entity_id, event.action, event.change},
+        "INSERT INTO events(at,actor_id,entity,entity_id,action,change,account_id) "
+        "VALUES(?,?,?,?,?,?,?)",
+        {event.at.ms, event.actor_id, event.entity, event.entity_id, event.action, event.change,
+         event.account_id ? SqlValue(*event.account_id) : SqlValue()},
         0);
     if (!r) return std::unexpected(r.error());
     event.sequence = sqlite3_last_insert_rowid(conn_.db());
@@ -436,13 +437,20 @@ class SqliteSession final : public Session {
   Result<std::vector<Event>> EventsAfter(std::int64_t sequence, std::int64_t limit) override {
     return ReadEvents(Run(std::string(kEventColumns) + "FROM events "
                           "WHERE sequence>? ORDER BY sequence LIMIT ?",
-                          {sequence, limit}, 7));
+                          {sequence, limit}, 8));
   }
 
   Result<std::vector<Event>> EventsOf(std::string_view entity, Id entity_id) override {
     return ReadEvents(Run(std::string(kEventColumns) + "FROM events "
                           "WHERE entity=? AND entity_id=? ORDER BY sequence",
-                          {std::string(entity), entity_id}, 7));
+                          {std::string(entity), entity_id}, 8));
+  }
+
+  Result<std::vector<Event>> EventsOfAccount(Id account_id, std::int64_t before_sequence,
+                                             std::int64_t limit) override {
+    return ReadEvents(Run(std::string(kEventColumns) + "FROM events "
+                          "WHERE account_id=? AND sequence<? ORDER BY sequence DESC LIMIT ?",
+                          {account_id, before_sequence, limit}, 8));
   }
 
   Result<std::int64_t> LastEventSequence() override {
@@ -468,7 +476,7 @@ class SqliteSession final : public Session {
 
  private:
   static constexpr std::string_view kEventColumns =
-      "SELECT sequence,at,actor_id,entity,entity_id,action,change ";
+      "SELECT sequence,at,actor_id,entity,entity_id,action,change,account_id ";
 
   // Events from rows of kEventColumns.
   static Result<std::vector<Event>> ReadEvents(Result<std::vector<Row>> rows) {
@@ -484,6 +492,7 @@ class SqliteSession final : public Session {
       detail::FromSql(row[4], e.entity_id, "entity_id");
       detail::FromSql(row[5], e.action, "action");
       detail::FromSql(row[6], e.change, "change");
+      detail::FromSql(row[7], e.account_id, "account_id");
       out.push_back(std::move(e));
     }
     return out;

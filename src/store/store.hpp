@@ -90,6 +90,9 @@ class Session {
   virtual Result<std::vector<Event>> EventsAfter(std::int64_t sequence, std::int64_t limit) = 0;
   // The events of one record ("case", 7), oldest first.
   virtual Result<std::vector<Event>> EventsOf(std::string_view entity, Id entity_id) = 0;
+  // The events naming `account_id` with a sequence below `before_sequence`, newest first.
+  virtual Result<std::vector<Event>> EventsOfAccount(Id account_id, std::int64_t before_sequence,
+                                                     std::int64_t limit) = 0;
   virtual Result<std::int64_t> LastEventSequence() = 0;
 
   // What an importer keeps between files of one source (e.g. calls a queue_log file left

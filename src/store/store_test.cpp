@@ -125,7 +125,7 @@ TEST_F(StoreTest, AFailingRequestInABatchFailsAlone) {
         auto r = store_->WriteAndWait([&](Session& s) -> Result<void> {
           Account a = MakeAccount("T" + std::to_string(t) + "-" + std::to_string(n));
           if (auto w = Insert(s, a, Instant{1}); !w) return w;
-          Event e{0, Instant{1}, 0, "account", a.meta.id, "created", "{}"};
+          Event e{0, Instant{1}, 0, "account", a.meta.id, "created", "{}", {}};
           if (auto w = s.AppendEvent(e); !w) return w;
           if (fail) return Fail(ErrorCode::kInvalid, "deliberate");
           return {};
@@ -160,7 +160,7 @@ TEST_F(StoreTest, CommitListenerSeesBatchesInSequenceOrder) {
   });
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(store_->WriteAndWait([&](Session& s) {
-      Event e{0, Instant{1}, 0, "account", 1, "created", "{}"};
+      Event e{0, Instant{1}, 0, "account", 1, "created", "{}", {}};
       return s.AppendEvent(e);
     }));
   }
@@ -171,7 +171,7 @@ TEST_F(StoreTest, EventsOfOneRecordInSequenceOrder) {
   ASSERT_TRUE(store_->WriteAndWait([&](Session& s) -> Result<void> {
     for (auto [entity, id, action] : {std::tuple{"case", 7, "created"}, {"case", 8, "created"},
                                       {"account", 7, "created"}, {"case", 7, "status_changed"}}) {
-      Event e{0, Instant{1}, 0, entity, id, action, "{}"};
+      Event e{0, Instant{1}, 0, entity, id, action, "{}", {}};
       if (auto r = s.AppendEvent(e); !r) return r;
     }
     return {};
@@ -188,9 +188,43 @@ TEST_F(StoreTest, EventsOfOneRecordInSequenceOrder) {
   }));
 }
 
+TEST_F(StoreTest, EventsOfAnAccountNewestFirstAndPagedBySequence) {
+  ASSERT_TRUE(store_->WriteAndWait([&](Session& s) -> Result<void> {
+    struct Named {
+      std::string entity;
+      Id id;
+      std::optional<Id> account;
+    };
+    const std::vector<Named> events = {
+        {"account", 3, 3}, {"case", 8, 3}, {"user", 2, {}}, {"case", 9, 4}, {"interaction", 5, 3}};
+    for (const Named& named : events) {
+      Event e{0, Instant{1}, 0, named.entity, named.id, "created", "{}", named.account};
+      if (auto r = s.AppendEvent(e); !r) return r;
+    }
+    return {};
+  }));
+  ASSERT_TRUE(store_->Read([&](Session& s) -> Result<void> {
+    auto sequences = [&](std::int64_t before, std::int64_t limit) {
+      std::vector<std::int64_t> out;
+      auto events = s.EventsOfAccount(3, before, limit);
+      EXPECT_TRUE(events);
+      for (const Event& e : *events) {
+        EXPECT_EQ(e.account_id, std::optional<Id>(3));
+        out.push_back(e.sequence);
+      }
+      return out;
+    };
+    EXPECT_EQ(sequences(100, 10), (std::vector<std::int64_t>{5, 2, 1}));
+    EXPECT_EQ(sequences(100, 2), (std::vector<std::int64_t>{5, 2}));
+    EXPECT_EQ(sequences(2, 10), (std::vector<std::int64_t>{1}));
+    EXPECT_TRUE(s.EventsOfAccount(7, 100, 10)->empty());
+    return {};
+  }));
+}
+
 TEST_F(StoreTest, EventsAreAppendOnly) {
   ASSERT_TRUE(store_->WriteAndWait([&](Session& s) {
-    Event e{0, Instant{1}, 0, "account", 1, "created", "{}"};
+    Event e{0, Instant{1}, 0, "account", 1, "created", "{}", {}};
     return s.AppendEvent(e);
   }));
   store_.reset();
