@@ -5,7 +5,7 @@
 #include <atomic>
 #include <charconv>
 
-#include "app/account_signals.hpp"
+#include "app/signal_lists.hpp"
 #include "app/importer.hpp"
 #include "domain/json_codec.hpp"
 
@@ -328,23 +328,7 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
 
   AddReports();
 
-  Add({"GET",
-       "/api/v1/accounts/{id}/signals",
-       kEveryRole,
-       "The account's signals as of now: relationships coming apart, each with its evidence "
-       "and a suggested action (a vendor agent sees those of its own vendor's cases and of "
-       "no case).",
-       {{"parameters", json::array{Parameter("id", "path", {{"type", "integer"}}, "the account")}},
-        {"responses",
-         {{"200", JsonResponse("the signals", {{"type", "object"}})},
-          {"404", ProblemResponse("no such account")}}}},
-       [this](const Call& call, Respond respond) {
-         auto id = ParseId(call.params[0]);
-         if (!id) return respond(Problem({ErrorCode::kNotFound, "no such account", {}}));
-         auto answer = app::AccountSignals(app_.store(), call.who, *id, Now());
-         if (!answer) return respond(Problem(answer.error()));
-         respond(Json(200, std::move(*answer)));
-       }});
+  AddSignalLists();
 
   for (const auto& collection : ledger_.collections()) {
     std::string_view name = collection->name();
@@ -597,6 +581,56 @@ json::array CommonReportParameters() {
           text("queue_id", "only these queues (comma-separated ids)"),
           text("channel", "only this channel"),
           text("agent_id", "only this agent")};
+}
+
+void Router::AddSignalLists() {
+  const json::array filters{
+      Parameter("rule", "query", {{"type", "string"}}, "only this rule"),
+      Parameter("severity", "query", {{"type", "string"}}, "only this severity or higher"),
+      Parameter("limit", "query", {{"type", "integer"}}, "at most this many (1 to 500)"),
+      Parameter("cursor", "query", {{"type", "string"}}, "resume after this item")};
+  struct Scope {
+    std::string path;
+    std::string summary;
+    const char* what;  // the path's {id}, if any
+  };
+  const std::vector<Scope> scopes = {
+      {"/api/v1/signals",
+       "Every account's live signals (relationships coming apart), each with its evidence and a "
+       "suggested action, by account; filters account_id and case_id.",
+       nullptr},
+      {"/api/v1/accounts/{id}/signals", "The account's live signals.", "account"},
+      {"/api/v1/cases/{id}/signals", "The case's live signals.", "case"}};
+  for (const Scope& scope : scopes) {
+    json::array parameters = filters;
+    if (scope.what) {
+      parameters.push_back(Parameter("id", "path", {{"type", "integer"}}, std::string("the ") + scope.what));
+    } else {
+      parameters.push_back(Parameter("account_id", "query", {{"type", "integer"}}, "only this account's"));
+      parameters.push_back(Parameter("case_id", "query", {{"type", "integer"}}, "only this case's"));
+    }
+    const std::string what = scope.what ? scope.what : "";
+    Add({"GET",
+         scope.path,
+         kEveryRole,
+         scope.summary + " A vendor agent sees those of its own vendor's cases and of no case.",
+         {{"parameters", std::move(parameters)},
+          {"responses",
+           {{"200", JsonResponse("the signals", {{"type", "object"}})},
+            {"400", ProblemResponse("a bad parameter")},
+            {"404", ProblemResponse("no such account or case")}}}},
+         [this, what](const Call& call, Respond respond) {
+           app::SignalScope where;
+           if (!what.empty()) {
+             auto id = ParseId(call.params[0]);
+             if (!id) return respond(Problem({ErrorCode::kNotFound, "no such " + what, {}}));
+             (what == "account" ? where.account_id : where.case_id) = *id;
+           }
+           auto answer = app::ListSignals(app_.signals(), call.who, call.request.query, where);
+           if (!answer) return respond(Problem(answer.error()));
+           respond(Json(200, std::move(*answer)));
+         }});
+  }
 }
 
 void Router::AddReports() {

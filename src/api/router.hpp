@@ -78,6 +78,8 @@ class Router {
   void AddReport(std::string path, unsigned roles, std::string summary,
                  boost::json::array parameters, Report report);
   void AddReports();
+  // GET /api/v1/signals, /accounts/{id}/signals, /cases/{id}/signals.
+  void AddSignalLists();
   void AddImports();
   // Matches, authenticates and authorises: the route and its caller, or the refusal.
   std::variant<HttpResponse, std::pair<const Route*, Call>> Admit(const HttpRequest& request,

@@ -3,8 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <limits>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -14,6 +12,7 @@
 #include "analytics/service_level.hpp"
 #include "app/ledger.hpp"
 #include "app/report_params.hpp"
+#include "app/scan.hpp"
 #include "domain/json_codec.hpp"
 #include "store/records.hpp"
 
@@ -25,7 +24,6 @@ using domain::Channel;
 
 namespace {
 
-constexpr Id kLastId = std::numeric_limits<Id>::max();
 
 const std::vector<std::string_view> kInteractionColumns = {
     "id",       "channel",   "direction",  "kind",        "account_id",
@@ -37,23 +35,6 @@ const std::vector<std::string_view> kCaseColumns = {
 const std::vector<std::string_view> kAccountColumns = {"id", "segment"};
 const std::vector<std::string_view> kSessionColumns = {"id",   "agent_id",   "queue_id", "vendor_id",
                                                        "kind", "started_at", "ended_at"};
-
-std::optional<Id> OptionalId(const store::ScanRow& r, int column) {
-  if (r.IsNull(column)) return std::nullopt;
-  return r.Int(column);
-}
-std::optional<Instant> OptionalInstant(const store::ScanRow& r, int column) {
-  if (r.IsNull(column)) return std::nullopt;
-  return Instant{r.Int(column)};
-}
-std::optional<std::string> OptionalText(const store::ScanRow& r, int column) {
-  if (r.IsNull(column)) return std::nullopt;
-  return std::string(r.Text(column));
-}
-template <class E>
-E EnumOf(const store::ScanRow& r, int column) {
-  return domain::EnumFromName<E>(r.Text(column)).value_or(E{});
-}
 
 // An interaction as the projection reads it (kInteractionColumns).
 analytics::ContactFacts ContactOf(const store::ScanRow& r) {
@@ -75,75 +56,6 @@ analytics::ContactFacts ContactOf(const store::ScanRow& r) {
   if (!r.IsNull(14)) x.wrap_up_seconds = r.Int(14);
   x.person = OptionalId(r, 15);
   return x;
-}
-
-// Reads the interactions with ids 1 … last_id in chunks, on several reader connections at
-// once (decoding SQLite's rows is most of a large start-up), and hands the chunks to
-// `apply` in id order on the calling thread. At most a few chunks wait in memory.
-// REQUIRES: nothing writes to the store meanwhile (every connection sees the same rows).
-Result<void> ReadContacts(store::Store& store, Id last_id, int threads,
-                          const std::function<void(std::vector<analytics::ContactFacts>&)>& apply) {
-  constexpr Id kChunk = 1 << 16;
-  const Id chunks = (last_id + kChunk - 1) / kChunk;
-  const Id window = 2 * threads;  // chunks read ahead of the one applied
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::map<Id, std::vector<analytics::ContactFacts>> ready;
-  Id next = 0, applied = 0;
-  std::optional<Error> failed;
-  auto read = [&] {
-    for (;;) {
-      Id chunk = 0;
-      {
-        std::unique_lock lock(mutex);
-        changed.wait(lock, [&] { return failed || next >= chunks || next < applied + window; });
-        if (failed || next >= chunks) return;
-        chunk = next++;
-      }
-      std::vector<analytics::ContactFacts> rows;
-      auto r = store.Read([&](store::Session& s) {
-        return s.Scan("interactions", kInteractionColumns, chunk * kChunk + 1, (chunk + 1) * kChunk,
-                      [&](const store::ScanRow& row) { rows.push_back(ContactOf(row)); });
-      });
-      {
-        std::lock_guard lock(mutex);
-        if (!r) {
-          failed = r.error();
-        } else {
-          ready.emplace(chunk, std::move(rows));
-        }
-      }
-      changed.notify_all();
-    }
-  };
-  std::vector<std::jthread> readers;
-  for (int t = 0; t < threads; ++t) readers.emplace_back(read);
-  for (Id chunk = 0; chunk < chunks; ++chunk) {
-    std::vector<analytics::ContactFacts> rows;
-    {
-      std::unique_lock lock(mutex);
-      changed.wait(lock, [&] { return failed || ready.contains(chunk); });
-      if (failed) break;
-      rows = std::move(ready[chunk]);
-      ready.erase(chunk);
-      applied = chunk + 1;
-    }
-    changed.notify_all();
-    try {
-      apply(rows);
-    } catch (...) {  // a broken invariant: stop the readers before the exception leaves
-      {
-        std::lock_guard lock(mutex);
-        failed = Error{ErrorCode::kInternal, "loading the analytics projection failed", {}};
-      }
-      changed.notify_all();
-      readers.clear();
-      throw;
-    }
-  }
-  readers.clear();  // joins them
-  if (failed) return std::unexpected(*failed);
-  return {};
 }
 
 domain::Case CaseOf(const store::ScanRow& r) {
@@ -173,26 +85,6 @@ domain::AgentSession SessionOf(const store::ScanRow& r) {
   return x;
 }
 
-// Scans the rows of `ids` (sorted), a run of nearby ids per query.
-Result<void> ScanIds(store::Session& s, std::string_view table,
-                     const std::vector<std::string_view>& columns, const std::vector<Id>& ids,
-                     const store::ScanFn& fn) {
-  constexpr Id kGap = 64;  // ids this close are read in one range; rows between are re-read
-  for (std::size_t i = 0; i < ids.size();) {
-    std::size_t j = i;
-    while (j + 1 < ids.size() && ids[j + 1] - ids[j] <= kGap) ++j;
-    if (auto r = s.Scan(table, columns, ids[i], ids[j], fn); !r) return r;
-    i = j + 1;
-  }
-  return {};
-}
-
-std::vector<Id> SortedUnique(std::vector<Id> ids) {
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  return ids;
-}
-
 std::vector<std::string> SegmentNames(const analytics::Projection& p) {
   std::vector<std::string> names;
   for (std::uint32_t code = 0; code < p.segments.names().size(); ++code) {
@@ -201,7 +93,6 @@ std::vector<std::string> SegmentNames(const analytics::Projection& p) {
   return names;
 }
 
-int ScanThreads() { return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u)); }
 
 }  // namespace
 
@@ -246,9 +137,11 @@ Result<void> Analytics::Load() {
   });
   if (!read) return read;
   projection.contacts.Reserve(static_cast<std::size_t>(last_interaction));
-  auto contacts = ReadContacts(store_, last_interaction, ScanThreads(), [&](auto& rows) {
-    for (const auto& row : rows) projection.contacts.Upsert(row, projection.categories);
-  });
+  auto contacts = ReadChunked<analytics::ContactFacts>(
+      store_, "interactions", kInteractionColumns, last_interaction, ScanThreads(), ContactOf,
+      [&](auto& rows) {
+        for (const auto& row : rows) projection.contacts.Upsert(row, projection.categories);
+      });
   if (!contacts) return contacts;
   std::unique_lock lock(mutex_);
   projection_ = std::move(projection);

@@ -3,14 +3,22 @@
 namespace rapport::app {
 
 Application::Application(store::Store& store)
-    : store_(store), clocks_(store), analytics_(store), ledger_(store, &clocks_), authenticator_(store) {
+    : store_(store), clocks_(store), analytics_(store), signals_(store), ledger_(store, &clocks_), authenticator_(store) {
   store_.SetCommitListener([this](const store::CommittedBatch& batch) {
     ledger_.OnCommitted(batch);
     clocks_.OnCommitted(batch);
     analytics_.OnCommitted(batch);
+    signals_.OnCommitted(batch);
     authenticator_.OnCommitted(batch);
     for (const auto& observer : observers_) observer(batch);
   });
+}
+
+void Application::StartBackgroundJobs(std::chrono::milliseconds signals_interval) {
+  clocks_.StartRecorder();
+  signals_.StartRecorder();
+  periodic_.Add("signals", signals_interval, [this](Instant now) { signals_.Refresh(now); });
+  periodic_.Start();
 }
 
 }  // namespace rapport::app

@@ -13,6 +13,7 @@
 #include "app/clocks.hpp"
 #include "app/ledger.hpp"
 #include "app/periodic.hpp"
+#include "app/signal_index.hpp"
 #include "store/store.hpp"
 
 namespace rapport::app {
@@ -25,27 +26,27 @@ class Application {
   // commit listener calls every part.
   ~Application() {
     periodic_.Stop();
+    signals_.StopRecorder();
     clocks_.StopRecorder();
   }
 
-  // Builds the in-memory projections (the service clocks, the analytics columns) from the
-  // store.
+  // Builds the in-memory projections (the service clocks, the analytics columns, the
+  // signals) from the store.
   // REQUIRES: called once, before anything is written through this application.
   Result<void> LoadProjections() {
     if (auto r = clocks_.Load(); !r) return r;
-    return analytics_.Load();
+    if (auto r = analytics_.Load(); !r) return r;
+    return signals_.Load(Now());
   }
-  // Starts the background jobs (recording SLA warnings and breaches, the periodic jobs).
-  // Serve only.
-  void StartBackgroundJobs() {
-    clocks_.StartRecorder();
-    periodic_.Start();
-  }
+  // Starts the background jobs (recording SLA warnings and breaches, recording signals,
+  // the periodic jobs: signals every `signals_interval`). Serve only.
+  void StartBackgroundJobs(std::chrono::milliseconds signals_interval = std::chrono::minutes(1));
 
   store::Store& store() { return store_; }
   Ledger& ledger() { return ledger_; }
   Clocks& clocks() { return clocks_; }
   Analytics& analytics() { return analytics_; }
+  SignalIndex& signals() { return signals_; }
   Authenticator& authenticator() { return authenticator_; }
   // REQUIRES: jobs are added before StartBackgroundJobs.
   PeriodicJobs& periodic() { return periodic_; }
@@ -57,6 +58,7 @@ class Application {
   store::Store& store_;
   Clocks clocks_;
   Analytics analytics_;
+  SignalIndex signals_;
   Ledger ledger_;
   Authenticator authenticator_;
   std::vector<store::CommitListener> observers_;

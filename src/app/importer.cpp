@@ -70,6 +70,10 @@ class CachingSession final : public Session {
   Result<std::vector<domain::Event>> EventsOf(std::string_view entity, Id entity_id) override {
     return inner_.EventsOf(entity, entity_id);
   }
+  Result<std::vector<domain::Event>> EventsOfRange(std::string_view entity, Id first_id,
+                                                   Id last_id) override {
+    return inner_.EventsOfRange(entity, first_id, last_id);
+  }
   Result<std::vector<domain::Event>> EventsOfAccount(Id account_id, std::int64_t before_sequence,
                                                      std::int64_t limit) override {
     return inner_.EventsOfAccount(account_id, before_sequence, limit);

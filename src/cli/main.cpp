@@ -1,4 +1,5 @@
-// The `rapport` command: serve, token create, backup, demo, import, sla explain, staff, report.
+// The `rapport` command: serve, token create, backup, demo, import, sla explain, staff, report,
+// signals.
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
@@ -16,6 +17,7 @@
 #include "cli/data_lock.hpp"
 #include "cli/import_command.hpp"
 #include "cli/report_command.hpp"
+#include "cli/signals_command.hpp"
 #include "cli/staff_command.hpp"
 #include "core/log.hpp"
 #include "store/store.hpp"
@@ -42,7 +44,7 @@ Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data_dir,
 }
 
 int Serve(const std::string& data_dir, const store::SqliteOptions& store_options,
-          api::ServerOptions options) {
+          api::ServerOptions options, std::chrono::seconds signals_every) {
   auto lock = cli::DataLock::Acquire(data_dir);
   if (!lock) return Failed(lock.error());
   auto store = OpenStore(data_dir, store_options);
@@ -52,7 +54,7 @@ int Serve(const std::string& data_dir, const store::SqliteOptions& store_options
   app.AddObserver(
       [&metrics](const store::CommittedBatch& batch) { metrics.CountBatch(batch.requests); });
   if (auto r = app.LoadProjections(); !r) return Failed(r.error());
-  app.StartBackgroundJobs();
+  app.StartBackgroundJobs(signals_every);
   api::Router router(app, metrics);
   api::Server server(router, options);
   auto port = server.Listen();
@@ -104,6 +106,12 @@ int Report(const std::string& data_dir, const cli::ReportOptions& options) {
   auto store = OpenStore(data_dir);
   if (!store) return Failed(store.error());
   return cli::RunReportCommand(options, **store, std::cout, std::cerr);
+}
+
+int Signals(const std::string& data_dir, const cli::SignalsOptions& options) {
+  auto store = OpenStore(data_dir);
+  if (!store) return Failed(store.error());
+  return cli::RunSignalsCommand(options, **store, std::cout, std::cerr);
 }
 
 int Demo(const std::string& data_dir, app::DemoOptions options) {
@@ -161,6 +169,12 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000));
   serve->add_option("--readers", store_options.readers, "reader connections")
       ->check(CLI::Range(1, 256));
+  int signals_every = 60;
+  serve
+      ->add_option("--signals-every", signals_every,
+                   "seconds between evaluations of every account's signals (the rules time "
+                   "alone changes)")
+      ->check(CLI::Range(1, 86400));
 
   app::TokenGrant grant;
   std::string role_name = "agent";
@@ -202,6 +216,8 @@ int main(int argc, char** argv) {
   auto* report = cli::AddReportCommand(cli, report_options);
   cli::ImportArgs import_args;
   auto* import = cli::RegisterImport(cli, import_args);
+  cli::SignalsOptions signals_options;
+  auto* signals = cli::AddSignalsCommand(cli, signals_options);
 
   CLI11_PARSE(cli, argc, argv);
   SetUpLogging(log_level);
@@ -209,7 +225,7 @@ int main(int argc, char** argv) {
   try {
     if (serve->parsed()) {
       server_options.read_timeout = std::chrono::seconds(read_timeout_seconds);
-      return Serve(data_dir, store_options, server_options);
+      return Serve(data_dir, store_options, server_options, std::chrono::seconds(signals_every));
     }
     if (token_create->parsed()) {
       if (create_user) {
@@ -225,6 +241,7 @@ int main(int argc, char** argv) {
     if (explain->parsed()) return ExplainClocks(data_dir, explain_case, explain_at);
     if (staff->parsed()) return cli::RunStaffCommand(staff_options, std::cout, std::cerr);
     if (report->parsed()) return Report(data_dir, report_options);
+    if (signals->parsed()) return Signals(data_dir, signals_options);
   } catch (const std::exception& e) {
     std::cerr << "rapport: internal error: " << e.what() << "\n";
     return 2;

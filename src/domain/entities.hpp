@@ -380,6 +380,22 @@ struct SlaPolicy {
 };
 
 // One row of the append-only event log: the audit trail and the change feed.
+// A signal (signals/signals.hpp) as the server recorded it: raised when its rule became
+// true, cleared when it no longer was; its severity and evidence as last recorded. Written
+// by the server alone (app/signal_index.cpp), never through the API.
+struct SignalRecord {
+  Meta meta;
+  Id account_id = 0;
+  std::optional<Id> case_id;
+  std::string rule;
+  std::optional<std::string> category;
+  std::string severity;
+  std::vector<Id> evidence;
+  std::vector<Id> related_cases;
+  Instant first_seen;
+  std::optional<Instant> cleared_at;
+};
+
 struct Event {
   std::int64_t sequence = 0;
   Instant at;
@@ -553,6 +569,23 @@ struct Schema<AgentSession> {
       Field{"started_at", &AgentSession::started_at, kRequired},
       Field{"ended_at", &AgentSession::ended_at},
       Field{"reason", &AgentSession::reason},
+  };
+};
+
+template <>
+struct Schema<SignalRecord> {
+  static constexpr std::string_view kTable = "signals";
+  static constexpr std::string_view kEntity = "signal";
+  static constexpr auto kFields = std::tuple{
+      Field{"account_id", &SignalRecord::account_id, kRequired, "accounts"},
+      Field{"case_id", &SignalRecord::case_id, 0, "cases"},
+      Field{"rule", &SignalRecord::rule, kRequired},
+      Field{"category", &SignalRecord::category},
+      Field{"severity", &SignalRecord::severity, kRequired},
+      Field{"evidence", &SignalRecord::evidence},
+      Field{"related_cases", &SignalRecord::related_cases},
+      Field{"first_seen", &SignalRecord::first_seen, kRequired},
+      Field{"cleared_at", &SignalRecord::cleared_at},
   };
 };
 

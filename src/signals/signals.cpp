@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <span>
 #include <tuple>
 
 namespace rapport::signals {
@@ -43,14 +44,10 @@ std::string Fold(std::string_view text) {
   return out;
 }
 
-bool ContainsAny(const Interaction& i, const std::vector<std::string>& phrases) {
-  std::string text;
-  if (i.subject) text += Fold(*i.subject);
-  text += '\n';
-  if (i.body) text += Fold(*i.body);
+bool ContainsAny(std::string_view folded_text, const std::vector<std::string>& phrases) {
   for (const auto& phrase : phrases) {
     std::string p = Fold(phrase);
-    if (!p.empty() && text.find(p) != std::string::npos) return true;
+    if (!p.empty() && folded_text.find(p) != std::string_view::npos) return true;
   }
   return false;
 }
@@ -152,17 +149,17 @@ class CaseTimeline {
 };
 
 struct Context {
-  const AccountHistory& h;
+  const AccountFacts& h;
   Instant now;
   const SignalConfig& cfg;
-  std::vector<const Interaction*> contacts;  // kind contact, arrived <= now, by (at, id)
+  std::span<const Contact> contacts;  // arrived <= now, by (at, id)
   std::vector<CaseTimeline> cases;
   std::map<Id, const CaseTimeline*> case_by_id;
-  std::map<Id, std::vector<const Interaction*>> contacts_by_case;  // in arrival order
+  std::map<Id, std::vector<const Contact*>> contacts_by_case;  // in arrival order
   std::vector<Signal> out;
 
-  const std::vector<const Interaction*>& OnCase(Id case_id) const {
-    static const std::vector<const Interaction*> kNone;
+  const std::vector<const Contact*>& OnCase(Id case_id) const {
+    static const std::vector<const Contact*> kNone;
     auto it = contacts_by_case.find(case_id);
     return it == contacts_by_case.end() ? kNone : it->second;
   }
@@ -183,14 +180,15 @@ struct Context {
   }
 };
 
-bool IsInbound(const Interaction& i) { return i.direction == Direction::kInbound; }
-bool IsOutbound(const Interaction& i) { return i.direction == Direction::kOutbound; }
+bool IsInbound(const Contact& i) { return i.direction == Direction::kInbound; }
+bool IsOutbound(const Contact& i) { return i.direction == Direction::kOutbound; }
 
 void RepeatContact(Context& cx) {
   const std::int64_t window = DaysMs(cx.cfg.repeat_window_days);
-  std::map<Id, std::vector<const Interaction*>> by_case;
-  std::map<std::string, std::vector<const Interaction*>> by_category;
-  for (const Interaction* i : cx.contacts) {
+  std::map<Id, std::vector<const Contact*>> by_case;
+  std::map<std::string, std::vector<const Contact*>> by_category;
+  for (const Contact& contact : cx.contacts) {
+    const Contact* i = &contact;
     if (!IsInbound(*i)) continue;
     if (i->case_id) by_case[*i->case_id].push_back(i);
     std::optional<std::string> category = i->category;
@@ -200,14 +198,14 @@ void RepeatContact(Context& cx) {
     }
     if (category && !category->empty()) by_category[*category].push_back(i);
   }
-  auto evaluate = [&](const std::vector<const Interaction*>& group) -> std::optional<Signal> {
+  auto evaluate = [&](const std::vector<const Contact*>& group) -> std::optional<Signal> {
     std::vector<Instant> times;
-    for (const Interaction* i : group) times.push_back(i->arrived_at);
+    for (const Contact* i : group) times.push_back(i->arrived_at);
     auto start = EpisodeStart(times, cx.cfg.repeat_min_contacts, window, cx.now);
     if (!start) return std::nullopt;
     std::vector<Id> evidence;
-    for (const Interaction* i : group) {
-      if (i->arrived_at.ms > cx.now.ms - window) evidence.push_back(i->meta.id);
+    for (const Contact* i : group) {
+      if (i->arrived_at.ms > cx.now.ms - window) evidence.push_back(i->id);
     }
     const auto n = static_cast<std::int64_t>(evidence.size());
     return cx.Make(Rule::kRepeatContact,
@@ -237,8 +235,8 @@ void RepeatContact(Context& cx) {
 void EmailBackAndForth(Context& cx) {
   for (const CaseTimeline& c : cx.cases) {
     if (!c.UnresolvedAt(cx.now)) continue;
-    std::vector<const Interaction*> emails;
-    for (const Interaction* i : cx.OnCase(c.id())) {
+    std::vector<const Contact*> emails;
+    for (const Contact* i : cx.OnCase(c.id())) {
       if (i->channel == Channel::kPhone) {
         emails.clear();
       } else if (i->channel == Channel::kEmail && IsInbound(*i)) {
@@ -251,7 +249,7 @@ void EmailBackAndForth(Context& cx) {
     Instant first = emails[static_cast<std::size_t>(min - 1)]->arrived_at;
     first = std::max(first, c.PeriodStart(cx.now));
     std::vector<Id> evidence;
-    for (const Interaction* i : emails) evidence.push_back(i->meta.id);
+    for (const Contact* i : emails) evidence.push_back(i->id);
     cx.out.push_back(cx.Make(Rule::kEmailBackAndForth,
                              n >= cx.cfg.email_high_inbound ? Severity::kHigh : Severity::kMedium,
                              c.id(), std::move(evidence), first));
@@ -259,40 +257,15 @@ void EmailBackAndForth(Context& cx) {
 }
 
 void DecisionMakerInvolved(Context& cx) {
-  std::map<Id, PersonRole> senior;  // person id → role, for decision makers and sponsors
-  std::map<std::string, Id> senior_email;
-  for (const auto& p : cx.h.people) {
-    if (p.role != PersonRole::kDecisionMaker && p.role != PersonRole::kExecutiveSponsor) continue;
-    senior[p.meta.id] = p.role;
-    for (const auto& e : p.emails) senior_email[Fold(e)] = p.meta.id;
-  }
-  if (senior.empty()) return;
-  auto involved = [&](const Interaction& i, bool& executive) {
-    bool found = false;
-    auto note = [&](Id person) {
-      auto it = senior.find(person);
-      if (it == senior.end()) return;
-      found = true;
-      if (it->second == PersonRole::kExecutiveSponsor) executive = true;
-    };
-    if (i.person_id) note(*i.person_id);
-    for (const auto& part : i.participants) {
-      if (part.person_id) note(*part.person_id);
-      if (part.address) {
-        auto it = senior_email.find(Fold(*part.address));
-        if (it != senior_email.end()) note(it->second);
-      }
-    }
-    return found;
-  };
   for (const CaseTimeline& c : cx.cases) {
     if (!c.UnresolvedAt(cx.now)) continue;
     std::vector<Id> evidence;
     std::optional<Instant> first;
     bool executive = false;
-    for (const Interaction* i : cx.OnCase(c.id())) {
-      if (!involved(*i, executive)) continue;
-      evidence.push_back(i->meta.id);
+    for (const Contact* i : cx.OnCase(c.id())) {
+      if (!i->Has(Contact::kDecisionMaker) && !i->Has(Contact::kExecutiveSponsor)) continue;
+      executive = executive || i->Has(Contact::kExecutiveSponsor);
+      evidence.push_back(i->id);
       if (!first) first = i->arrived_at;
     }
     if (!first) continue;
@@ -314,27 +287,27 @@ bool LongTimeCustomer(const domain::Account& account, Instant now, std::int64_t 
 
 // One signal per case (nullopt: no case) from the matching contacts, each lasting
 // `window` after it arrived.
-void PerCaseWindowed(Context& cx, Rule rule, const std::vector<const Interaction*>& matches,
+void PerCaseWindowed(Context& cx, Rule rule, const std::vector<const Contact*>& matches,
                      std::int64_t window, Severity severity) {
-  std::map<std::optional<Id>, std::vector<const Interaction*>> groups;
-  for (const Interaction* i : matches) groups[i->case_id].push_back(i);
+  std::map<std::optional<Id>, std::vector<const Contact*>> groups;
+  for (const Contact* i : matches) groups[i->case_id].push_back(i);
   for (const auto& [case_id, group] : groups) {
     std::vector<Instant> times;
-    for (const Interaction* i : group) times.push_back(i->arrived_at);
+    for (const Contact* i : group) times.push_back(i->arrived_at);
     auto start = EpisodeStart(times, 1, window, cx.now);
     if (!start) continue;
     std::vector<Id> evidence;
-    for (const Interaction* i : group) {
-      if (i->arrived_at.ms > cx.now.ms - window) evidence.push_back(i->meta.id);
+    for (const Contact* i : group) {
+      if (i->arrived_at.ms > cx.now.ms - window) evidence.push_back(i->id);
     }
     cx.out.push_back(cx.Make(rule, severity, case_id, std::move(evidence), *start));
   }
 }
 
 void PolicyQuoted(Context& cx) {
-  std::vector<const Interaction*> matches;
-  for (const Interaction* i : cx.contacts) {
-    if (IsOutbound(*i) && ContainsAny(*i, cx.cfg.policy_phrases)) matches.push_back(i);
+  std::vector<const Contact*> matches;
+  for (const Contact& i : cx.contacts) {
+    if (IsOutbound(i) && i.Has(Contact::kPolicyPhrase)) matches.push_back(&i);
   }
   const Severity severity =
       LongTimeCustomer(cx.h.account, cx.now, cx.cfg.long_time_customer_years) ? Severity::kHigh
@@ -344,18 +317,18 @@ void PolicyQuoted(Context& cx) {
 
 void OfferDuringOpenProblem(Context& cx) {
   const std::int64_t window = DaysMs(cx.cfg.offer_window_days);
-  std::vector<const Interaction*> offers;
-  for (const Interaction* i : cx.contacts) {
-    if (IsOutbound(*i) && HasTag(*i, cx.cfg.offer_tags)) offers.push_back(i);
+  std::vector<const Contact*> offers;
+  for (const Contact& i : cx.contacts) {
+    if (IsOutbound(i) && i.Has(Contact::kOfferTag)) offers.push_back(&i);
   }
   if (offers.empty()) return;
   for (const CaseTimeline& c : cx.cases) {
     std::vector<Instant> times;
     std::vector<Id> evidence;
-    for (const Interaction* i : offers) {
+    for (const Contact* i : offers) {
       if (!c.UnresolvedAt(i->arrived_at)) continue;
       times.push_back(i->arrived_at);
-      if (i->arrived_at.ms > cx.now.ms - window) evidence.push_back(i->meta.id);
+      if (i->arrived_at.ms > cx.now.ms - window) evidence.push_back(i->id);
     }
     auto start = EpisodeStart(times, 1, window, cx.now);
     if (!start) continue;
@@ -374,10 +347,10 @@ void FailedFix(Context& cx) {
     std::vector<Id> evidence;
     std::optional<Instant> first;
     if (reopened) first = flip->at;
-    for (const Interaction* i : cx.OnCase(c.id())) {
+    for (const Contact* i : cx.OnCase(c.id())) {
       if (!IsInbound(*i) || i->arrived_at < period) continue;
-      if (!ContainsAny(*i, cx.cfg.failed_fix_phrases)) continue;
-      evidence.push_back(i->meta.id);
+      if (!i->Has(Contact::kFailedFixPhrase)) continue;
+      evidence.push_back(i->id);
       if (!first) first = i->arrived_at;
     }
     if (!first) continue;
@@ -411,9 +384,9 @@ void SlaBreachStreak(Context& cx) {
     }
   }
   std::vector<Id> evidence;
-  for (const Interaction* i : cx.contacts) {
-    if (i->case_id && cases.contains(*i->case_id) && i->arrived_at.ms > cx.now.ms - window) {
-      evidence.push_back(i->meta.id);
+  for (const Contact& i : cx.contacts) {
+    if (i.case_id && cases.contains(*i.case_id) && i.arrived_at.ms > cx.now.ms - window) {
+      evidence.push_back(i.id);
     }
   }
   Signal s = cx.Make(Rule::kSlaBreachStreak,
@@ -427,16 +400,16 @@ void Stranger(Context& cx) {
   const auto& account = cx.h.account;
   if (!InSet(account.segment, cx.cfg.key_segments)) return;
   const std::int64_t reply_window = DaysMs(cx.cfg.reply_window_days);
-  const Interaction* latest = nullptr;
+  const Contact* latest = nullptr;
   std::optional<Instant> last_inbound;
-  for (const Interaction* i : cx.contacts) {  // in arrival order
-    if (IsInbound(*i)) {
-      last_inbound = i->arrived_at;
+  for (const Contact& i : cx.contacts) {  // in arrival order
+    if (IsInbound(i)) {
+      last_inbound = i.arrived_at;
       continue;
     }
-    const bool reply = i->in_reply_to.has_value() ||
-                       (last_inbound && i->arrived_at.ms - last_inbound->ms <= reply_window);
-    if (HasTag(*i, cx.cfg.proactive_tags) || !reply) latest = i;
+    const bool reply = i.Has(Contact::kInReplyTo) ||
+                       (last_inbound && i.arrived_at.ms - last_inbound->ms <= reply_window);
+    if (i.Has(Contact::kProactiveTag) || !reply) latest = &i;
   }
   Instant start = account.meta.created_at;
   if (start.ms == 0 && account.customer_since) {
@@ -446,7 +419,7 @@ void Stranger(Context& cx) {
   const Instant fires{start.ms + DaysMs(cx.cfg.stranger_days)};
   if (cx.now < fires) return;
   std::vector<Id> evidence;
-  if (latest) evidence.push_back(latest->meta.id);
+  if (latest) evidence.push_back(latest->id);
   const bool high = cx.now.ms - start.ms >= DaysMs(cx.cfg.stranger_high_days);
   cx.out.push_back(cx.Make(Rule::kStranger, high ? Severity::kHigh : Severity::kMedium,
                            std::nullopt, std::move(evidence), fires));
@@ -486,22 +459,106 @@ std::string_view SuggestedAction(Rule rule) {
   return "";
 }
 
+SeniorPeople SeniorPeople::Of(const std::vector<domain::Person>& people) {
+  SeniorPeople out;
+  for (const auto& p : people) {
+    if (p.role != PersonRole::kDecisionMaker && p.role != PersonRole::kExecutiveSponsor) continue;
+    out.by_id.emplace_back(p.meta.id, p.role);
+    for (const auto& e : p.emails) out.by_email.emplace_back(Fold(e), p.meta.id);
+  }
+  std::sort(out.by_id.begin(), out.by_id.end());
+  std::sort(out.by_email.begin(), out.by_email.end());
+  return out;
+}
+
+std::optional<Contact> ContactOf(const Interaction& i, const SeniorPeople& senior,
+                                 const SignalConfig& config) {
+  if (i.kind != InteractionKind::kContact) return std::nullopt;
+  Contact c;
+  c.id = i.meta.id;
+  c.arrived_at = i.arrived_at;
+  c.channel = i.channel;
+  c.direction = i.direction;
+  c.case_id = i.case_id;
+  c.category = i.category;
+  std::string text;
+  if (i.subject) text += Fold(*i.subject);
+  text += '\n';
+  if (i.body) text += Fold(*i.body);
+  auto set = [&](Contact::Trait trait, bool on) {
+    if (on) c.traits |= trait;
+  };
+  set(Contact::kPolicyPhrase, ContainsAny(text, config.policy_phrases));
+  set(Contact::kFailedFixPhrase, ContainsAny(text, config.failed_fix_phrases));
+  set(Contact::kOfferTag, HasTag(i, config.offer_tags));
+  set(Contact::kProactiveTag, HasTag(i, config.proactive_tags));
+  set(Contact::kInReplyTo, i.in_reply_to.has_value());
+  auto note = [&](Id person) {
+    auto it = std::lower_bound(senior.by_id.begin(), senior.by_id.end(),
+                               std::pair{person, PersonRole::kEndUser});
+    if (it == senior.by_id.end() || it->first != person) return;
+    set(it->second == PersonRole::kExecutiveSponsor ? Contact::kExecutiveSponsor
+                                                    : Contact::kDecisionMaker,
+        true);
+  };
+  if (!senior.by_id.empty()) {
+    if (i.person_id) note(*i.person_id);
+    for (const auto& part : i.participants) {
+      if (part.person_id) note(*part.person_id);
+      if (!part.address) continue;
+      const std::string address = Fold(*part.address);
+      auto it = std::lower_bound(senior.by_email.begin(), senior.by_email.end(), address,
+                                 [](const auto& entry, const std::string& a) { return entry.first < a; });
+      if (it != senior.by_email.end() && it->first == address) note(it->second);
+    }
+  }
+  return c;
+}
+
+namespace {
+bool ByArrival(const Contact& a, const Contact& b) {
+  return std::tie(a.arrived_at, a.id) < std::tie(b.arrived_at, b.id);
+}
+}  // namespace
+
+AccountFacts FactsOf(AccountHistory history, const SignalConfig& config) {
+  AccountFacts facts;
+  const SeniorPeople senior = SeniorPeople::Of(history.people);
+  facts.contacts.reserve(history.interactions.size());
+  for (const Interaction& i : history.interactions) {
+    if (auto c = ContactOf(i, senior, config)) facts.contacts.push_back(std::move(*c));
+  }
+  std::sort(facts.contacts.begin(), facts.contacts.end(), ByArrival);
+  facts.account = std::move(history.account);
+  facts.cases = std::move(history.cases);
+  return facts;
+}
+
+void Upsert(AccountFacts& facts, Contact contact) {
+  auto& contacts = facts.contacts;
+  std::erase_if(contacts, [&](const Contact& c) { return c.id == contact.id; });
+  contacts.insert(std::upper_bound(contacts.begin(), contacts.end(), contact, ByArrival),
+                  std::move(contact));
+}
+
 std::vector<Signal> Evaluate(const AccountHistory& history, Instant now,
                              const SignalConfig& config) {
-  Context cx{history, now, config, {}, {}, {}, {}, {}};
-  for (const auto& i : history.interactions) {
-    if (i.kind == InteractionKind::kContact && i.arrived_at <= now) cx.contacts.push_back(&i);
-  }
-  std::sort(cx.contacts.begin(), cx.contacts.end(), [](const Interaction* a, const Interaction* b) {
-    return std::tie(a->arrived_at, a->meta.id) < std::tie(b->arrived_at, b->meta.id);
-  });
-  cx.cases.reserve(history.cases.size());
-  for (const auto& c : history.cases) cx.cases.emplace_back(c);
+  return Evaluate(FactsOf(history, config), now, config);
+}
+
+std::vector<Signal> Evaluate(const AccountFacts& facts, Instant now, const SignalConfig& config) {
+  Context cx{facts, now, config, {}, {}, {}, {}, {}};
+  const auto& contacts = facts.contacts;
+  auto end = std::upper_bound(contacts.begin(), contacts.end(), now,
+                              [](Instant t, const Contact& c) { return t < c.arrived_at; });
+  cx.contacts = std::span<const Contact>(contacts.begin(), end);
+  cx.cases.reserve(facts.cases.size());
+  for (const auto& c : facts.cases) cx.cases.emplace_back(c);
   std::sort(cx.cases.begin(), cx.cases.end(),
             [](const CaseTimeline& a, const CaseTimeline& b) { return a.id() < b.id(); });
   for (const auto& c : cx.cases) cx.case_by_id[c.id()] = &c;
-  for (const Interaction* i : cx.contacts) {
-    if (i->case_id) cx.contacts_by_case[*i->case_id].push_back(i);
+  for (const Contact& i : cx.contacts) {
+    if (i.case_id) cx.contacts_by_case[*i.case_id].push_back(&i);
   }
 
   RepeatContact(cx);

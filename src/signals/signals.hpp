@@ -168,13 +168,61 @@ struct CaseHistory {
 // Fills `breaches` from the breached_at of the case's clocks.
 CaseHistory FromCase(domain::Case kase, std::vector<StatusChange> changes);
 
-// Everything Evaluate needs to know about one account.
+// Everything the rules need to know about one account, as the store has it.
 struct AccountHistory {
   domain::Account account;
   std::vector<domain::Person> people;          // the account's people, with their roles
   std::vector<CaseHistory> cases;              // the account's cases
   std::vector<domain::Interaction> interactions;  // the account's interactions, any order
 };
+
+// The decision makers and executive sponsors among an account's people, by id and by
+// email address (folded), for recognising them in a contact.
+struct SeniorPeople {
+  std::vector<std::pair<Id, domain::PersonRole>> by_id;       // sorted by id
+  std::vector<std::pair<std::string, Id>> by_email;           // sorted by address
+  static SeniorPeople Of(const std::vector<domain::Person>& people);
+};
+
+// What the rules read of one contact (an interaction of kind contact): a few bytes instead
+// of the interaction, with its text, tags and people matched once, when it is recorded.
+struct Contact {
+  enum Trait : std::uint8_t {
+    kPolicyPhrase = 1 << 0,      // subject or body has one of policy_phrases
+    kFailedFixPhrase = 1 << 1,   // … one of failed_fix_phrases
+    kOfferTag = 1 << 2,          // tagged with one of offer_tags
+    kProactiveTag = 1 << 3,      // tagged with one of proactive_tags
+    kInReplyTo = 1 << 4,         // has in_reply_to
+    kDecisionMaker = 1 << 5,     // a decision maker is its person or a participant
+    kExecutiveSponsor = 1 << 6,  // an executive sponsor is
+  };
+  Id id = 0;
+  Instant arrived_at;
+  domain::Channel channel = domain::Channel::kPhone;
+  domain::Direction direction = domain::Direction::kInbound;
+  std::optional<Id> case_id;
+  std::optional<std::string> category;  // its own; a case's is looked up when evaluating
+  std::uint8_t traits = 0;
+  bool Has(Trait trait) const { return (traits & trait) != 0; }
+  friend bool operator==(const Contact&, const Contact&) = default;
+};
+
+// The contact an interaction is to the rules; nullopt for a note.
+std::optional<Contact> ContactOf(const domain::Interaction& interaction, const SeniorPeople& senior,
+                                 const SignalConfig& config);
+
+// An account's history reduced to what the rules read: its contacts sorted by (arrived_at,
+// id). What an incremental evaluator keeps per account.
+struct AccountFacts {
+  domain::Account account;
+  std::vector<CaseHistory> cases;  // any order
+  std::vector<Contact> contacts;   // REQUIRES: sorted by (arrived_at, id)
+};
+
+AccountFacts FactsOf(AccountHistory history, const SignalConfig& config);
+
+// Inserts `contact` (replacing one with its id) keeping facts.contacts sorted.
+void Upsert(AccountFacts& facts, Contact contact);
 
 struct Signal {
   Rule rule = Rule::kRepeatContact;
@@ -190,6 +238,7 @@ struct Signal {
 };
 
 // Every signal true at `now`, in the order described above.
+std::vector<Signal> Evaluate(const AccountFacts& facts, Instant now, const SignalConfig& config = {});
 std::vector<Signal> Evaluate(const AccountHistory& history, Instant now,
                              const SignalConfig& config = {});
 

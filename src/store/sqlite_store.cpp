@@ -446,6 +446,14 @@ class SqliteSession final : public Session {
                           {std::string(entity), entity_id}, 8));
   }
 
+  Result<std::vector<Event>> EventsOfRange(std::string_view entity, Id first_id,
+                                           Id last_id) override {
+    return ReadEvents(Run(std::string(kEventColumns) + "FROM events "
+                          "WHERE entity=? AND entity_id BETWEEN ? AND ? "
+                          "ORDER BY entity_id, sequence",
+                          {std::string(entity), first_id, last_id}, 8));
+  }
+
   Result<std::vector<Event>> EventsOfAccount(Id account_id, std::int64_t before_sequence,
                                              std::int64_t limit) override {
     return ReadEvents(Run(std::string(kEventColumns) + "FROM events "

@@ -90,6 +90,10 @@ class Session {
   virtual Result<std::vector<Event>> EventsAfter(std::int64_t sequence, std::int64_t limit) = 0;
   // The events of one record ("case", 7), oldest first.
   virtual Result<std::vector<Event>> EventsOf(std::string_view entity, Id entity_id) = 0;
+  // The events of the records of one entity with first_id <= entity_id <= last_id, by
+  // (entity_id, sequence): a projection's start-up reads the histories of many records.
+  virtual Result<std::vector<Event>> EventsOfRange(std::string_view entity, Id first_id,
+                                                   Id last_id) = 0;
   // The events naming `account_id` with a sequence below `before_sequence`, newest first.
   virtual Result<std::vector<Event>> EventsOfAccount(Id account_id, std::int64_t before_sequence,
                                                      std::int64_t limit) = 0;

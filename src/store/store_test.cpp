@@ -184,6 +184,11 @@ TEST_F(StoreTest, EventsOfOneRecordInSequenceOrder) {
     EXPECT_EQ(seen, (std::vector<std::pair<std::int64_t, std::string>>{{1, "created"},
                                                                        {4, "status_changed"}}));
     EXPECT_TRUE(s.EventsOf("case", 9)->empty());
+    auto range = s.EventsOfRange("case", 7, 8);
+    EXPECT_TRUE(range);
+    std::vector<std::pair<Id, std::int64_t>> ranged;
+    for (const Event& e : *range) ranged.emplace_back(e.entity_id, e.sequence);
+    EXPECT_EQ(ranged, (std::vector<std::pair<Id, std::int64_t>>{{7, 1}, {7, 4}, {8, 2}}));
     return {};
   }));
 }

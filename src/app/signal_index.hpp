@@ -1,0 +1,140 @@
+// The signals of every account, kept current (rules: signals/signals.hpp, docs/signals.md).
+// Each account's facts (signals::AccountFacts: its record, its cases with their status
+// history and breaches, its contacts reduced to a few bytes each) are held in memory, built
+// from the store at start-up and advanced from the change feed; an account is evaluated
+// again whenever its facts change, and every account by a periodic job (Refresh) for the
+// rules that time alone changes (windows ending, silence growing).
+//
+// What changed between two evaluations is recorded by a background thread through the
+// ordinary write path: a row in `signals` (domain::SignalRecord, the history: raised,
+// severity changes, cleared) and an event on the account's timeline (entity "signal",
+// actions signal_raised / signal_changed / signal_cleared). At start-up the first
+// evaluation is compared with the rows still live, so what changed while the server was
+// down is recorded too.
+//
+// Threads: every public method is safe to call concurrently. OnCommitted runs on the
+// store's writer thread; it and Refresh take turns. Queries hold a shared lock and never
+// read the store.
+#pragma once
+
+#include <boost/json.hpp>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include "app/auth.hpp"
+#include "core/error.hpp"
+#include "signals/signals.hpp"
+#include "store/store.hpp"
+
+namespace rapport::app {
+
+// A signal as the API shows it (and as its events record it).
+boost::json::object SignalJson(const signals::Signal& signal);
+
+class SignalIndex {
+ public:
+  explicit SignalIndex(store::Store& store, signals::SignalConfig config = {});
+  SignalIndex(const SignalIndex&) = delete;
+  SignalIndex& operator=(const SignalIndex&) = delete;
+  ~SignalIndex() { StopRecorder(); }
+
+  // Builds every account's facts from the store and evaluates them at `now`; what differs
+  // from the signals recorded as live is queued for the recorder.
+  // REQUIRES: called once, before anything is written through the store.
+  Result<void> Load(Instant now);
+
+  // The change feed: reads the interactions, cases, people and accounts the batch changed
+  // and evaluates their accounts again at the batch's last instant. Writer thread.
+  void OnCommitted(const store::CommittedBatch& batch);
+
+  // Evaluates every account at `now`. The periodic job.
+  void Refresh(Instant now);
+
+  // The background thread that records what changed (serve only). Without it, changes are
+  // only kept in memory (tools).
+  void StartRecorder();
+  void StopRecorder();
+  // Waits until every change queued so far has been written (tests and shutdown).
+  void Flush();
+
+  struct Query {
+    std::optional<Id> account_id;
+    std::optional<Id> case_id;
+    std::optional<signals::Rule> rule;
+    std::optional<signals::Severity> min_severity;
+  };
+  // The live signals `who` may see (vendor agents: those on their own vendor's cases and
+  // those of no case, with related cases narrowed to theirs), by (account, rule, case,
+  // category).
+  std::vector<signals::Signal> Live(const Principal& who, const Query& query) const;
+
+  // Whether the account exists (as of the last change seen), and the vendor of a case.
+  bool HasAccount(Id account_id) const;
+  std::optional<std::optional<Id>> CaseVendor(Id case_id) const;
+
+  // Every account evaluated afresh at `now` from the facts held, by account: what a full
+  // recomputation from the store must equal.
+  std::vector<signals::Signal> EvaluateAll(Instant now) const;
+
+  std::size_t account_count() const;
+
+ private:
+  struct AccountState {
+    signals::AccountFacts facts;
+    signals::SeniorPeople senior;
+    std::vector<signals::Signal> live;  // as of the latest evaluation
+  };
+  // A change to record.
+  struct Change {
+    enum class Kind { kRaised, kChanged, kCleared };
+    Kind kind = Kind::kRaised;
+    signals::Signal signal;  // kCleared: the signal as it last was
+    Instant at;
+  };
+  struct Reread;  // what a batch made the listener read
+  // A signal's identity while it lasts: account, rule, case (0: none), category.
+  using Key = std::tuple<Id, signals::Rule, Id, std::string>;
+
+  // Evaluates the accounts at `now`, replaces their live signals and queues what changed.
+  // REQUIRES: update_mutex_ held.
+  void Reevaluate(const std::vector<AccountState*>& states, Instant now);
+  static void Diff(const std::vector<signals::Signal>& before,
+                   const std::vector<signals::Signal>& after, Instant now,
+                   std::vector<Change>& changes);
+  void Apply(Reread& reread, bool moved, Instant now);
+  void Queue(std::vector<Change> changes);
+  void RecorderLoop();
+  // Writes `changes` (rows and events); `rows` maps live signals to their rows.
+  static Result<void> Record(store::Session& s, const std::vector<Change>& changes,
+                             std::map<Key, Id>& rows);
+
+  store::Store& store_;
+  const signals::SignalConfig config_;
+
+  std::mutex update_mutex_;  // OnCommitted and Refresh take turns
+  mutable std::shared_mutex mutex_;  // guards what follows; queries share it
+  std::unordered_map<Id, AccountState> accounts_;
+  std::unordered_map<Id, Id> case_account_;  // case id → account id
+  std::int64_t loaded_sequence_ = 0;
+
+  // The recorder: changes to write, and which row records each live signal.
+  std::mutex recorder_mutex_;
+  std::condition_variable recorder_wake_;
+  std::condition_variable recorder_idle_;
+  std::vector<Change> to_record_;
+  std::map<Key, Id> rows_;  // the row recording each live signal
+  bool recording_ = false;
+  bool stopping_ = false;
+  std::thread recorder_;
+};
+
+}  // namespace rapport::app

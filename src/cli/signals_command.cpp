@@ -1,0 +1,82 @@
+#include "cli/signals_command.hpp"
+
+#include <boost/json.hpp>
+
+#include "app/ledger.hpp"
+#include "app/signal_index.hpp"
+#include "app/signal_lists.hpp"
+#include "cli/table.hpp"
+
+namespace rapport::cli {
+
+namespace json = boost::json;
+
+CLI::App* AddSignalsCommand(CLI::App& app, SignalsOptions& options) {
+  auto* command = app.add_subcommand("signals", "the live signals: relationships coming apart");
+  command->add_option("--format", options.format, "table, csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}));
+  // Every other option is a parameter of the list, checked by it.
+  for (const char* name : {"account-id", "case-id", "rule", "severity", "limit", "cursor"}) {
+    std::string param = name;
+    std::replace(param.begin(), param.end(), '-', '_');
+    command->add_option_function<std::string>(
+        std::string("--") + name,
+        [&options, param](const std::string& value) { options.params.emplace_back(param, value); },
+        "see docs/signals.md");
+  }
+  return command;
+}
+
+namespace {
+
+std::string Text(const json::value& v) {
+  if (v.is_null()) return "";
+  if (v.is_string()) return std::string(v.get_string());
+  return json::serialize(v);
+}
+
+}  // namespace
+
+int RunSignalsCommand(const SignalsOptions& options, store::Store& store, std::ostream& out,
+                      std::ostream& err) {
+  app::SignalIndex index(store);
+  if (auto loaded = index.Load(Now()); !loaded) {
+    err << "rapport: " << loaded.error().message << "\n";
+    return 1;
+  }
+  const app::Principal admin{app::kSystemUserId, domain::Role::kAdmin, std::nullopt};
+  auto answer = app::ListSignals(index, admin, options.params, {});
+  if (!answer) {
+    err << "rapport: " << answer.error().message << "\n";
+    for (const auto& f : answer.error().fields) {
+      std::string option = f.field;
+      std::replace(option.begin(), option.end(), '_', '-');
+      err << "  --" << option << ": " << f.message << "\n";
+    }
+    return 1;
+  }
+  if (options.format == "json") {
+    out << json::serialize(*answer) << "\n";
+    return 0;
+  }
+  const Cells header = {"account", "rule", "severity", "case", "category", "first seen",
+                        "evidence", "action"};
+  std::vector<Cells> rows;
+  for (const json::value& item : answer->at("items").as_array()) {
+    const json::object& s = item.as_object();
+    rows.push_back({Text(s.at("account_id")), Text(s.at("rule")), Text(s.at("severity")),
+                    Text(s.at("case_id")), Text(s.at("category")), Text(s.at("first_seen")),
+                    std::to_string(s.at("evidence").as_array().size()), Text(s.at("action"))});
+  }
+  if (options.format == "csv") {
+    WriteCsv(out, header, rows);
+  } else {
+    WriteTable(out, header, rows);
+  }
+  if (const json::value* next = answer->as_object().if_contains("next_cursor")) {
+    err << "more: --cursor " << Text(*next) << "\n";
+  }
+  return 0;
+}
+
+}  // namespace rapport::cli
