@@ -140,6 +140,13 @@ std::size_t SignalIndex::account_count() const {
   return accounts_.size();
 }
 
+std::size_t SignalIndex::contact_count() const {
+  std::shared_lock lock(mutex_);
+  std::size_t n = 0;
+  for (const auto& [id, state] : accounts_) n += state.facts.contacts.size();
+  return n;
+}
+
 bool SignalIndex::HasAccount(Id account_id) const {
   std::shared_lock lock(mutex_);
   return accounts_.contains(account_id);

@@ -86,6 +86,7 @@ class SignalIndex {
   std::vector<signals::Signal> EvaluateAll(Instant now) const;
 
   std::size_t account_count() const;
+  std::size_t contact_count() const;  // contacts held, over every account
 
  private:
   struct AccountState {

@@ -1,5 +1,5 @@
-"""GET /api/v1/accounts/{id}/signals: an account's signals computed from the store as of now
-(rules: docs/signals.md)."""
+"""The live signals: GET /api/v1/signals, /accounts/{id}/signals, /cases/{id}/signals, kept
+current from the change feed and a periodic job (rules: docs/signals.md)."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -16,7 +16,7 @@ def ago(minutes):
 def signals_of(client, account_id):
     response = client.get(f"{API}/accounts/{account_id}/signals")
     assert response.status_code == 200, response.text
-    return response.json()["signals"]
+    return response.json()["items"]
 
 
 def test_email_back_and_forth_fires_and_a_call_clears_it(world):
