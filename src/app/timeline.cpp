@@ -517,6 +517,8 @@ Result<json::object> Header(Session& s, const Principal& who, const Account& acc
   auto last = LastContact(s, account.meta.id);
   if (!last) return std::unexpected(last.error());
   parts.last_contact_at = *last;
+  // Still to come, one call each: parts.active_escalation (the account's open escalation,
+  // as the caller may see it) and parts.signals (its live signals from the signal index).
   return std::move(parts).Json();
 }
 
