@@ -4,9 +4,11 @@
 
 #include <atomic>
 #include <charconv>
+#include <cstdio>
 
 #include "app/signal_lists.hpp"
 #include "app/importer.hpp"
+#include "app/timeline.hpp"
 #include "domain/json_codec.hpp"
 
 namespace rapport::api {
@@ -329,6 +331,52 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
   AddReports();
 
   AddSignalLists();
+
+  // The customer 360 (app/timeline.hpp): an account's or a person's whole history.
+  for (bool person : {false, true}) {
+    const std::string noun = person ? "person" : "account";
+    json::array parameters{
+        Parameter("id", "path", {{"type", "integer"}}, "the " + noun, true),
+        Parameter("limit", "query", {{"type", "integer"}}, "page size, 1 to 200 (default 50)"),
+        Parameter("cursor", "query", {{"type", "string"}}, "next_cursor of the previous page"),
+        Parameter("kinds", "query", {{"type", "string"}},
+                  "only these kinds, comma-separated: interaction and the entities of events "
+                  "(case, agreement, account, person, ...)")};
+    json::object page{
+        {"type", "object"},
+        {"properties",
+         {{"header", {{"type", "object"}}},
+          {"items", {{"type", "array"}, {"items", {{"type", "object"}}}}},
+          {"next_cursor", {{"type", "string"}, {"nullable", true}}}}}};
+    Add({"GET",
+         std::string("/api/v1/") + (person ? "people" : "accounts") + "/{id}/timeline",
+         kEveryRole,
+         "The " + noun + "'s timeline, newest first: every interaction on every channel merged "
+             "with the events of " +
+             (person ? "the person and the cases they requested" : "its cases, agreements, "
+                                                                   "people and the account") +
+             ", cursor-paged, under a header of what an agent needs at a glance (a vendor "
+             "agent sees other vendors' interactions as summaries, its own vendor's cases "
+             "only, no agreements and no money).",
+         {{"parameters", std::move(parameters)},
+          {"responses",
+           {{"200", JsonResponse("a page: header, items, next_cursor", std::move(page))},
+            {"400", ProblemResponse("a bad limit, cursor or kinds, or an unknown parameter")},
+            {"404", ProblemResponse("no such " + noun + ", or not visible to the caller")}}}},
+         [this, person](const Call& call, Respond respond) {
+           auto id = ParseId(call.params[0]);
+           if (!id) return respond(Problem({ErrorCode::kNotFound, "no such record", {}}));
+           auto params = app::ParseTimelineParams(call.request.query);
+           if (!params) return respond(Problem(params.error()));
+           auto answer =
+               person ? app::PersonTimeline(app_.store(), app_.signals(), call.who, *id, *params)
+                      : app::AccountTimeline(app_.store(), app_.signals(), call.who, *id, *params);
+           if (!answer) return respond(Problem(answer.error()));
+           // Serialised here, so that the request's measured time (metrics, Server-Timing)
+           // is the whole of the server's work on it.
+           respond(HttpResponse{200, "application/json", json::serialize(*answer), {}});
+         }});
+  }
 
   for (const auto& collection : ledger_.collections()) {
     std::string_view name = collection->name();
@@ -920,6 +968,10 @@ void Router::Handle(HttpRequest request, Respond respond) {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     metrics_.CountRequest(label, response.status, seconds);
+    // The server's time on the request (W3C Server Timing), for clients and benchmarks.
+    char timing[48];
+    std::snprintf(timing, sizeof timing, "app;dur=%.3f", seconds * 1000);
+    response.headers.emplace_back("Server-Timing", timing);
     respond(std::move(response));
   };
   if (auto* refusal = std::get_if<HttpResponse>(&admitted)) return timed(std::move(*refusal));

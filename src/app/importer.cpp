@@ -74,9 +74,9 @@ class CachingSession final : public Session {
                                                    Id last_id) override {
     return inner_.EventsOfRange(entity, first_id, last_id);
   }
-  Result<std::vector<domain::Event>> EventsOfAccount(Id account_id, std::int64_t before_sequence,
-                                                     std::int64_t limit) override {
-    return inner_.EventsOfAccount(account_id, before_sequence, limit);
+  Result<std::vector<domain::Event>> EventsOfAccount(
+      const store::AccountEventsQuery& query) override {
+    return inner_.EventsOfAccount(query);
   }
   Result<std::int64_t> LastEventSequence() override { return inner_.LastEventSequence(); }
   Result<std::vector<std::pair<std::string, std::string>>> ImportState(

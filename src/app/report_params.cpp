@@ -71,7 +71,7 @@ json::object MetricsJson(const analytics::Tally& t) {
   };
 }
 
-ParamReader::ParamReader(const ReportParams& params) {
+ParamReader::ParamReader(const ReportParams& params, std::string_view what) : what_(what) {
   for (const auto& [name, value] : params) params_.emplace(name, value);
 }
 
@@ -263,10 +263,10 @@ analytics::Definitions ParamReader::Definitions(bool thresholds) {
 
 Result<void> ParamReader::Finish() {
   for (const auto& [name, value] : params_) {
-    if (!read_.contains(name)) errors_.Add(name, "is not a parameter of this report");
+    if (!read_.contains(name)) errors_.Add(name, "is not a parameter of this " + what_);
   }
   if (not_found_) return std::unexpected(*not_found_);
-  if (!errors_.empty()) return std::unexpected(Error{ErrorCode::kBadRequest, "invalid report parameters", errors_.list()});
+  if (!errors_.empty()) return std::unexpected(Error{ErrorCode::kBadRequest, "invalid " + what_ + " parameters", errors_.list()});
   return {};
 }
 

@@ -31,7 +31,8 @@ struct CommonParams {
 
 class ParamReader {
  public:
-  explicit ParamReader(const ReportParams& params);
+  // `what` names the request in the message on unknown parameters ("report", "timeline").
+  explicit ParamReader(const ReportParams& params, std::string_view what = "report");
 
   // The parameter's text, if given; marks it as read. A repeated parameter is an error.
   std::optional<std::string> Take(std::string_view name);
@@ -64,6 +65,7 @@ class ParamReader {
   std::set<std::string> read_;
   FieldErrors errors_;
   std::optional<Error> not_found_;
+  std::string what_;
 };
 
 // The names of the vendors, queues and agents a report's groups name.

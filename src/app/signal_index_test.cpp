@@ -208,7 +208,11 @@ TEST_F(SignalIndexTest, RecordsRaisedAndClearedSignalsWithEventsOnTheAccount) {
 
   std::vector<std::string> actions;
   ASSERT_TRUE(store_->Read([&](store::Session& s) -> Result<void> {
-    auto events = s.EventsOfAccount(f.account, std::numeric_limits<std::int64_t>::max(), 100);
+    store::AccountEventsQuery query;
+    query.account_id = f.account;
+    query.entities = {"signal"};
+    query.limit = 100;
+    auto events = s.EventsOfAccount(query);
     if (!events) return std::unexpected(events.error());
     for (const domain::Event& e : *events) {
       if (e.entity == "signal") actions.push_back(e.action);

@@ -11,6 +11,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "store/migrations.hpp"
@@ -317,13 +318,24 @@ class SqliteSession final : public Session {
       where += c.op == Condition::Op::kEq ? "=?" : c.op == Condition::Op::kGe ? ">=?" : "<?";
       params.push_back(c.value);
     }
-    if (query.after_id) {
+    std::string order = " ORDER BY id";
+    if (!query.newest_by.empty()) {
+      RAPPORT_CHECK(HasColumn(spec, query.newest_by) && !query.after_id);
+      const std::string column = "\"" + std::string(query.newest_by) + "\"";
+      if (query.before) {
+        if (!where.empty()) where += " AND ";
+        where += "(" + column + ",id)<(?,?)";  // a row value: one range of the index
+        params.push_back(query.before->first);
+        params.push_back(query.before->second);
+      }
+      order = " ORDER BY " + column + " DESC, id DESC";
+    } else if (query.after_id) {
       if (!where.empty()) where += " AND ";
       where += "id>?";
       params.push_back(*query.after_id);
     }
     if (!where.empty()) sql += " WHERE " + where;
-    sql += " ORDER BY id LIMIT ?";
+    sql += order + " LIMIT ?";
     params.push_back(query.limit);
     return Run(sql, params, spec.columns.size());
   }
@@ -454,11 +466,33 @@ class SqliteSession final : public Session {
                           {std::string(entity), first_id, last_id}, 8));
   }
 
-  Result<std::vector<Event>> EventsOfAccount(Id account_id, std::int64_t before_sequence,
-                                             std::int64_t limit) override {
-    return ReadEvents(Run(std::string(kEventColumns) + "FROM events "
-                          "WHERE account_id=? AND sequence<? ORDER BY sequence DESC LIMIT ?",
-                          {account_id, before_sequence, limit}, 8));
+  Result<std::vector<Event>> EventsOfAccount(const AccountEventsQuery& query) override {
+    // "entity<>'interaction'" as the partial index events_account_timeline states it, so
+    // that the planner may use that index (migration 0004).
+    std::string sql = std::string(kEventColumns) +
+                      "FROM events WHERE account_id=? AND entity<>'interaction'";
+    Row params{query.account_id};
+    if (query.before) {
+      sql += " AND (at,sequence)<(?,?)";
+      params.push_back(query.before->first.ms);
+      params.push_back(query.before->second);
+    }
+    if (!query.entities.empty()) {
+      sql += " AND entity IN (SELECT value FROM json_each(?))";
+      boost::json::array entities;
+      for (const auto& entity : query.entities) entities.emplace_back(entity);
+      params.push_back(boost::json::serialize(entities));
+    }
+    if (!query.records.empty()) {
+      sql += " AND (entity,entity_id) IN (SELECT json_extract(value,'$[0]'),"
+             "json_extract(value,'$[1]') FROM json_each(?))";
+      boost::json::array records;
+      for (const auto& [entity, id] : query.records) records.push_back({entity, id});
+      params.push_back(boost::json::serialize(records));
+    }
+    sql += " ORDER BY at DESC, sequence DESC LIMIT ?";
+    params.push_back(query.limit);
+    return ReadEvents(Run(sql, params, 8));
   }
 
   Result<std::int64_t> LastEventSequence() override {

@@ -46,6 +46,20 @@ struct Query {
   std::vector<Condition> where;  // joined with AND
   std::optional<Id> after_id;    // cursor: rows with a greater id
   std::int64_t limit = 100;
+  // Set: the rows newest first by (newest_by, id) instead of by ascending id, and only
+  // those after `before` in that order; after_id must then be unset. A timeline's pages.
+  std::string_view newest_by = {};  // must be one of the table's columns
+  std::optional<std::pair<SqlValue, Id>> before = {};
+};
+
+// Which events of an account its timeline reads (Session::EventsOfAccount): newest first
+// by (at, sequence), those before `before` in that order.
+struct AccountEventsQuery {
+  Id account_id = 0;
+  std::optional<std::pair<Instant, std::int64_t>> before = {};  // (at, sequence); none: newest
+  std::vector<std::string> entities = {};  // only events of these entities; empty: of any
+  std::vector<std::pair<std::string, Id>> records = {};  // only these records'; empty: any
+  std::int64_t limit = 50;
 };
 
 // One row of a Scan, valid only inside its callback: typed access without copies.
@@ -94,9 +108,10 @@ class Session {
   // (entity_id, sequence): a projection's start-up reads the histories of many records.
   virtual Result<std::vector<Event>> EventsOfRange(std::string_view entity, Id first_id,
                                                    Id last_id) = 0;
-  // The events naming `account_id` with a sequence below `before_sequence`, newest first.
-  virtual Result<std::vector<Event>> EventsOfAccount(Id account_id, std::int64_t before_sequence,
-                                                     std::int64_t limit) = 0;
+  // The events naming query.account_id, except those of interactions (an account's
+  // interactions are their rows: the timeline reads the table), newest first by instant
+  // then sequence — not by sequence alone: demo data and imports record past instants.
+  virtual Result<std::vector<Event>> EventsOfAccount(const AccountEventsQuery& query) = 0;
   virtual Result<std::int64_t> LastEventSequence() = 0;
 
   // What an importer keeps between files of one source (e.g. calls a queue_log file left

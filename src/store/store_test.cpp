@@ -193,38 +193,78 @@ TEST_F(StoreTest, EventsOfOneRecordInSequenceOrder) {
   }));
 }
 
-TEST_F(StoreTest, EventsOfAnAccountNewestFirstAndPagedBySequence) {
+TEST_F(StoreTest, EventsOfAnAccountNewestFirstByInstantThenSequence) {
   ASSERT_TRUE(store_->WriteAndWait([&](Session& s) -> Result<void> {
     struct Named {
       std::string entity;
       Id id;
       std::optional<Id> account;
+      std::int64_t at;
     };
-    const std::vector<Named> events = {
-        {"account", 3, 3}, {"case", 8, 3}, {"user", 2, {}}, {"case", 9, 4}, {"interaction", 5, 3}};
+    // Sequences 1..7; instants out of sequence order, as demo data and imports write them.
+    const std::vector<Named> events = {{"account", 3, 3, 50}, {"case", 8, 3, 10},
+                                       {"user", 2, {}, 60},   {"case", 9, 4, 70},
+                                       {"interaction", 5, 3, 80}, {"person", 6, 3, 10},
+                                       {"case", 8, 3, 90}};
     for (const Named& named : events) {
-      Event e{0, Instant{1}, 0, named.entity, named.id, "created", "{}", named.account};
+      Event e{0, Instant{named.at}, 0, named.entity, named.id, "created", "{}", named.account};
       if (auto r = s.AppendEvent(e); !r) return r;
     }
     return {};
   }));
   ASSERT_TRUE(store_->Read([&](Session& s) -> Result<void> {
-    auto sequences = [&](std::int64_t before, std::int64_t limit) {
+    auto sequences = [&](AccountEventsQuery query) {
       std::vector<std::int64_t> out;
-      auto events = s.EventsOfAccount(3, before, limit);
-      EXPECT_TRUE(events);
+      auto events = s.EventsOfAccount(query);
+      EXPECT_TRUE(events) << events.error().message;
       for (const Event& e : *events) {
-        EXPECT_EQ(e.account_id, std::optional<Id>(3));
+        EXPECT_EQ(e.account_id, std::optional<Id>(query.account_id));
         out.push_back(e.sequence);
       }
       return out;
     };
-    EXPECT_EQ(sequences(100, 10), (std::vector<std::int64_t>{5, 2, 1}));
-    EXPECT_EQ(sequences(100, 2), (std::vector<std::int64_t>{5, 2}));
-    EXPECT_EQ(sequences(2, 10), (std::vector<std::int64_t>{1}));
-    EXPECT_TRUE(s.EventsOfAccount(7, 100, 10)->empty());
+    using V = std::vector<std::int64_t>;
+    // Newest instant first; at the same instant, the higher sequence; no interactions'.
+    EXPECT_EQ(sequences({.account_id = 3}), (V{7, 1, 6, 2}));
+    EXPECT_EQ(sequences({.account_id = 3, .limit = 2}), (V{7, 1}));
+    EXPECT_EQ(sequences({.account_id = 3, .before = std::pair{Instant{10}, std::int64_t{6}}}),
+              (V{2}));
+    EXPECT_EQ(sequences({.account_id = 3, .before = std::pair{Instant{50}, std::int64_t{1}}}),
+              (V{6, 2}));
+    EXPECT_EQ(sequences({.account_id = 3, .entities = {"case", "person"}}), (V{7, 6, 2}));
+    EXPECT_EQ(sequences({.account_id = 3, .records = {{"case", 8}, {"account", 3}}}),
+              (V{7, 1, 2}));
+    EXPECT_EQ(sequences({.account_id = 3, .entities = {"case"}, .records = {{"person", 6}}}),
+              (V{}));
+    EXPECT_TRUE(s.EventsOfAccount({.account_id = 7})->empty());
     return {};
   }));
+}
+
+TEST_F(StoreTest, ListsNewestFirstByAColumnFromAPosition) {
+  // Accounts created at instants 30, 10, 30, 20 (ids 1..4): by (created_at, id) descending.
+  for (std::int64_t at : {30, 10, 30, 20}) {
+    Account a = MakeAccount("A");
+    ASSERT_TRUE(store_->WriteAndWait([&](Session& s) { return Insert(s, a, Instant{at}); }));
+  }
+  auto ids = [&](std::optional<std::pair<SqlValue, Id>> before, std::int64_t limit) {
+    std::vector<Id> out;
+    EXPECT_TRUE(store_->Read([&](Session& s) -> Result<void> {
+      Query q;
+      q.limit = limit;
+      q.newest_by = "created_at";
+      q.before = before;
+      auto r = List<Account>(s, q);
+      if (!r) return std::unexpected(r.error());
+      for (const Account& a : *r) out.push_back(a.meta.id);
+      return {};
+    }));
+    return out;
+  };
+  EXPECT_EQ(ids(std::nullopt, 10), (std::vector<Id>{3, 1, 4, 2}));
+  EXPECT_EQ(ids(std::nullopt, 2), (std::vector<Id>{3, 1}));
+  EXPECT_EQ(ids(std::pair{SqlValue(std::int64_t{30}), Id{1}}, 10), (std::vector<Id>{4, 2}));
+  EXPECT_EQ(ids(std::pair{SqlValue(std::int64_t{30}), Id{3}}, 10), (std::vector<Id>{1, 4, 2}));
 }
 
 TEST_F(StoreTest, EventsAreAppendOnly) {

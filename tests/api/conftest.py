@@ -65,9 +65,10 @@ class Server:
             args += ["--vendor", str(vendor)]
         return self.cli(*args).stdout.strip()
 
-    def start(self):
+    def start(self, *serve_args):
         self.process = subprocess.Popen(
-            [RAPPORT_BIN, "--data", self.data_dir, "--log-level", "warn", "serve", "--port", "0"],
+            [RAPPORT_BIN, "--data", self.data_dir, "--log-level", "warn", "serve", "--port", "0",
+             *serve_args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.process.stdout.readline()
         match = re.search(r"http://[\d.]+:(\d+)/", line)

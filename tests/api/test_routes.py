@@ -249,7 +249,9 @@ def test_healthz_metrics_openapi(server, admin):
                 f"{API}/reports/service-level": {"get"}, f"{API}/reports/scorecard": {"get"},
                 f"{API}/reports/coverage": {"get"}, f"{API}/reports/staffing": {"get"},
                 f"{API}/reports/deadlines": {"get"}, f"{API}/imports/csv": {"post"},
-                f"{API}/accounts/{{id}}/signals": {"get"},
+                f"{API}/accounts/{{id}}/signals": {"get"}, f"{API}/signals": {"get"},
+                f"{API}/cases/{{id}}/signals": {"get"},
+                f"{API}/accounts/{{id}}/timeline": {"get"}, f"{API}/people/{{id}}/timeline": {"get"},
                 f"{API}/imports/ndjson": {"post"}, f"{API}/imports/queue-log": {"post"}}
     for collection in list(COLLECTIONS) + ["calendars", "sla_policies", "agent_sessions"]:
         expected[f"{API}/{collection}"] = {"get", "post"}
