@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "api/server.hpp"
+#include "app/advocacy.hpp"
 #include "app/application.hpp"
 #include "app/clocks.hpp"
 #include "app/demo.hpp"
@@ -42,7 +43,7 @@ Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data_dir,
 }
 
 int Serve(const std::string& data_dir, const store::SqliteOptions& store_options,
-          api::ServerOptions options) {
+          api::ServerOptions options, std::chrono::seconds trial_check) {
   auto lock = cli::DataLock::Acquire(data_dir);
   if (!lock) return Failed(lock.error());
   auto store = OpenStore(data_dir, store_options);
@@ -52,6 +53,7 @@ int Serve(const std::string& data_dir, const store::SqliteOptions& store_options
   app.AddObserver(
       [&metrics](const store::CommittedBatch& batch) { metrics.CountBatch(batch.requests); });
   if (auto r = app.LoadProjections(); !r) return Failed(r.error());
+  app::AddAdvocacyJobs(app.periodic(), **store, trial_check);
   app.StartBackgroundJobs();
   api::Router router(app, metrics);
   api::Server server(router, options);
@@ -161,6 +163,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000));
   serve->add_option("--readers", store_options.readers, "reader connections")
       ->check(CLI::Range(1, 256));
+  int trial_check_seconds = 3600;
+  serve
+      ->add_option("--trial-check-seconds", trial_check_seconds,
+                   "how often trials' reminders and end dates are checked (seconds)")
+      ->check(CLI::Range(1, 86400));
 
   app::TokenGrant grant;
   std::string role_name = "agent";
@@ -209,7 +216,8 @@ int main(int argc, char** argv) {
   try {
     if (serve->parsed()) {
       server_options.read_timeout = std::chrono::seconds(read_timeout_seconds);
-      return Serve(data_dir, store_options, server_options);
+      return Serve(data_dir, store_options, server_options,
+                   std::chrono::seconds(trial_check_seconds));
     }
     if (token_create->parsed()) {
       if (create_user) {

@@ -46,8 +46,9 @@ class Client:
 class Server:
     """`rapport serve` as a child process."""
 
-    def __init__(self, data_dir):
+    def __init__(self, data_dir, serve_args=()):
         self.data_dir = data_dir
+        self.serve_args = list(serve_args)  # extra options of `rapport serve`
         self.process = None
         self.base = None
 
@@ -67,7 +68,8 @@ class Server:
 
     def start(self):
         self.process = subprocess.Popen(
-            [RAPPORT_BIN, "--data", self.data_dir, "--log-level", "warn", "serve", "--port", "0"],
+            [RAPPORT_BIN, "--data", self.data_dir, "--log-level", "warn", "serve", "--port", "0",
+             *self.serve_args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.process.stdout.readline()
         match = re.search(r"http://[\d.]+:(\d+)/", line)

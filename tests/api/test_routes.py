@@ -250,13 +250,21 @@ def test_healthz_metrics_openapi(server, admin):
                 f"{API}/reports/coverage": {"get"}, f"{API}/reports/staffing": {"get"},
                 f"{API}/reports/deadlines": {"get"}, f"{API}/imports/csv": {"post"},
                 f"{API}/accounts/{{id}}/signals": {"get"},
-                f"{API}/imports/ndjson": {"post"}, f"{API}/imports/queue-log": {"post"}}
-    for collection in list(COLLECTIONS) + ["calendars", "sla_policies", "agent_sessions"]:
+                f"{API}/imports/ndjson": {"post"}, f"{API}/imports/queue-log": {"post"},
+                f"{API}/escalations/{{id}}/progress-updates": {"post"},
+                f"{API}/escalations/{{id}}/contacts": {"get"},
+                f"{API}/escalations/{{id}}/classifications": {"post"},
+                f"{API}/escalations/{{id}}/overview": {"get"},
+                f"{API}/reports/review": {"get"}}
+    for collection in list(COLLECTIONS) + ["calendars", "sla_policies", "agent_sessions",
+                                           "escalations", "root_cause_categories",
+                                           "mitigating_services", "trials"]:
         expected[f"{API}/{collection}"] = {"get", "post"}
         expected[f"{API}/{collection}/{{id}}"] = {"get", "patch"}
     assert {path: set(ops) for path, ops in paths.items()} == expected
     for schema in ("User", "Vendor", "Queue", "Account", "Person", "Agreement", "Case",
-                   "Interaction", "Calendar", "SlaPolicy", "Problem"):
+                   "Interaction", "Calendar", "SlaPolicy", "Escalation", "RootCauseCategory",
+                   "MitigatingService", "Trial", "Problem"):
         assert schema in doc.json()["components"]["schemas"]
 
 
