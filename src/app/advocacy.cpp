@@ -536,7 +536,7 @@ void Advocacy::Classify(const Principal& who, Id escalation_id, json::value body
         }
         if (choice == domain::ContactRelation::kRelated && e->stage == EscalationStage::kReviewed) {
           return Fail(ErrorCode::kConflict, "a reviewed escalation is final",
-                      {{"choice", "a reviewed escalation cannot reopen; classify as separate"}});
+                      {{"choice", "a reviewed escalation is final and cannot reopen; classify as separate"}});
         }
         domain::ContactClassification classification{interaction_id, found->suggestion.relation,
                                                       choice,         who.user_id,

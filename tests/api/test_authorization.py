@@ -140,7 +140,7 @@ class Caller:
             assert response.status_code == 200, response.text
             e = response.json()
         w["escalation"] = e
-        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
         w["pending_contacts"] = [create(admin, "interactions", {
             "channel": "email", "direction": "inbound", "account_id": w["account"]["id"],
             "arrived_at": now, "outcome": "received"})["id"] for _ in range(3)]

@@ -127,7 +127,8 @@ def test_lifecycle_from_engaged_to_reviewed(adv):
     assert e["stage_history"][0]["by"] == w["owner_id"]
     # The sequence of events is pre-filled from the linked case's history.
     lines = [s["description"] for s in e["sequence_of_events"]]
-    assert lines[0].startswith(f"Case #{w['case_a']['id']} opened: Phone line down")
+    assert f"Case #{w['case_a']['id']} opened: Phone line down" in lines
+    assert [s["at"] for s in e["sequence_of_events"]] == sorted(s["at"] for s in e["sequence_of_events"])
     assert any(s.get("interaction_id") == w["call_a"]["id"] for s in e["sequence_of_events"])
     assert "Inbound call (answered): Line down" in lines
     # ... and editable.
