@@ -75,44 +75,6 @@ std::string Describe(const domain::Interaction& i) {
   return text;
 }
 
-// The linked cases' histories as a sequence of events: each case's opening, its status
-// changes and its interactions, oldest first, the latest kMaxPrefilled kept.
-Result<std::vector<domain::SequenceEntry>> SequenceFromCases(Session& s,
-                                                             const std::vector<Id>& case_ids) {
-  std::vector<domain::SequenceEntry> out;
-  for (Id case_id : case_ids) {
-    auto kase = store::Get<domain::Case>(s, case_id);
-    if (!kase) return std::unexpected(kase.error());
-    if (!*kase) continue;  // named by CheckReferences
-    const std::string name = "Case #" + std::to_string(case_id);
-    out.push_back({(*kase)->meta.created_at, name + " opened: " + (*kase)->subject, case_id,
-                   std::nullopt});
-    auto events = s.EventsOf("case", case_id);
-    if (!events) return std::unexpected(events.error());
-    for (const auto& event : *events) {
-      if (event.action != "status_changed") continue;
-      boost::system::error_code ec;
-      auto change = json::parse(event.change, ec);
-      const auto* object = ec ? nullptr : change.if_object();
-      if (!object || !object->contains("from") || !object->contains("to")) continue;
-      out.push_back({event.at,
-                     name + ": " + std::string(object->at("from").as_string()) + " → " +
-                         std::string(object->at("to").as_string()),
-                     case_id, std::nullopt});
-    }
-    auto interactions = store::All<domain::Interaction>(
-        s, {{"case_id", store::Condition::Op::kEq, case_id}});
-    if (!interactions) return std::unexpected(interactions.error());
-    for (const auto& i : *interactions) {
-      out.push_back({i.arrived_at, Describe(i), case_id, i.meta.id});
-    }
-  }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const auto& a, const auto& b) { return a.at < b.at; });
-  if (out.size() > kMaxPrefilled) out.erase(out.begin(), out.end() - kMaxPrefilled);
-  return out;
-}
-
 // A user who may own advocacy work: in-house (a vendor agent may not).
 Result<void> CheckInHouse(Session& s, std::optional<Id> user_id, const std::string& field,
                           FieldErrors& errors) {
@@ -247,6 +209,42 @@ std::string AgeText(std::int64_t seconds) {
 }
 
 }  // namespace
+
+Result<std::vector<domain::SequenceEntry>> SequenceFromCases(Session& s,
+                                                             const std::vector<Id>& case_ids) {
+  std::vector<domain::SequenceEntry> out;
+  for (Id case_id : case_ids) {
+    auto kase = store::Get<domain::Case>(s, case_id);
+    if (!kase) return std::unexpected(kase.error());
+    if (!*kase) continue;  // named by CheckReferences
+    const std::string name = "Case #" + std::to_string(case_id);
+    out.push_back({(*kase)->meta.created_at, name + " opened: " + (*kase)->subject, case_id,
+                   std::nullopt});
+    auto events = s.EventsOf("case", case_id);
+    if (!events) return std::unexpected(events.error());
+    for (const auto& event : *events) {
+      if (event.action != "status_changed") continue;
+      boost::system::error_code ec;
+      auto change = json::parse(event.change, ec);
+      const auto* object = ec ? nullptr : change.if_object();
+      if (!object || !object->contains("from") || !object->contains("to")) continue;
+      out.push_back({event.at,
+                     name + ": " + std::string(object->at("from").as_string()) + " → " +
+                         std::string(object->at("to").as_string()),
+                     case_id, std::nullopt});
+    }
+    auto interactions = store::All<domain::Interaction>(
+        s, {{"case_id", store::Condition::Op::kEq, case_id}});
+    if (!interactions) return std::unexpected(interactions.error());
+    for (const auto& i : *interactions) {
+      out.push_back({i.arrived_at, Describe(i), case_id, i.meta.id});
+    }
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.at < b.at; });
+  if (out.size() > kMaxPrefilled) out.erase(out.begin(), out.end() - kMaxPrefilled);
+  return out;
+}
 
 // ---- the ledger's rules ----------------------------------------------------------------
 

@@ -34,6 +34,11 @@ Result<void> ApplyRules(store::Session& s, const Principal& who,
                         domain::RootCauseCategory& category,
                         const domain::RootCauseCategory* before, Instant now, FieldErrors& errors);
 
+// The linked cases' histories as a situation summary's sequence of events: each case's
+// opening, its status changes and its interactions, oldest first, the latest 200 kept.
+Result<std::vector<domain::SequenceEntry>> SequenceFromCases(store::Session& s,
+                                                             const std::vector<Id>& case_ids);
+
 // What one run of the trial job did.
 struct TrialSweep {
   std::int64_t reminded = 0;

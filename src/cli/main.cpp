@@ -127,7 +127,8 @@ int Demo(const std::string& data_dir, app::DemoOptions options) {
             << summary->users << " users, " << summary->agreements << " agreements, "
             << summary->calendars << " calendars, " << summary->sla_policies << " SLA policies, "
             << summary->cases << " cases, " << summary->interactions << " interactions, "
-            << summary->agent_sessions << " agent sessions\nadministrator: " << app::kDemoAdminEmail << std::endl;
+            << summary->agent_sessions << " agent sessions, " << summary->escalations
+            << " escalations, " << summary->trials << " trials\nadministrator: " << app::kDemoAdminEmail << std::endl;
   return 0;
 }
 
