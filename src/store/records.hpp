@@ -82,9 +82,9 @@ void FromSql(const SqlValue& in, E& out, std::string_view column) {
   if (!parsed) BadColumn(column);
   out = *parsed;
 }
+// A list or a nested record, stored as JSON text.
 template <class T>
-requires(requires { domain::Schema<T>::kFields; } && !domain::Entity<T>)
-void FromSql(const SqlValue& in, T& out, std::string_view column) {
+void FromJsonText(const SqlValue& in, T& out, std::string_view column) {
   std::string text;
   FromSql(in, text, column);
   boost::system::error_code ec;
@@ -92,6 +92,11 @@ void FromSql(const SqlValue& in, T& out, std::string_view column) {
   FieldErrors errors;
   if (!ec) domain::FromJson(parsed, out, std::string(column), errors);
   if (ec || !errors.empty()) BadColumn(column);
+}
+template <class T>
+requires(requires { domain::Schema<T>::kFields; } && !domain::Entity<T>)
+void FromSql(const SqlValue& in, T& out, std::string_view column) {
+  FromJsonText(in, out, column);
 }
 template <class T>
 void FromSql(const SqlValue& in, std::optional<T>& out, std::string_view column) {
@@ -105,13 +110,7 @@ void FromSql(const SqlValue& in, std::optional<T>& out, std::string_view column)
 }
 template <class T>
 void FromSql(const SqlValue& in, std::vector<T>& out, std::string_view column) {
-  std::string text;
-  FromSql(in, text, column);
-  boost::system::error_code ec;
-  auto parsed = boost::json::parse(text, ec);
-  FieldErrors errors;
-  if (!ec) domain::FromJson(parsed, out, std::string(column), errors);
-  if (ec || !errors.empty()) BadColumn(column);
+  FromJsonText(in, out, column);
 }
 
 }  // namespace detail

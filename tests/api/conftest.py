@@ -123,6 +123,17 @@ def event_count(client):
         after = page["next_after"]
 
 
+def all_events(client, after=0):
+    """The event log after `after`, oldest first, read through the API."""
+    out = []
+    while True:
+        page = client.get(f"/api/v1/events?after={after}&limit=500").json()
+        if not page["items"]:
+            return out
+        out += page["items"]
+        after = page["next_after"]
+
+
 @pytest.fixture
 def close_connections(server, monkeypatch):
     """Closes every client's keep-alive connections before the server is stopped.

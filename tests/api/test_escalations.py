@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from conftest import (API, NothingWritten, Server, assert_problem, create, etag_of, patch,
-                      read)
+from conftest import (API, NothingWritten, Server, all_events, assert_problem, create, etag_of,
+                      patch, read)
 
 ADVOCACY = ["escalations", "trials", "mitigating_services", "root_cause_categories"]
 PROBLEM = "application/problem+json"
@@ -20,16 +20,6 @@ def server(data_dir):
     srv = Server(data_dir, ["--trial-check-seconds", "1"]).start()
     yield srv
     srv.stop()
-
-
-def all_events(client):
-    events, after = [], 0
-    while True:
-        page = client.get(f"{API}/events?after={after}&limit=500").json()
-        if not page["items"]:
-            return events
-        events += page["items"]
-        after = page["next_after"]
 
 
 def me(client):

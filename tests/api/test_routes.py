@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from conftest import (API, PROBLEM, NothingWritten, create, etag_of, event_count, list_all, patch, read,
+from conftest import (API, PROBLEM, NothingWritten, all_events, create, etag_of, event_count, list_all, patch, read,
                       record_of)
 
 
@@ -45,16 +45,6 @@ def same(a, b):
 
 def ids(items):
     return [item["id"] for item in items]
-
-
-def all_events(client, after=0):
-    out = []
-    while True:
-        page = client.get(f"{API}/events?after={after}&limit=500").json()
-        if not page["items"]:
-            return out
-        out += page["items"]
-        after = page["next_after"]
 
 
 def last_sequence(client):
