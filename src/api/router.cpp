@@ -209,7 +209,7 @@ HttpResponse Problem(const Error& error) {
 }
 
 Router::Router(app::Application& app, Metrics& metrics, Limits limits)
-    : app_(app), ledger_(app.ledger()), metrics_(metrics), limits_(limits) {
+    : app_(app), ledger_(app.ledger()), advocacy_(app.store()), metrics_(metrics), limits_(limits) {
   Add({"GET",
        "/healthz",
        kPublic,
@@ -386,8 +386,17 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
     if (name == "people" || name == "cases" || name == "interactions") {
       writers = kAdmin | kManager | kAgent | kVendorAgent;
     }
-    AddCollection(*collection, writers);
+    // Advocacy is in-house work: vendor agents have no access (docs/advocacy.md).
+    unsigned readers = kEveryRole;
+    if (name == "escalations" || name == "trials" || name == "mitigating_services" ||
+        name == "root_cause_categories") {
+      readers = kAdmin | kManager | kAgent | kViewer;
+      if (name == "escalations" || name == "trials") writers = kAdmin | kManager | kAgent;
+      if (name == "root_cause_categories") writers = kAdmin;
+    }
+    AddCollection(*collection, writers, readers);
   }
+  AddAdvocacy();
 
   Add({"POST",
        "/api/v1/interactions/batch",
@@ -773,7 +782,135 @@ void Router::AddReports() {
             });
 }
 
-void Router::AddCollection(app::Collection& collection, unsigned write_roles) {
+// ---- customer advocacy (app/advocacy.hpp, docs/advocacy.md) -------------------------------
+
+void Router::AddAdvocacy() {
+  constexpr unsigned kInHouse = kAdmin | kManager | kAgent | kViewer;
+  constexpr unsigned kAdvocates = kAdmin | kManager | kAgent;
+  const json::object id_param = Parameter("id", "path", {{"type", "integer"}}, "the escalation", true);
+  auto object_body = [](json::object properties, json::array required) {
+    return json::object{
+        {"required", true},
+        {"content",
+         {{"application/json",
+           {{"schema",
+             {{"type", "object"}, {"properties", std::move(properties)}, {"required", std::move(required)}}}}}}}};
+  };
+  auto escalation_id = [](const Call& call) { return ParseId(call.params[0]); };
+  const Error missing{ErrorCode::kNotFound, "no such escalation", {}};
+
+  Add({"POST",
+       "/api/v1/escalations/{id}/progress-updates",
+       kAdvocates,
+       "Log a progress update sent to the customer (by the caller; `at` defaults to now); "
+       "answers the escalation. Agents only on escalations they own.",
+       {{"parameters", json::array{id_param}},
+        {"requestBody",
+         object_body({{"channel", {{"type", "string"}}},
+                      {"summary", {{"type", "string"}}},
+                      {"at", {{"type", "string"}, {"format", "date-time"}}}},
+                     {"channel", "summary"})},
+        {"responses",
+         {{"201", JsonResponse("logged; the escalation", Ref("Escalation"))},
+          {"403", ProblemResponse("an agent who does not own the escalation")},
+          {"404", ProblemResponse("no such escalation")},
+          {"409", ProblemResponse("the escalation is reviewed (final)")},
+          {"422", ProblemResponse("bad fields, each named")}}}},
+       [this, escalation_id, missing](const Call& call, Respond respond) {
+         auto id = escalation_id(call);
+         if (!id) return respond(Problem(missing));
+         auto body = ParseBody(call.request.body);
+         if (!body) return respond(Problem(body.error()));
+         advocacy_.LogProgressUpdate(call.who, *id, std::move(*body), [respond](Result<app::Record> r) {
+           if (!r) return respond(Problem(r.error()));
+           HttpResponse response = Json(201, std::move(r->body));
+           response.headers.emplace_back("ETag", ETag(r->version));
+           respond(std::move(response));
+         });
+       }});
+
+  Add({"GET",
+       "/api/v1/escalations/{id}/contacts",
+       kInHouse,
+       "Inbound contacts on the account since the escalation's close-out awaiting "
+       "classification, each with Rapport's suggestion (same category within 30 days: "
+       "related), and the classifications made.",
+       {{"parameters", json::array{id_param}},
+        {"responses",
+         {{"200", JsonResponse("the contacts", {{"type", "object"}})},
+          {"404", ProblemResponse("no such escalation")}}}},
+       [this, escalation_id, missing](const Call& call, Respond respond) {
+         auto id = escalation_id(call);
+         if (!id) return respond(Problem(missing));
+         auto answer = advocacy_.Contacts(call.who, *id);
+         respond(answer ? Json(200, std::move(*answer)) : Problem(answer.error()));
+       }});
+
+  Add({"POST",
+       "/api/v1/escalations/{id}/classifications",
+       kAdvocates,
+       "Classify a contact after close-out: related reopens the escalation to verifying; "
+       "separate opens a new escalation referencing this one. Records who chose what, when, "
+       "and what Rapport suggested.",
+       {{"parameters", json::array{id_param}},
+        {"requestBody",
+         object_body({{"interaction_id", {{"type", "integer"}}},
+                      {"choice", {{"type", "string"}, {"enum", {"related", "separate"}}}}},
+                     {"interaction_id", "choice"})},
+        {"responses",
+         {{"201", JsonResponse("classified: the classification, the escalation and any new one",
+                               {{"type", "object"}})},
+          {"403", ProblemResponse("an agent who does not own the escalation")},
+          {"404", ProblemResponse("no such escalation")},
+          {"409", ProblemResponse("not closed, already classified, or related on a reviewed one")},
+          {"422", ProblemResponse("bad fields, or not a contact awaiting classification")}}}},
+       [this, escalation_id, missing](const Call& call, Respond respond) {
+         auto id = escalation_id(call);
+         if (!id) return respond(Problem(missing));
+         auto body = ParseBody(call.request.body);
+         if (!body) return respond(Problem(body.error()));
+         advocacy_.Classify(call.who, *id, std::move(*body), [respond](Result<json::value> r) {
+           respond(r ? Json(201, std::move(*r)) : Problem(r.error()));
+         });
+       }});
+
+  Add({"GET",
+       "/api/v1/escalations/{id}/overview",
+       kInHouse,
+       "The escalation with what follows from it now: the age of the last progress update, "
+       "overdue plan actions, unmet criteria, what blocks the next stage, time in each stage, "
+       "trials with their return on investment, contacts awaiting classification.",
+       {{"parameters", json::array{id_param}},
+        {"responses",
+         {{"200", JsonResponse("the overview", {{"type", "object"}})},
+          {"404", ProblemResponse("no such escalation")}}}},
+       [this, escalation_id, missing](const Call& call, Respond respond) {
+         auto id = escalation_id(call);
+         if (!id) return respond(Problem(missing));
+         auto answer = advocacy_.Overview(call.who, *id, Now());
+         respond(answer ? Json(200, std::move(*answer)) : Problem(answer.error()));
+       }});
+
+  auto text = [](const char* name, const char* description) {
+    return Parameter(name, "query", {{"type", "string"}}, description);
+  };
+  AddReport("/api/v1/reports/review", kAdmin | kManager | kViewer,
+            "Management review of escalations opened in the range: by root-cause category, by "
+            "owner (party and function) of the contributing factors, by severity, time spent in "
+            "each stage, money at risk by currency, and the trend by month.",
+            {text("from", "RFC 3339 instant or date (local midnight); default: a year before to"),
+             text("to", "exclusive end, like from; default: now"),
+             text("time_zone", "IANA zone of dates and months (default UTC)"),
+             text("severity", "only this severity: low, medium, high or critical"),
+             Parameter("owner_id", "query", {{"type", "integer"}}, "only this owner's escalations"),
+             Parameter("account_id", "query", {{"type", "integer"}}, "only this account's")},
+            [this](const app::Principal& who, const app::ReportParams& p) {
+              return advocacy_.Review(who, p, Now());
+            });
+}
+
+void Router::AddCollection(app::Collection& collection, unsigned write_roles,
+                           unsigned read_roles) {
   std::string base = "/api/v1/" + std::string(collection.name());
   std::string entity(collection.entity());
   std::string schema_name = SchemaName(entity);
@@ -791,7 +928,7 @@ void Router::AddCollection(app::Collection& collection, unsigned write_roles) {
 
   Add({"GET",
        base,
-       kEveryRole,
+       read_roles,
        "List " + std::string(collection.name()) + ", by id.",
        {{"parameters", list_params},
         {"responses",
@@ -859,7 +996,7 @@ void Router::AddCollection(app::Collection& collection, unsigned write_roles) {
 
   Add({"GET",
        base + "/{id}",
-       kEveryRole,
+       read_roles,
        "Read one " + entity + ".",
        {{"parameters", json::array{kIdParam}},
         {"responses",

@@ -14,6 +14,7 @@
 
 #include "api/http.hpp"
 #include "api/metrics.hpp"
+#include "app/advocacy.hpp"
 #include "app/application.hpp"
 
 namespace rapport::api {
@@ -71,7 +72,8 @@ class Router {
   // A request body as JSON, within the depth limit, or a 400 naming the fault.
   Result<boost::json::value> ParseBody(const std::string& text) const;
   void Add(Route route);
-  void AddCollection(app::Collection& collection, unsigned write_roles);
+  void AddCollection(app::Collection& collection, unsigned write_roles,
+                     unsigned read_roles = kEveryRole);
   // A GET report: its query parameters go to `report` as they are; it answers JSON.
   using Report = std::function<Result<boost::json::value>(const app::Principal&,
                                                           const app::ReportParams&)>;
@@ -81,6 +83,8 @@ class Router {
   // GET /api/v1/signals, /accounts/{id}/signals, /cases/{id}/signals.
   void AddSignalLists();
   void AddImports();
+  // Escalations' own routes beyond their collection, and the management review.
+  void AddAdvocacy();
   // Matches, authenticates and authorises: the route and its caller, or the refusal.
   std::variant<HttpResponse, std::pair<const Route*, Call>> Admit(const HttpRequest& request,
                                                                   std::string& label);
@@ -88,6 +92,7 @@ class Router {
 
   app::Application& app_;
   app::Ledger& ledger_;
+  app::Advocacy advocacy_;
   Metrics& metrics_;
   Limits limits_;
   std::vector<Route> routes_;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "app/clocks.hpp"
+#include "app/advocacy.hpp"
 #include "app/ledger.hpp"
 #include "domain/json_codec.hpp"
 #include "sla/calendar.hpp"
@@ -1098,6 +1099,7 @@ class DemoGenerator {
     auto written = AwaitWrite();  // even after a failure: the result must be final
     if (!generated) return std::unexpected(generated.error());
     if (!written) return std::unexpected(written.error());
+    if (auto r = WriteEscalations(); !r) return std::unexpected(r.error());
     return summary_;
   }
 
@@ -2316,6 +2318,217 @@ class DemoGenerator {
       }
     }
     return Flush();
+  }
+
+  // ---- customer advocacy ----
+
+  // One escalation of the demo: what happened, how far it got.
+  struct EscalationStory {
+    std::string_view title;
+    domain::EscalationStage stage;
+    domain::Severity severity;
+    std::string_view category;  // "" : not found yet
+    std::int64_t opened_days_ago;
+    std::string_view impact;
+    std::string_view root_cause;
+    std::int64_t incident_cost_major;
+  };
+
+  // A handful of escalated strategic and key accounts, one in each stage, as the server
+  // would have recorded them: the record, its "created" event as it was opened, one
+  // "stage_changed" event per step and one "progress_update_logged" per update; a
+  // catalogue of mitigating services (one price list per currency) and trials of them.
+  Result<void> WriteEscalations() {
+    using domain::EscalationStage;
+    using Stage = EscalationStage;
+    static constexpr std::array<EscalationStory, 6> kStories = {{
+        {"Repeated phone outages across the sales floor", Stage::kReviewed,
+         domain::Severity::kCritical, "product defect", 120,
+         "Two days without inbound sales calls; the customer estimates lost orders",
+         "A firmware update of the line cards was shipped without a regression test", 18'000},
+        {"Invoices wrong three months running", Stage::kClosed, domain::Severity::kHigh,
+         "billing", 75, "Finance team reconciling by hand; payment run held",
+         "A price change was not applied to the customer's contract", 6'500},
+        {"Onboarding of the new site stalled", Stage::kVerifying, domain::Severity::kHigh,
+         "training", 40, "The new site works on paper forms", "", 4'000},
+        {"Data export broken since the upgrade", Stage::kExecuting, domain::Severity::kMedium,
+         "", 25, "Monthly board reporting late", "", 2'500},
+        {"CFO complaint about response times", Stage::kPlanning, domain::Severity::kHigh, "",
+         12, "The CFO has asked for a review of the contract", "", 0},
+        {"VP of operations threatens to cancel", Stage::kEngaged, domain::Severity::kCritical,
+         "", 3, "", "", 0},
+    }};
+    std::vector<const AccountModel*> premium;
+    for (const AccountModel& a : accounts_) {
+      if (a.premium()) premium.push_back(&a);
+    }
+    const Instant now = end_;
+    auto written = store_.WriteAndWait([&](Session& s) -> Result<void> {
+      auto users = store::All<User>(s);
+      if (!users) return std::unexpected(users.error());
+      std::optional<Id> sponsor;
+      for (const User& u : *users) {
+        if (u.team == "Executive") sponsor = u.meta.id;
+      }
+      std::map<std::string, std::array<Id, 2>> catalogue;  // currency → services
+      std::size_t told = 0;
+      for (std::size_t k = 0; k < premium.size() && told < kStories.size(); ++k) {
+        const EscalationStory& story = kStories[told];
+        auto account = store::Get<Account>(s, premium[k]->id);
+        if (!account) return std::unexpected(account.error());
+        auto cases = store::All<Case>(s, {{"account_id", store::Condition::Op::kEq, premium[k]->id}});
+        if (!cases) return std::unexpected(cases.error());
+        auto people = store::All<Person>(s, {{"account_id", store::Condition::Op::kEq, premium[k]->id}});
+        if (!people) return std::unexpected(people.error());
+        if (cases->size() < 2 || people->empty() || !*account) continue;
+        ++told;
+        const Instant opened{now.ms - story.opened_days_ago * kDay};
+        domain::Escalation e;
+        e.account_id = premium[k]->id;
+        e.title = std::string(story.title);
+        e.severity = story.severity;
+        e.owner_id = (*account)->owner_id.value_or(account_managers_.front());
+        e.executive_sponsor_id = sponsor;
+        for (std::size_t c = cases->size() - 2; c < cases->size(); ++c) {
+          e.case_ids.push_back((*cases)[c].meta.id);
+        }
+        for (const Person& p : *people) {
+          if (p.role != PersonRole::kEndUser && e.contact_ids.size() < 2) e.contact_ids.push_back(p.meta.id);
+        }
+        if (e.contact_ids.empty()) e.contact_ids.push_back(people->front().meta.id);
+        auto sequence = SequenceFromCases(s, e.case_ids);
+        if (!sequence) return std::unexpected(sequence.error());
+        e.sequence_of_events = std::move(*sequence);
+        if (!story.impact.empty()) e.customer_impact = std::string(story.impact);
+        if (!story.root_cause.empty()) e.root_cause = std::string(story.root_cause);
+        e.currency = (*account)->currency;
+        e.revenue_at_risk_minor = (*account)->annual_value_minor;
+        e.incident_cost_minor = story.incident_cost_major * 100;
+        e.stage_history.push_back({Stage::kEngaged, opened, e.owner_id});
+        // The created event shows the escalation as it was opened.
+        domain::Escalation as_opened = e;
+        const auto stage_day = [&](int step) {
+          return Instant{opened.ms + (step * story.opened_days_ago / 6 + 1) * kDay / 2 + step * kHour};
+        };
+        const int steps = static_cast<int>(story.stage);
+        auto day = [&](std::int64_t days) {
+          return Date{static_cast<std::int32_t>(opened.ms / kDay + days)};
+        };
+        if (steps >= 1) {
+          e.dry_run_checklist = {{"Agenda agreed with the executive sponsor", true},
+                                 {"Timeline of events checked against the case notes", true},
+                                 {"Rehearsal of the get-well plan presentation", steps >= 2}};
+          e.plan = {{"Daily status call with the customer's operations lead", e.owner_id,
+                     day(story.opened_days_ago / 2), steps >= 4 ? domain::ActionStatus::kDone
+                                                                : domain::ActionStatus::kInProgress},
+                    {"Fix and verify in the customer's environment", std::nullopt,
+                     day(std::max<std::int64_t>(2, story.opened_days_ago / 3)),
+                     steps >= 3 ? domain::ActionStatus::kDone : domain::ActionStatus::kPlanned},
+                    {"Written root-cause report to the customer", e.owner_id,
+                     day(story.opened_days_ago - 1),
+                     steps >= 4 ? domain::ActionStatus::kDone : domain::ActionStatus::kPlanned}};
+          e.success_criteria = {{"No repeat of the problem for 30 days", steps >= 4,
+                                 steps >= 4 ? std::optional<std::string>("monitoring report")
+                                            : std::nullopt},
+                                {"Root-cause report accepted by the customer", steps >= 4,
+                                 steps >= 4 ? std::optional<std::string>("sponsor's email")
+                                            : std::nullopt}};
+          if (steps == 3) {
+            e.success_criteria[0].met = true;
+            e.success_criteria[0].evidence = "two weeks of monitoring so far";
+          }
+        }
+        if (!story.category.empty()) {
+          e.root_cause_category = std::string(story.category);
+          e.contributing_factors = {
+              {"The change was not tested with customers' configurations", domain::FactorParty::kUs,
+               domain::BusinessFunction::kEngineering},
+              {"First-line agents did not recognise a repeat problem", domain::FactorParty::kUs,
+               domain::BusinessFunction::kCustomerService},
+              {story.category == "billing" ? "The customer's purchase order omitted the new rate"
+                                           : "The customer's carrier rerouted traffic",
+               story.category == "billing" ? domain::FactorParty::kCustomer
+                                           : domain::FactorParty::kThirdParty,
+               std::nullopt}};
+        }
+        for (int step = 1; step <= steps; ++step) {
+          e.stage_history.push_back({static_cast<Stage>(step), stage_day(step), e.owner_id});
+          if (static_cast<Stage>(step) == Stage::kClosed) {
+            e.customer_agreement = domain::CustomerAgreement{e.contact_ids.front(),
+                                                             Instant{stage_day(step).ms - kHour}};
+            e.closed_at = stage_day(step);
+          }
+        }
+        e.stage = story.stage;
+        for (std::int64_t d = 2; d < story.opened_days_ago && e.progress_updates.size() < 8; d += 7) {
+          e.progress_updates.push_back({Instant{opened.ms + d * kDay + 10 * kHour}, e.owner_id,
+                                        d % 2 ? Channel::kPhone : Channel::kEmail,
+                                        "Status update: progress on the get-well plan"});
+        }
+        if (auto r = CheckRecord(e); !r) return r;
+        if (auto r = store::Insert(s, e, opened); !r) return r;
+        as_opened.meta = e.meta;
+        as_opened.meta.updated_at = opened;
+        as_opened.meta.version = 1;
+        if (auto r = AppendEvent(s, "escalation", e.meta.id, "created", opened,
+                                 boost::json::serialize(domain::ToJson(as_opened)), e.account_id);
+            !r) {
+          return r;
+        }
+        for (std::size_t h = 1; h < e.stage_history.size(); ++h) {
+          boost::json::object change{{"from", domain::Name(e.stage_history[h - 1].stage)},
+                                     {"to", domain::Name(e.stage_history[h].stage)}};
+          if (auto r = AppendEvent(s, "escalation", e.meta.id, "stage_changed",
+                                   e.stage_history[h].at, boost::json::serialize(change), e.account_id);
+              !r) {
+            return r;
+          }
+        }
+        for (const auto& update : e.progress_updates) {
+          boost::json::object change{{"progress_update", domain::ToJson(update)}};
+          if (auto r = AppendEvent(s, "escalation", e.meta.id, "progress_update_logged", update.at,
+                                   boost::json::serialize(change), e.account_id);
+              !r) {
+            return r;
+          }
+        }
+        ++summary_.escalations;
+        // Trials for the three most advanced: bought, still running near its end, just begun.
+        if (steps < 3) continue;
+        static constexpr std::array<std::pair<std::string_view, std::int64_t>, 2> kServices = {
+            {{"Premium Support: a named engineer and one-hour response", 1'500},
+             {"Managed failover line", 450}}};
+        const std::size_t offered = steps == 5 ? 0 : 1;
+        if (!catalogue.contains(e.currency)) {
+          std::array<Id, 2> ids{};
+          for (std::size_t i = 0; i < kServices.size(); ++i) {
+            domain::MitigatingService service;
+            service.name = std::string(kServices[i].first);
+            service.monthly_price_minor = kServices[i].second * 100;
+            service.currency = e.currency;
+            if (auto r = CheckRecord(service); !r) return r;
+            if (auto r = InsertCreated(s, service, setup_); !r) return r;
+            ids[i] = service.meta.id;
+            ++summary_.mitigating_services;
+          }
+          catalogue[e.currency] = ids;
+        }
+        domain::Trial trial;
+        trial.escalation_id = e.meta.id;
+        trial.account_id = e.account_id;
+        trial.service_id = catalogue[e.currency][offered];
+        trial.starts_on = day(steps == 5 ? 10 : 5);
+        domain::ApplyTrialDefaults(trial, *trial.starts_on);
+        if (steps == 5) trial.outcome = domain::TrialOutcome::kPurchased;
+        trial.monthly_price_minor = kServices[offered].second * 100;
+        trial.currency = e.currency;
+        if (auto r = CheckRecord(trial); !r) return r;
+        if (auto r = InsertCreated(s, trial, Instant{opened.ms + 5 * kDay}); !r) return r;
+        ++summary_.trials;
+      }
+      return {};
+    });
+    return written;
   }
 
   // Someone at the account who is not a decision maker or sponsor (they are brought in).

@@ -49,6 +49,9 @@ struct DemoSummary {
   std::int64_t cases = 0;
   std::int64_t interactions = 0;
   std::int64_t agent_sessions = 0;  // logged-in shifts and their pauses
+  std::int64_t escalations = 0;     // one in each stage, on strategic and key accounts
+  std::int64_t mitigating_services = 0;
+  std::int64_t trials = 0;
 };
 
 // The generated administrator ("Demo Admin"), e.g. to grant the demo's token to.

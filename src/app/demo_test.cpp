@@ -13,6 +13,7 @@
 
 #include "app/clocks.hpp"
 #include "app/ledger.hpp"
+#include "domain/advocacy.hpp"
 #include "domain/json_codec.hpp"
 #include "sla/calendar.hpp"
 #include "store/records.hpp"
@@ -421,14 +422,29 @@ TEST_F(DemoTest, WritesOneEventPerRecordAndLegalCaseHistories) {
   const DemoSummary& s = snap.summary;
   std::int64_t records = s.users + s.vendors + s.queues + s.calendars + s.sla_policies +
                          s.accounts + s.people + s.agreements + s.cases + s.interactions +
-                         s.agent_sessions;
-  std::int64_t created = 0, status_changes = 0;
+                         s.agent_sessions + s.escalations + s.mitigating_services + s.trials;
+  std::int64_t created = 0, status_changes = 0, escalation_steps = 0;
+  std::map<Id, domain::EscalationStage> stages;
   std::map<Id, CaseStatus> replayed;
   for (const Event& e : snap.events) {
     EXPECT_EQ(e.actor_id, kSystemUserId);
     if (e.action == "created") {
       ++created;
       if (e.entity == "case") replayed[e.entity_id] = CaseStatus::kNew;
+      if (e.entity == "escalation") stages[e.entity_id] = domain::EscalationStage::kEngaged;
+      continue;
+    }
+    if (e.entity == "escalation") {  // its steps and progress updates
+      ++escalation_steps;
+      if (e.action == "progress_update_logged") continue;
+      ASSERT_EQ(e.action, "stage_changed");
+      auto change = boost::json::parse(e.change).as_object();
+      auto from = domain::EnumFromName<domain::EscalationStage>(change.at("from").as_string());
+      auto to = domain::EnumFromName<domain::EscalationStage>(change.at("to").as_string());
+      ASSERT_TRUE(from && to);
+      EXPECT_EQ(stages.at(e.entity_id), *from);
+      EXPECT_TRUE(domain::IsLegalStageMove(*from, *to));
+      stages[e.entity_id] = *to;
       continue;
     }
     ASSERT_EQ(e.action, "status_changed");
@@ -444,7 +460,9 @@ TEST_F(DemoTest, WritesOneEventPerRecordAndLegalCaseHistories) {
     replayed[e.entity_id] = *to;
   }
   EXPECT_EQ(created, records);
-  EXPECT_EQ(static_cast<std::int64_t>(snap.events.size()), records + status_changes);
+  EXPECT_EQ(static_cast<std::int64_t>(snap.events.size()),
+            records + status_changes + escalation_steps);
+  EXPECT_GE(s.escalations, 1);
   for (const Case& c : snap.cases) EXPECT_EQ(replayed.at(c.meta.id), c.status) << c.meta.id;
 }
 

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "app/advocacy.hpp"
 #include "app/clocks.hpp"
 #include "app/record_cache.hpp"
 #include "app/visibility.hpp"
@@ -96,6 +97,9 @@ template <domain::Entity T>
 Result<void> ApplyRules(Session&, const Principal&, T&, const T*, Instant, FieldErrors&) {
   return {};
 }
+
+// The advocacy entities' rules (app/advocacy.cpp).
+using ::rapport::app::ApplyRules;
 
 Result<void> ApplyRules(Session& s, const Principal& who, Case& kase, const Case* before, Instant now,
                         FieldErrors& errors) {
@@ -196,6 +200,11 @@ struct Unwrapped<std::optional<T>> {
   using type = T;
 };
 
+// Lists filter on scalar fields: not on lists, nor on nested records.
+template <class M>
+constexpr bool kFilterable = !domain::IsVector<M>::value &&
+                             !requires { domain::Schema<typename Unwrapped<M>::type>::kFields; };
+
 // Reads a filter's text as the field's type, through the same codec as a JSON body.
 template <class M>
 std::optional<store::SqlValue> FilterValue(std::string_view text) {
@@ -232,7 +241,7 @@ class CollectionImpl final : public Collection {
     std::vector<std::string_view> out;
     domain::ForEachField<T>([&](const auto& field) {
       using M = typename std::decay_t<decltype(field)>::Member;
-      if constexpr (!domain::IsVector<M>::value) out.push_back(field.name);
+      if constexpr (kFilterable<M>) out.push_back(field.name);
     });
     return out;
   }
@@ -268,7 +277,7 @@ class CollectionImpl final : public Collection {
       bool known = false;
       domain::ForEachField<T>([&](const auto& field) {
         using M = typename std::decay_t<decltype(field)>::Member;
-        if constexpr (!domain::IsVector<M>::value) {
+        if constexpr (kFilterable<M>) {
           if (field.name != name) return;
           known = true;
           // A filter on a field a vendor agent may not always see would let it probe the
@@ -545,6 +554,13 @@ class CollectionImpl final : public Collection {
         change["to"] = domain::Name(updated.status);
       }
     }
+    if constexpr (std::is_same_v<T, domain::Escalation>) {
+      if (updated.stage != current->stage) {
+        action = "stage_changed";
+        change["from"] = domain::Name(current->stage);
+        change["to"] = domain::Name(updated.stage);
+      }
+    }
     if constexpr (std::is_same_v<T, Interaction>) {
       // The cases whose history the edit touches, for the change feed's projections.
       for (const auto& [key, value] : {std::pair{"case_id", updated.case_id},
@@ -640,6 +656,11 @@ Ledger::Ledger(store::Store& store, const Clocks* clocks) : store_(store) {
   collections_.push_back(std::make_unique<CollectionImpl<domain::Calendar>>(store, clocks));
   collections_.push_back(std::make_unique<CollectionImpl<domain::SlaPolicy>>(store, clocks));
   collections_.push_back(std::make_unique<CollectionImpl<domain::AgentSession>>(store, clocks));
+  // Customer advocacy (domain/advocacy.hpp).
+  collections_.push_back(std::make_unique<CollectionImpl<domain::Escalation>>(store, clocks));
+  collections_.push_back(std::make_unique<CollectionImpl<domain::RootCauseCategory>>(store, clocks));
+  collections_.push_back(std::make_unique<CollectionImpl<domain::MitigatingService>>(store, clocks));
+  collections_.push_back(std::make_unique<CollectionImpl<domain::Trial>>(store, clocks));
 }
 
 Ledger::~Ledger() = default;

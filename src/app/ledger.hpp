@@ -120,7 +120,8 @@ class Ledger {
   ~Ledger();
 
   // Every collection, in a stable order: users, vendors, queues, accounts, people,
-  // agreements, cases, interactions, calendars, sla_policies, agent_sessions.
+  // agreements, cases, interactions, calendars, sla_policies, agent_sessions, escalations,
+  // root_cause_categories, mitigating_services, trials.
   const std::vector<std::unique_ptr<Collection>>& collections() const { return collections_; }
   Collection* Find(std::string_view name) const;
 

@@ -52,6 +52,8 @@ class ParamReader {
   analytics::Definitions Definitions(bool thresholds = true);
   std::optional<std::int64_t> Integer(std::string_view name, std::int64_t min, std::int64_t max);
   std::optional<double> Number(std::string_view name, double min, double max);
+  // An RFC 3339 instant, or a date meaning its local midnight in `zone`.
+  std::optional<Instant> When(std::string_view name, const std::string& zone);
 
   void Bad(std::string_view name, std::string why) { errors_.Add(std::string(name), std::move(why)); }
   // kInvalid naming every bad or unknown parameter; kNotFound for a vendor a vendor agent
@@ -59,8 +61,6 @@ class ParamReader {
   Result<void> Finish();
 
  private:
-  std::optional<Instant> When(std::string_view name, const std::string& zone);
-
   std::multimap<std::string, std::string> params_;
   std::set<std::string> read_;
   FieldErrors errors_;

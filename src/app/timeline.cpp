@@ -8,6 +8,7 @@
 
 #include "app/report_params.hpp"
 #include "app/visibility.hpp"
+#include "domain/advocacy.hpp"
 #include "domain/json_codec.hpp"
 #include "store/records.hpp"
 
@@ -516,6 +517,27 @@ Result<std::optional<Instant>> LastContact(Session& s, Id account_id) {
   return std::optional(newest->front().arrived_at);
 }
 
+// The account's escalation still being worked (not closed or reviewed; the newest when
+// there are several) as {"id", "title", "stage", "severity", "owner_id"}; null when there
+// is none, and for a vendor agent, who never sees escalations.
+Result<json::value> ActiveEscalation(Session& s, const Principal& who, Id account_id) {
+  if (who.IsVendorAgent()) return json::value(nullptr);
+  auto escalations = store::All<domain::Escalation>(
+      s, {{"account_id", store::Condition::Op::kEq, account_id}});
+  if (!escalations) return std::unexpected(escalations.error());
+  for (auto it = escalations->rbegin(); it != escalations->rend(); ++it) {
+    if (it->stage == domain::EscalationStage::kClosed || it->stage == domain::EscalationStage::kReviewed) {
+      continue;
+    }
+    return json::value(json::object{{"id", it->meta.id},
+                                    {"title", it->title},
+                                    {"stage", domain::Name(it->stage)},
+                                    {"severity", domain::Name(it->severity)},
+                                    {"owner_id", it->owner_id}});
+  }
+  return json::value(nullptr);
+}
+
 Result<json::object> Header(Session& s, const Principal& who, const Account& account,
                             const SignalIndex& signals) {
   HeaderParts parts;
@@ -533,8 +555,9 @@ Result<json::object> Header(Session& s, const Principal& who, const Account& acc
        signals.Live(who, {account.meta.id, std::nullopt, std::nullopt, std::nullopt})) {
     parts.signals.push_back(SignalJson(signal));
   }
-  // Still to come: parts.active_escalation (the account's open escalation, as the caller
-  // may see it).
+  auto escalation = ActiveEscalation(s, who, account.meta.id);
+  if (!escalation) return std::unexpected(escalation.error());
+  parts.active_escalation = std::move(*escalation);
   return std::move(parts).Json();
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "api/server.hpp"
+#include "app/advocacy.hpp"
 #include "app/application.hpp"
 #include "app/clocks.hpp"
 #include "app/demo.hpp"
@@ -44,7 +45,8 @@ Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data_dir,
 }
 
 int Serve(const std::string& data_dir, const store::SqliteOptions& store_options,
-          api::ServerOptions options, std::chrono::seconds signals_every) {
+          api::ServerOptions options, std::chrono::seconds signals_every,
+          std::chrono::seconds trial_check) {
   auto lock = cli::DataLock::Acquire(data_dir);
   if (!lock) return Failed(lock.error());
   auto store = OpenStore(data_dir, store_options);
@@ -54,6 +56,7 @@ int Serve(const std::string& data_dir, const store::SqliteOptions& store_options
   app.AddObserver(
       [&metrics](const store::CommittedBatch& batch) { metrics.CountBatch(batch.requests); });
   if (auto r = app.LoadProjections(); !r) return Failed(r.error());
+  app::AddAdvocacyJobs(app.periodic(), **store, trial_check);
   app.StartBackgroundJobs(signals_every);
   api::Router router(app, metrics);
   api::Server server(router, options);
@@ -133,7 +136,8 @@ int Demo(const std::string& data_dir, app::DemoOptions options) {
             << summary->users << " users, " << summary->agreements << " agreements, "
             << summary->calendars << " calendars, " << summary->sla_policies << " SLA policies, "
             << summary->cases << " cases, " << summary->interactions << " interactions, "
-            << summary->agent_sessions << " agent sessions\nadministrator: " << app::kDemoAdminEmail << std::endl;
+            << summary->agent_sessions << " agent sessions, " << summary->escalations
+            << " escalations, " << summary->trials << " trials\nadministrator: " << app::kDemoAdminEmail << std::endl;
   return 0;
 }
 
@@ -174,6 +178,11 @@ int main(int argc, char** argv) {
       ->add_option("--signals-every", signals_every,
                    "seconds between evaluations of every account's signals (the rules time "
                    "alone changes)")
+      ->check(CLI::Range(1, 86400));
+  int trial_check_seconds = 3600;
+  serve
+      ->add_option("--trial-check-seconds", trial_check_seconds,
+                   "how often trials' reminders and end dates are checked (seconds)")
       ->check(CLI::Range(1, 86400));
 
   app::TokenGrant grant;
@@ -225,7 +234,8 @@ int main(int argc, char** argv) {
   try {
     if (serve->parsed()) {
       server_options.read_timeout = std::chrono::seconds(read_timeout_seconds);
-      return Serve(data_dir, store_options, server_options, std::chrono::seconds(signals_every));
+      return Serve(data_dir, store_options, server_options, std::chrono::seconds(signals_every),
+                   std::chrono::seconds(trial_check_seconds));
     }
     if (token_create->parsed()) {
       if (create_user) {

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "app/advocacy.hpp"
 #include "app/analytics.hpp"
 #include "app/ledger.hpp"
 #include "cli/table.hpp"
@@ -18,12 +19,18 @@ namespace {
 using Method = Result<json::value> (app::Analytics::*)(const app::Principal&, const app::ReportParams&,
                                                        Instant) const;
 
+// Reports over the store rather than the analytics projection (no projection to load).
+using StoreMethod = Result<json::value> (app::Advocacy::*)(const app::Principal&,
+                                                           const app::ReportParams&, Instant) const;
+
 struct ReportKind {
   const char* command;
   const char* description;
   Method method;
-  const char* rows;     // the answer's array printed one row per element
+  const char* rows;     // the answer's array printed one row per element; null: every
+                        // array of the answer as a titled section
   const char* explode;  // within each, an array printed one row per element, if any
+  StoreMethod store_method = nullptr;  // instead of `method`
 };
 
 constexpr ReportKind kReports[] = {
@@ -36,6 +43,8 @@ constexpr ReportKind kReports[] = {
     {"staffing", "agents required per interval of the coming week, or for one interval",
      &app::Analytics::Staffing, "intervals", nullptr},
     {"deadlines", "agreements' notice deadlines", &app::Analytics::Deadlines, "agreements", nullptr},
+    {"review", "management review of escalations (categories, factor owners, stages, money, trend)",
+     nullptr, nullptr, nullptr, &app::Advocacy::Review},
 };
 
 std::string Text(const json::value& v) {
@@ -91,9 +100,44 @@ std::pair<Cells, std::vector<Cells>> Tabulate(const std::vector<json::object>& r
   return {std::move(header), std::move(cells)};
 }
 
+// Every array of the answer as a titled table (or CSV block), in the answer's order.
+void PrintSections(const json::object& top, const std::string& format, std::ostream& out) {
+  bool first = true;
+  for (const auto& [name, value] : top) {
+    if (!value.is_array()) continue;
+    std::vector<json::object> rows;
+    for (const auto& item : value.as_array()) {
+      json::object row = item.as_object();
+      // Money by currency: one cell per currency and figure.
+      if (const auto* money = row.if_contains("money"); money && money->is_array()) {
+        json::object flat;
+        for (const auto& m : money->as_array()) {
+          const auto& o = m.as_object();
+          std::string currency(o.at("currency").as_string());
+          for (const auto& [k, v] : o) {
+            if (k != "currency") flat[currency + " " + std::string(k)] = v;
+          }
+        }
+        row.erase("money");
+        for (const auto& [k, v] : flat) row[k] = v;
+      }
+      rows.push_back(std::move(row));
+    }
+    auto [header, cells] = Tabulate(rows);
+    out << (first ? "" : "\n") << name << "\n";
+    first = false;
+    if (format == "csv") {
+      WriteCsv(out, header, cells);
+    } else {
+      WriteTable(out, header, cells);
+    }
+  }
+}
+
 void Print(const json::value& answer, const ReportKind& kind, const std::string& format, std::ostream& out) {
   std::vector<json::object> rows;
   const json::object& top = answer.as_object();
+  if (!kind.rows) return PrintSections(top, format, out);
   if (const auto* list = top.if_contains(kind.rows); list && list->is_array()) {
     for (const auto& item : list->as_array()) {
       const json::object& o = item.as_object();
@@ -185,13 +229,19 @@ int RunReportCommand(const ReportOptions& options, store::Store& store, std::ost
     params.emplace_back(std::move(name), std::move(value));
   }
 
-  app::Analytics analytics(store);
-  if (auto loaded = analytics.Load(); !loaded) {
-    err << "rapport: " << loaded.error().message << "\n";
-    return 1;
-  }
   const app::Principal admin{app::kSystemUserId, domain::Role::kAdmin, std::nullopt};
-  auto answer = (analytics.*(kind->method))(admin, params, Now());
+  Result<json::value> answer;
+  if (kind->store_method) {
+    app::Advocacy advocacy(store);
+    answer = (advocacy.*(kind->store_method))(admin, params, Now());
+  } else {
+    app::Analytics analytics(store);
+    if (auto loaded = analytics.Load(); !loaded) {
+      err << "rapport: " << loaded.error().message << "\n";
+      return 1;
+    }
+    answer = (analytics.*(kind->method))(admin, params, Now());
+  }
   if (!answer) {
     err << "rapport: " << answer.error().message << "\n";
     for (const auto& f : answer.error().fields) {

@@ -21,6 +21,12 @@ template <domain::NamedEnum E>
 SqlValue ToSql(E v) {
   return std::string(domain::Name(v));
 }
+// A nested record (not an entity) is stored as JSON text, like lists.
+template <class T>
+requires(requires { domain::Schema<T>::kFields; } && !domain::Entity<T>)
+SqlValue ToSql(const T& v) {
+  return boost::json::serialize(domain::ToJson(v));
+}
 template <class T>
 SqlValue ToSql(const std::optional<T>& v) {
   return v ? ToSql(*v) : SqlValue{};
@@ -76,6 +82,22 @@ void FromSql(const SqlValue& in, E& out, std::string_view column) {
   if (!parsed) BadColumn(column);
   out = *parsed;
 }
+// A list or a nested record, stored as JSON text.
+template <class T>
+void FromJsonText(const SqlValue& in, T& out, std::string_view column) {
+  std::string text;
+  FromSql(in, text, column);
+  boost::system::error_code ec;
+  auto parsed = boost::json::parse(text, ec);
+  FieldErrors errors;
+  if (!ec) domain::FromJson(parsed, out, std::string(column), errors);
+  if (ec || !errors.empty()) BadColumn(column);
+}
+template <class T>
+requires(requires { domain::Schema<T>::kFields; } && !domain::Entity<T>)
+void FromSql(const SqlValue& in, T& out, std::string_view column) {
+  FromJsonText(in, out, column);
+}
 template <class T>
 void FromSql(const SqlValue& in, std::optional<T>& out, std::string_view column) {
   if (std::holds_alternative<std::monostate>(in)) {
@@ -88,13 +110,7 @@ void FromSql(const SqlValue& in, std::optional<T>& out, std::string_view column)
 }
 template <class T>
 void FromSql(const SqlValue& in, std::vector<T>& out, std::string_view column) {
-  std::string text;
-  FromSql(in, text, column);
-  boost::system::error_code ec;
-  auto parsed = boost::json::parse(text, ec);
-  FieldErrors errors;
-  if (!ec) domain::FromJson(parsed, out, std::string(column), errors);
-  if (ec || !errors.empty()) BadColumn(column);
+  FromJsonText(in, out, column);
 }
 
 }  // namespace detail

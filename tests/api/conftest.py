@@ -46,8 +46,9 @@ class Client:
 class Server:
     """`rapport serve` as a child process."""
 
-    def __init__(self, data_dir):
+    def __init__(self, data_dir, serve_args=()):
         self.data_dir = data_dir
+        self.serve_args = list(serve_args)  # extra options of `rapport serve`
         self.process = None
         self.base = None
 
@@ -65,10 +66,10 @@ class Server:
             args += ["--vendor", str(vendor)]
         return self.cli(*args).stdout.strip()
 
-    def start(self, *serve_args):
+    def start(self):
         self.process = subprocess.Popen(
             [RAPPORT_BIN, "--data", self.data_dir, "--log-level", "warn", "serve", "--port", "0",
-             *serve_args],
+             *self.serve_args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.process.stdout.readline()
         match = re.search(r"http://[\d.]+:(\d+)/", line)
@@ -119,6 +120,17 @@ def event_count(client):
         count += len(page["items"])
         if not page["items"]:
             return count
+        after = page["next_after"]
+
+
+def all_events(client, after=0):
+    """The event log after `after`, oldest first, read through the API."""
+    out = []
+    while True:
+        page = client.get(f"/api/v1/events?after={after}&limit=500").json()
+        if not page["items"]:
+            return out
+        out += page["items"]
         after = page["next_after"]
 
 

@@ -2,6 +2,7 @@
 OpenAPI document) and the vendor visibility rules of the data contract.
 
 Black-box: everything goes through HTTP against a real `rapport serve`."""
+import datetime
 import itertools
 
 import pytest
@@ -104,6 +105,7 @@ class Caller:
         self.w = world
         self.vendor_a_user = user_id(world["clients"]["vendor_a"])
         self.session_target()  # made before any test counts events
+        self.advocacy_targets()
 
     def agent(self):
         """An agent of vendor A (created once), for agent sessions."""
@@ -120,10 +122,42 @@ class Caller:
                 "agent_id": self.agent(), "kind": "logged_in", "started_at": ARRIVED})
         return self.w["agent_session"]["id"]
 
+    def advocacy_targets(self):
+        """A closed escalation owned by the agent (so that every in-house writer may change
+        it), contacts after its close-out to classify, a service and a trial."""
+        w, admin = self.w, self.w["clients"]["admin"]
+        if "escalation" in w:
+            return
+        owner = user_id(w["clients"]["agent"])
+        e = create(admin, "escalations", {
+            "account_id": w["account"]["id"], "title": "Authz escalation", "owner_id": owner,
+            "plan": [{"description": "Fix it"}],
+            "success_criteria": [{"description": "Fixed", "met": True, "evidence": "test"}],
+            "customer_agreement": {"person_id": w["person"]["id"], "at": ARRIVED}})
+        for stage in ("planning", "executing", "verifying", "closed"):
+            response = admin.patch(f"/api/v1/escalations/{e['id']}", {"stage": stage},
+                                   etag=f'"{e["version"]}"')
+            assert response.status_code == 200, response.text
+            e = response.json()
+        w["escalation"] = e
+        now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
+        w["pending_contacts"] = [create(admin, "interactions", {
+            "channel": "email", "direction": "inbound", "account_id": w["account"]["id"],
+            "arrived_at": now, "outcome": "received"})["id"] for _ in range(3)]
+        w["service"] = create(admin, "mitigating_services", {
+            "name": "Authz service", "monthly_price_minor": 100, "currency": "GBP"})
+        w["trial"] = create(admin, "trials", {"escalation_id": e["id"],
+                                              "service_id": w["service"]["id"]})
+        w["category"] = create(admin, "root_cause_categories", {"name": "authz category"})
+
     def target(self, collection):
         w = self.w
         if collection == "agent_sessions":
             return self.session_target()
+        advocacy = {"escalations": "escalation", "trials": "trial",
+                    "mitigating_services": "service", "root_cause_categories": "category"}
+        if collection in advocacy:
+            return w[advocacy[collection]]["id"]
         return {"users": self.vendor_a_user, "vendors": w["vendor_a"]["id"],
                 "queues": w["queue_a"]["id"], "accounts": w["account"]["id"],
                 "people": w["person"]["id"], "agreements": w["agreement_a"]["id"],
@@ -152,6 +186,12 @@ class Caller:
                              "targets": [{"metric": "resolution", "minutes": 600}]},
             "agent_sessions": {"agent_id": self.agent(), "kind": "logged_in",
                                "external_id": f"s{n}", "started_at": ARRIVED},
+            "escalations": {"account_id": account, "title": f"Escalation {n}",
+                            "owner_id": w["escalation"]["owner_id"]},
+            "trials": {"escalation_id": w["escalation"]["id"], "service_id": w["service"]["id"]},
+            "mitigating_services": {"name": f"Service {n}", "monthly_price_minor": n,
+                                    "currency": "GBP"},
+            "root_cause_categories": {"name": f"Category {n}"},
         }[collection]
 
     def patch_body(self, collection):
@@ -163,7 +203,11 @@ class Caller:
                 "interactions": {"category": f"cat {n}"},
                 "calendars": {"name": f"Calendar {n}"},
                 "sla_policies": {"name": f"Policy {n}"},
-                "agent_sessions": {"ended_at": f"2025-03-05T{10 + n % 10:02d}:00:00Z"}}[collection]
+                "agent_sessions": {"ended_at": f"2025-03-05T{10 + n % 10:02d}:00:00Z"},
+                "escalations": {"customer_impact": f"impact {n}"},
+                "trials": {"reminder_days": n % 60},
+                "mitigating_services": {"description": f"service {n}"},
+                "root_cause_categories": {"description": f"category {n}"}}[collection]
 
     def call(self, client, method, pattern, role):
         parts = pattern.split("/")
@@ -178,6 +222,14 @@ class Caller:
             return client.get(path)
         if method == "POST" and pattern.startswith("/api/v1/imports/"):
             return client.post(path, raw="")  # an empty file: imports nothing
+        if method == "POST" and pattern.endswith("/progress-updates"):
+            return client.post(path, {"channel": "email", "summary": "Status sent"})
+        if method == "POST" and pattern.endswith("/classifications"):
+            contact = self.w["pending_contacts"][0]
+            response = client.post(path, {"interaction_id": contact, "choice": "separate"})
+            if response.status_code == 201:
+                self.w["pending_contacts"].pop(0)
+            return response
         if method == "POST" and pattern == "/api/v1/interactions/batch":
             body = self.create_body("interactions", role)
             return client.post(path, {"items": [body]})
@@ -240,6 +292,16 @@ def test_openapi_roles_match_the_policy(server):
     for c in COLLECTIONS:
         assert ops[("GET", f"/api/v1/{c}")] == set(ROLES), c
         assert ops[("GET", f"/api/v1/{c}/{{id}}")] == set(ROLES), c
+    # Advocacy is in-house: vendor agents have no route of it; viewers only read; only
+    # admins edit the root-cause categories; the review is for management and viewers.
+    advocacy = [k for k in ops if "/escalations" in k[1] or "/trials" in k[1]
+                or "/mitigating_services" in k[1] or "/root_cause_categories" in k[1]
+                or k[1] == "/api/v1/reports/review"]
+    assert len(advocacy) == 21, advocacy
+    assert [k for k in advocacy if "vendor_agent" in ops[k]] == []
+    assert ops[("POST", "/api/v1/root_cause_categories")] == {"admin"}
+    assert ops[("GET", "/api/v1/reports/review")] == {"admin", "manager", "viewer"}
+    assert ops[("PATCH", "/api/v1/escalations/{id}")] == {"admin", "manager", "agent"}
     # Admins may do everything.
     assert [k for k, roles in ops.items() if roles and "admin" not in roles] == []
 

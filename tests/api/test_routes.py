@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from conftest import (API, PROBLEM, NothingWritten, create, etag_of, event_count, list_all, patch, read,
+from conftest import (API, PROBLEM, NothingWritten, all_events, create, etag_of, event_count, list_all, patch, read,
                       record_of)
 
 
@@ -45,16 +45,6 @@ def same(a, b):
 
 def ids(items):
     return [item["id"] for item in items]
-
-
-def all_events(client, after=0):
-    out = []
-    while True:
-        page = client.get(f"{API}/events?after={after}&limit=500").json()
-        if not page["items"]:
-            return out
-        out += page["items"]
-        after = page["next_after"]
 
 
 def last_sequence(client):
@@ -252,13 +242,21 @@ def test_healthz_metrics_openapi(server, admin):
                 f"{API}/accounts/{{id}}/signals": {"get"}, f"{API}/signals": {"get"},
                 f"{API}/cases/{{id}}/signals": {"get"},
                 f"{API}/accounts/{{id}}/timeline": {"get"}, f"{API}/people/{{id}}/timeline": {"get"},
-                f"{API}/imports/ndjson": {"post"}, f"{API}/imports/queue-log": {"post"}}
-    for collection in list(COLLECTIONS) + ["calendars", "sla_policies", "agent_sessions"]:
+                f"{API}/imports/ndjson": {"post"}, f"{API}/imports/queue-log": {"post"},
+                f"{API}/escalations/{{id}}/progress-updates": {"post"},
+                f"{API}/escalations/{{id}}/contacts": {"get"},
+                f"{API}/escalations/{{id}}/classifications": {"post"},
+                f"{API}/escalations/{{id}}/overview": {"get"},
+                f"{API}/reports/review": {"get"}}
+    for collection in list(COLLECTIONS) + ["calendars", "sla_policies", "agent_sessions",
+                                           "escalations", "root_cause_categories",
+                                           "mitigating_services", "trials"]:
         expected[f"{API}/{collection}"] = {"get", "post"}
         expected[f"{API}/{collection}/{{id}}"] = {"get", "patch"}
     assert {path: set(ops) for path, ops in paths.items()} == expected
     for schema in ("User", "Vendor", "Queue", "Account", "Person", "Agreement", "Case",
-                   "Interaction", "Calendar", "SlaPolicy", "Problem"):
+                   "Interaction", "Calendar", "SlaPolicy", "Escalation", "RootCauseCategory",
+                   "MitigatingService", "Trial", "Problem"):
         assert schema in doc.json()["components"]["schemas"]
 
 

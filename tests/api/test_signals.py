@@ -162,7 +162,7 @@ def test_raised_and_cleared_signals_are_recorded_on_the_timeline(world):
 def test_time_alone_clears_a_signal(tmp_path):
     """Three contacts within seven days, the oldest about to leave the window: the periodic
     job clears the signal with no write at all."""
-    server = Server(str(tmp_path)).start("--signals-every", "1")
+    server = Server(str(tmp_path), ["--signals-every", "1"]).start()
     try:
         admin = server.client(server.token("admin@example.com", "admin"))
         account = create(admin, "accounts", {"name": "Fading Co", "segment": "standard"})
