@@ -2,8 +2,8 @@
 
 namespace rapport::app {
 
-Application::Application(store::Store& store)
-    : store_(store), clocks_(store), analytics_(store), signals_(store), ledger_(store, &clocks_), authenticator_(store) {
+Application::Application(store::Store& store, signals::SignalConfig signal_config)
+    : store_(store), clocks_(store), analytics_(store), signals_(store, std::move(signal_config)), ledger_(store, &clocks_), authenticator_(store) {
   store_.SetCommitListener([this](const store::CommittedBatch& batch) {
     ledger_.OnCommitted(batch);
     clocks_.OnCommitted(batch);

@@ -21,7 +21,7 @@ namespace rapport::app {
 class Application {
  public:
   // REQUIRES: nothing has been written through `store` yet in this process.
-  explicit Application(store::Store& store);
+  explicit Application(store::Store& store, signals::SignalConfig signal_config = {});
   // Stops the background jobs before any part goes: they write through the store, whose
   // commit listener calls every part.
   ~Application() {

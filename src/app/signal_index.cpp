@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <iterator>
+#include <limits>
 #include <boost/json.hpp>
 #include <set>
 #include <tuple>
@@ -96,6 +98,41 @@ Result<std::vector<signals::CaseHistory>> ReadCases(store::Session& s, const std
     e = end;
   }
   return out;
+}
+
+// What replacing `before` (nullptr: a new case) by `after` adds to what the rules read:
+// the earliest instant added (a status change, a breach, the case's opening; the latest
+// instant there is when nothing was), or nullopt when it also takes something away or
+// rewrites the case's past (its category or opening).
+std::optional<Instant> AddedBy(const signals::CaseHistory* before, const signals::CaseHistory& after) {
+  auto facts = [](const signals::CaseHistory& h) {
+    std::vector<std::tuple<std::int64_t, int, int>> out;
+    for (const auto& c : h.changes) out.emplace_back(c.at.ms, static_cast<int>(c.from), static_cast<int>(c.to));
+    for (Instant b : h.breaches) out.emplace_back(b.ms, -1, -1);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  const auto now = facts(after);
+  Instant earliest{std::numeric_limits<std::int64_t>::max()};
+  if (!before) {
+    earliest = after.kase.meta.created_at;
+    for (const auto& f : now) earliest = std::min(earliest, Instant{std::get<0>(f)});
+    return earliest;
+  }
+  // Without status changes, the status and resolution instant hold for the case's whole life.
+  const bool undated = before->changes.empty() || after.changes.empty();
+  if (before->kase.category != after.kase.category ||
+      before->kase.meta.created_at != after.kase.meta.created_at ||
+      (undated && (before->kase.status != after.kase.status ||
+                   before->kase.resolved_at != after.kase.resolved_at))) {
+    return std::nullopt;
+  }
+  const auto was = facts(*before);
+  if (!std::includes(now.begin(), now.end(), was.begin(), was.end())) return std::nullopt;
+  std::vector<std::tuple<std::int64_t, int, int>> added;
+  std::set_difference(now.begin(), now.end(), was.begin(), was.end(), std::back_inserter(added));
+  for (const auto& f : added) earliest = std::min(earliest, Instant{std::get<0>(f)});
+  return earliest;
 }
 
 std::tuple<Id, signals::Rule, Id, std::string> KeyOf(const Signal& s) {
@@ -286,12 +323,20 @@ void SignalIndex::Reevaluate(const std::vector<AccountState*>& states, Instant n
   evaluated.reserve(states.size());
   std::vector<Change> changes;
   for (const AccountState* state : states) {
-    evaluated.push_back(signals::Evaluate(state->facts, now, config_));
+    std::optional<signals::PreviousAnswer> previous;
+    if (state->evaluated_at) {
+      previous = signals::PreviousAnswer{*state->evaluated_at, &state->live, state->added_from};
+    }
+    evaluated.push_back(signals::EvaluateRecent(state->facts, now, config_, previous));
     Diff(state->live, evaluated.back(), now, changes);
   }
   {
     std::unique_lock lock(mutex_);
-    for (std::size_t i = 0; i < states.size(); ++i) states[i]->live = std::move(evaluated[i]);
+    for (std::size_t i = 0; i < states.size(); ++i) {
+      states[i]->live = std::move(evaluated[i]);
+      states[i]->evaluated_at = now;
+      states[i]->added_from.reset();
+    }
   }
   Queue(std::move(changes));
 }
@@ -419,6 +464,7 @@ void SignalIndex::Apply(Reread& reread, bool moved, Instant now) {
       AccountState& state = accounts_[id];
       state.senior = signals::SeniorPeople::Of(history.people);
       state.facts = signals::FactsOf(std::move(history), config_);
+      state.evaluated_at.reset();
       for (const auto& c : state.facts.cases) case_account_[c.kase.meta.id] = id;
       touched.insert(id);
     }
@@ -426,8 +472,9 @@ void SignalIndex::Apply(Reread& reread, bool moved, Instant now) {
       const Id id = history.kase.meta.id;
       const Id account = history.kase.account_id;
       if (auto was = case_account_.find(id); was != case_account_.end() && was->second != account) {
-        std::erase_if(accounts_[was->second].facts.cases,
-                      [&](const signals::CaseHistory& c) { return c.kase.meta.id == id; });
+        AccountState& left = accounts_[was->second];
+        std::erase_if(left.facts.cases, [&](const signals::CaseHistory& c) { return c.kase.meta.id == id; });
+        left.evaluated_at.reset();
         touched.insert(was->second);
       }
       auto it = accounts_.find(account);
@@ -435,6 +482,11 @@ void SignalIndex::Apply(Reread& reread, bool moved, Instant now) {
       auto& list = it->second.facts.cases;
       auto same = std::find_if(list.begin(), list.end(),
                                [&](const signals::CaseHistory& c) { return c.kase.meta.id == id; });
+      if (auto added = AddedBy(same != list.end() ? &*same : nullptr, history)) {
+        it->second.Added(*added);
+      } else {
+        it->second.evaluated_at.reset();
+      }
       if (same != list.end()) {
         *same = std::move(history);
       } else {
@@ -452,7 +504,10 @@ void SignalIndex::Apply(Reread& reread, bool moved, Instant now) {
           auto it = owner.find(c.id);
           return it != owner.end() && it->second != id;
         });
-        if (removed) touched.insert(id);
+        if (removed) {
+          state.evaluated_at.reset();
+          touched.insert(id);
+        }
       }
     }
     for (const domain::Interaction& i : reread.interactions) {
@@ -460,6 +515,9 @@ void SignalIndex::Apply(Reread& reread, bool moved, Instant now) {
       auto it = accounts_.find(*i.account_id);
       if (it == accounts_.end()) continue;
       AccountState& state = it->second;
+      // A new contact is an addition; an edit may also have taken one away.
+      if (moved) state.evaluated_at.reset();
+      state.Added(i.arrived_at);
       if (auto c = signals::ContactOf(i, state.senior, config_)) {
         signals::Upsert(state.facts, std::move(*c));
       } else {  // now a note

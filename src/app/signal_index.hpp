@@ -93,6 +93,14 @@ class SignalIndex {
     signals::AccountFacts facts;
     signals::SeniorPeople senior;
     std::vector<signals::Signal> live;  // as of the latest evaluation
+    // When `live` was evaluated, while the facts have only grown since: the next
+    // evaluation continues from it (signals::PreviousAnswer), told the earliest instant of
+    // what was added (`added_from`).
+    std::optional<Instant> evaluated_at;
+    std::optional<Instant> added_from;
+    void Added(Instant at) {
+      if (!added_from || at < *added_from) added_from = at;
+    }
   };
   // A change to record.
   struct Change {

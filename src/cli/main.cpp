@@ -46,13 +46,19 @@ Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data_dir,
 
 int Serve(const std::string& data_dir, const store::SqliteOptions& store_options,
           api::ServerOptions options, std::chrono::seconds signals_every,
-          std::chrono::seconds trial_check) {
+          const std::string& signals_config, std::chrono::seconds trial_check) {
+  signals::SignalConfig thresholds;
+  if (!signals_config.empty()) {
+    auto loaded = cli::LoadSignalConfig(signals_config);
+    if (!loaded) return Failed(loaded.error());
+    thresholds = std::move(*loaded);
+  }
   auto lock = cli::DataLock::Acquire(data_dir);
   if (!lock) return Failed(lock.error());
   auto store = OpenStore(data_dir, store_options);
   if (!store) return Failed(store.error());
   api::Metrics metrics;
-  app::Application app(**store);
+  app::Application app(**store, std::move(thresholds));
   app.AddObserver(
       [&metrics](const store::CommittedBatch& batch) { metrics.CountBatch(batch.requests); });
   if (auto r = app.LoadProjections(); !r) return Failed(r.error());
@@ -179,6 +185,9 @@ int main(int argc, char** argv) {
                    "seconds between evaluations of every account's signals (the rules time "
                    "alone changes)")
       ->check(CLI::Range(1, 86400));
+  std::string signals_config;
+  serve->add_option("--signals-config", signals_config,
+                    "the signal rules' thresholds, a JSON file (docs/signals.md)");
   int trial_check_seconds = 3600;
   serve
       ->add_option("--trial-check-seconds", trial_check_seconds,
@@ -235,7 +244,7 @@ int main(int argc, char** argv) {
     if (serve->parsed()) {
       server_options.read_timeout = std::chrono::seconds(read_timeout_seconds);
       return Serve(data_dir, store_options, server_options, std::chrono::seconds(signals_every),
-                   std::chrono::seconds(trial_check_seconds));
+                   signals_config, std::chrono::seconds(trial_check_seconds));
     }
     if (token_create->parsed()) {
       if (create_user) {

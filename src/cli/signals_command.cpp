@@ -2,17 +2,39 @@
 
 #include <boost/json.hpp>
 
+#include <fstream>
+#include <sstream>
+
 #include "app/ledger.hpp"
 #include "app/signal_index.hpp"
 #include "app/signal_lists.hpp"
 #include "cli/table.hpp"
+#include "signals/config.hpp"
 
 namespace rapport::cli {
 
 namespace json = boost::json;
 
+Result<signals::SignalConfig> LoadSignalConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Fail(ErrorCode::kInvalid, "cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code ec;
+  const json::value parsed = json::parse(text.str(), ec);
+  if (ec) return Fail(ErrorCode::kInvalid, path + " is not JSON: " + ec.message());
+  auto config = signals::ConfigFromJson(parsed);
+  if (!config) {
+    Error error = config.error();
+    error.message = path + ": " + error.message;
+    return std::unexpected(std::move(error));
+  }
+  return config;
+}
+
 CLI::App* AddSignalsCommand(CLI::App& app, SignalsOptions& options) {
   auto* command = app.add_subcommand("signals", "the live signals: relationships coming apart");
+  command->add_option("--config", options.config_file, "thresholds, a JSON file (docs/signals.md)");
   command->add_option("--format", options.format, "table, csv or json")
       ->check(CLI::IsMember({"table", "csv", "json"}));
   // Every other option is a parameter of the list, checked by it.
@@ -39,7 +61,17 @@ std::string Text(const json::value& v) {
 
 int RunSignalsCommand(const SignalsOptions& options, store::Store& store, std::ostream& out,
                       std::ostream& err) {
-  app::SignalIndex index(store);
+  signals::SignalConfig config;
+  if (!options.config_file.empty()) {
+    auto loaded = LoadSignalConfig(options.config_file);
+    if (!loaded) {
+      err << "rapport: " << loaded.error().message << "\n";
+      for (const auto& f : loaded.error().fields) err << "  " << f.field << ": " << f.message << "\n";
+      return 1;
+    }
+    config = std::move(*loaded);
+  }
+  app::SignalIndex index(store, std::move(config));
   if (auto loaded = index.Load(Now()); !loaded) {
     err << "rapport: " << loaded.error().message << "\n";
     return 1;

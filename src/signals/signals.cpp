@@ -105,6 +105,7 @@ class CaseTimeline {
   }
 
   Id id() const { return history_->kase.meta.id; }
+  const CaseHistory& history() const { return *history_; }
   const domain::Case& kase() const { return history_->kase; }
 
   bool Exists(Instant t) const { return history_->kase.meta.created_at <= t; }
@@ -149,7 +150,7 @@ class CaseTimeline {
 };
 
 struct Context {
-  const AccountFacts& h;
+  const domain::Account& account;
   Instant now;
   const SignalConfig& cfg;
   std::span<const Contact> contacts;  // arrived <= now, by (at, id)
@@ -169,7 +170,7 @@ struct Context {
     Signal s;
     s.rule = rule;
     s.severity = severity;
-    s.account_id = h.account.meta.id;
+    s.account_id = account.meta.id;
     s.case_id = case_id;
     std::sort(evidence.begin(), evidence.end());
     evidence.erase(std::unique(evidence.begin(), evidence.end()), evidence.end());
@@ -310,7 +311,7 @@ void PolicyQuoted(Context& cx) {
     if (IsOutbound(i) && i.Has(Contact::kPolicyPhrase)) matches.push_back(&i);
   }
   const Severity severity =
-      LongTimeCustomer(cx.h.account, cx.now, cx.cfg.long_time_customer_years) ? Severity::kHigh
+      LongTimeCustomer(cx.account, cx.now, cx.cfg.long_time_customer_years) ? Severity::kHigh
                                                                                 : Severity::kMedium;
   PerCaseWindowed(cx, Rule::kPolicyQuoted, matches, DaysMs(cx.cfg.policy_window_days), severity);
 }
@@ -365,9 +366,9 @@ void FailedFix(Context& cx) {
 void SlaBreachStreak(Context& cx) {
   const std::int64_t window = DaysMs(cx.cfg.breach_window_days);
   std::vector<std::pair<Instant, Id>> breaches;
-  for (const auto& hist : cx.h.cases) {
-    for (Instant at : hist.breaches) {
-      if (at <= cx.now) breaches.emplace_back(at, hist.kase.meta.id);
+  for (const CaseTimeline& c : cx.cases) {
+    for (Instant at : c.history().breaches) {
+      if (at <= cx.now) breaches.emplace_back(at, c.id());
     }
   }
   std::sort(breaches.begin(), breaches.end());
@@ -397,7 +398,7 @@ void SlaBreachStreak(Context& cx) {
 }
 
 void Stranger(Context& cx) {
-  const auto& account = cx.h.account;
+  const auto& account = cx.account;
   if (!InSet(account.segment, cx.cfg.key_segments)) return;
   const std::int64_t reply_window = DaysMs(cx.cfg.reply_window_days);
   const Contact* latest = nullptr;
@@ -546,14 +547,20 @@ std::vector<Signal> Evaluate(const AccountHistory& history, Instant now,
   return Evaluate(FactsOf(history, config), now, config);
 }
 
-std::vector<Signal> Evaluate(const AccountFacts& facts, Instant now, const SignalConfig& config) {
-  Context cx{facts, now, config, {}, {}, {}, {}, {}};
-  const auto& contacts = facts.contacts;
+namespace {
+
+// The rules over `contacts` (sorted by (arrived_at, id); those after `now` are ignored) and
+// `cases` of `account`.
+std::vector<Signal> EvaluateView(const domain::Account& account,
+                                 const std::vector<const CaseHistory*>& cases,
+                                 std::span<const Contact> contacts, Instant now,
+                                 const SignalConfig& config) {
+  Context cx{account, now, config, {}, {}, {}, {}, {}};
   auto end = std::upper_bound(contacts.begin(), contacts.end(), now,
                               [](Instant t, const Contact& c) { return t < c.arrived_at; });
   cx.contacts = std::span<const Contact>(contacts.begin(), end);
-  cx.cases.reserve(facts.cases.size());
-  for (const auto& c : facts.cases) cx.cases.emplace_back(c);
+  cx.cases.reserve(cases.size());
+  for (const CaseHistory* c : cases) cx.cases.emplace_back(*c);
   std::sort(cx.cases.begin(), cx.cases.end(),
             [](const CaseTimeline& a, const CaseTimeline& b) { return a.id() < b.id(); });
   for (const auto& c : cx.cases) cx.case_by_id[c.id()] = &c;
@@ -575,6 +582,149 @@ std::vector<Signal> Evaluate(const AccountFacts& facts, Instant now, const Signa
            std::tie(b.rule, b.case_id, b.category, b.first_seen);
   });
   return std::move(cx.out);
+}
+
+}  // namespace
+
+std::vector<Signal> Evaluate(const AccountFacts& facts, Instant now, const SignalConfig& config) {
+  std::vector<const CaseHistory*> cases;
+  cases.reserve(facts.cases.size());
+  for (const CaseHistory& c : facts.cases) cases.push_back(&c);
+  return EvaluateView(facts.account, cases, facts.contacts, now, config);
+}
+
+std::vector<Signal> EvaluateRecent(const AccountFacts& facts, Instant now,
+                                   const SignalConfig& config,
+                                   std::optional<PreviousAnswer> previous) {
+  // The horizon: no window reaches before it.
+  const std::int64_t widest =
+      std::max({config.repeat_window_days, config.policy_window_days, config.offer_window_days,
+                config.breach_window_days});
+  const Instant horizon{now.ms - DaysMs(widest)};
+  const auto& all = facts.contacts;
+  const auto end = std::upper_bound(all.begin(), all.end(), now,
+                                    [](Instant t, const Contact& c) { return t < c.arrived_at; });
+  const auto recent = std::upper_bound(all.begin(), end, horizon,
+                                       [](Instant t, const Contact& c) { return t < c.arrived_at; });
+  constexpr std::ptrdiff_t kWorthIt = 64;  // older contacts below this: evaluate everything
+  if (recent - all.begin() < kWorthIt) return Evaluate(facts, now, config);
+
+  // The cases that can matter: unresolved now (their whole history), moved, breached or
+  // named by a contact after the horizon.
+  std::vector<const CaseHistory*> cases;
+  std::set<Id> open;  // unresolved at `now` (by their latest change at or before it)
+  for (const CaseHistory& c : facts.cases) {
+    const StatusChange* latest = nullptr;
+    bool moved = false;
+    for (const StatusChange& change : c.changes) {
+      if (change.at > now) continue;
+      if (!latest || change.at >= latest->at) latest = &change;
+      moved = moved || change.at > horizon;
+    }
+    const CaseStatus status = latest ? latest->to
+                              : c.changes.empty() && c.kase.resolved_at && *c.kase.resolved_at <= now
+                                  ? CaseStatus::kResolved
+                                  : c.changes.empty() ? c.kase.status : c.changes.front().from;
+    bool breached = false;
+    for (Instant at : c.breaches) breached = breached || (at > horizon && at <= now);
+    if (!Resolvedish(status)) open.insert(c.kase.meta.id);
+    if (!Resolvedish(status) || moved || breached) cases.push_back(&c);
+  }
+  // The contacts that can matter: those after the horizon; every contact of an open case;
+  // failed-fix messages (a resolved case's current period may be long); and, for the
+  // stranger rule, the latest inbound contact and the latest proactive one at or before
+  // the horizon (a contact after it is a reply by the inbound before it).
+  std::vector<Contact> kept;
+  // The latest inbound contact before `at` (an index into `all`), which tells whether an
+  // outbound contact at `at` is a reply.
+  auto inbound_before = [&](std::vector<Contact>::const_iterator at) -> const Contact* {
+    for (auto before = at; before != all.begin();) {
+      --before;
+      if (before->direction == Direction::kInbound) return &*before;
+    }
+    return nullptr;
+  };
+  for (auto it = all.begin(); it != recent; ++it) {
+    if ((it->case_id && open.contains(*it->case_id)) ||
+        (it->Has(Contact::kFailedFixPhrase) && it->direction == Direction::kInbound)) {
+      kept.push_back(*it);
+      // With the inbound before it, an outbound contact is judged a reply as in full.
+      if (it->direction == Direction::kOutbound) {
+        if (const Contact* inbound = inbound_before(it)) kept.push_back(*inbound);
+      }
+    }
+  }
+  const std::int64_t reply_window = DaysMs(config.reply_window_days);
+  const Contact* last_inbound = nullptr;
+  const Contact* last_proactive = nullptr;
+  for (auto it = recent; it != all.begin() && (!last_inbound || !last_proactive);) {
+    --it;
+    if (it->direction == Direction::kInbound) {
+      if (!last_inbound) last_inbound = &*it;
+      continue;
+    }
+    if (last_proactive) continue;
+    const Contact* inbound = inbound_before(it);
+    const bool reply = it->Has(Contact::kInReplyTo) ||
+                       (inbound && it->arrived_at.ms - inbound->arrived_at.ms <= reply_window);
+    if (it->Has(Contact::kProactiveTag) || !reply) last_proactive = &*it;
+  }
+  for (const Contact* extra : {last_inbound, last_proactive}) {
+    if (extra) kept.push_back(*extra);
+  }
+  std::sort(kept.begin(), kept.end(), [](const Contact& a, const Contact& b) {
+    return std::tie(a.arrived_at, a.id) < std::tie(b.arrived_at, b.id);
+  });
+  kept.erase(std::unique(kept.begin(), kept.end(),
+                         [](const Contact& a, const Contact& b) { return a.id == b.id; }),
+             kept.end());
+  kept.insert(kept.end(), recent, end);
+  // And every case a kept contact names (its category, a failed fix on it).
+  std::set<Id> named;
+  for (const CaseHistory* c : cases) named.insert(c->kase.meta.id);
+  for (const Contact& contact : kept) {
+    if (!contact.case_id || named.contains(*contact.case_id)) continue;
+    for (const CaseHistory& c : facts.cases) {
+      if (c.kase.meta.id == *contact.case_id) cases.push_back(&c);
+    }
+    named.insert(*contact.case_id);
+  }
+
+  std::vector<Signal> out = EvaluateView(facts.account, cases, kept, now, config);
+  // A signal that began within a window of the horizon may have begun earlier, in a
+  // stretch whose older part was left out. The stretch of the full history contains that
+  // of the part kept (more contacts only lengthen stretches), so when the previous answer
+  // was given inside it (previous->at >= first_seen here), both are one stretch, which
+  // began when the previous answer says unless something was added before that start
+  // (what lies before it decides where it begins). Otherwise evaluate everything.
+  if (previous && previous->at > now) previous.reset();
+  for (Signal& signal : out) {
+    std::int64_t window = 0;
+    switch (signal.rule) {
+      case Rule::kRepeatContact: window = config.repeat_window_days; break;
+      case Rule::kPolicyQuoted: window = config.policy_window_days; break;
+      case Rule::kOfferDuringOpenProblem: window = config.offer_window_days; break;
+      case Rule::kSlaBreachStreak: window = config.breach_window_days; break;
+      default: continue;
+    }
+    if (signal.first_seen.ms > horizon.ms + DaysMs(window)) continue;
+    const Signal* before = nullptr;
+    if (previous && previous->signals && previous->at >= signal.first_seen) {
+      for (const Signal& p : *previous->signals) {
+        if (std::tie(p.rule, p.case_id, p.category) ==
+            std::tie(signal.rule, signal.case_id, signal.category)) {
+          before = &p;
+        }
+      }
+    }
+    // Additions only lengthen stretches; one before the previous start may have moved it.
+    if (!before || before->first_seen > signal.first_seen ||
+        (previous->added_from && *previous->added_from <= before->first_seen)) {
+      return Evaluate(facts, now, config);
+    }
+    signal.first_seen = before->first_seen;
+  }
+  return out;
 }
 
 }  // namespace rapport::signals

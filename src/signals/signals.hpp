@@ -242,6 +242,30 @@ std::vector<Signal> Evaluate(const AccountFacts& facts, Instant now, const Signa
 std::vector<Signal> Evaluate(const AccountHistory& history, Instant now,
                              const SignalConfig& config = {});
 
+// The same answer as Evaluate(facts, now, config), from the part of a long history that can
+// still matter: contacts after the horizon (now less the widest window), every contact of
+// a case unresolved at `now`, failed-fix messages, and the latest inbound and proactive
+// contacts before the horizon; cases unresolved, moved, breached or named after it. When a
+// windowed signal began close enough to the horizon that an older part of its stretch may
+// have been left out, it evaluates everything. What the server's index calls on each
+// change: its cost follows the recent history, not the whole.
+//
+// `previous`, when given, is an earlier answer for the same account: Evaluate at
+// previous->at <= now, over facts from which today's differ only by additions (contacts,
+// status changes, breaches) — none before `added_from`, when that is set, and none at or
+// before previous->at otherwise. A windowed signal that was true then and has been true
+// since keeps the first_seen of that answer (when nothing was added before it) instead of
+// sending the evaluation back to the whole history: how an incremental evaluator follows
+// a busy account's stretches that last for months.
+struct PreviousAnswer {
+  Instant at;
+  const std::vector<Signal>* signals = nullptr;
+  std::optional<Instant> added_from;
+};
+std::vector<Signal> EvaluateRecent(const AccountFacts& facts, Instant now,
+                                   const SignalConfig& config = {},
+                                   std::optional<PreviousAnswer> previous = std::nullopt);
+
 // The suggested action of a rule.
 std::string_view SuggestedAction(Rule rule);
 

@@ -191,3 +191,24 @@ def test_signals_command_lists_a_data_directory(world, server):
     bad = server.cli("signals", "--rule", "nope", check=False)
     assert bad.returncode == 1
     assert "--rule" in bad.stderr
+
+
+def test_thresholds_come_from_a_configuration_file(tmp_path):
+    config = tmp_path / "signals.json"
+    config.write_text('{"email_min_inbound": 1}')
+    server = Server(str(tmp_path / "data"), ["--signals-config", str(config)]).start()
+    try:
+        admin = server.client(server.token("admin@example.com", "admin"))
+        account = create(admin, "accounts", {"name": "Eager Co", "segment": "standard"})
+        case = create(admin, "cases", {"account_id": account["id"], "subject": "One email"})
+        create(admin, "interactions", {"channel": "email", "direction": "inbound",
+                                       "case_id": case["id"], "arrived_at": ago(5)})
+        assert [s["rule"] for s in signals_of(admin, account["id"])] == ["email_back_and_forth"]
+        admin.session.close()
+    finally:
+        server.stop()
+    config.write_text('{"email_min_inbound": 0, "colour": "red"}')
+    refused = Server(str(tmp_path / "data"), ["--signals-config", str(config)]).cli(
+        "serve", "--port", "0", "--signals-config", str(config), check=False)
+    assert refused.returncode == 1
+    assert "email_min_inbound" in refused.stderr and "colour" in refused.stderr
