@@ -612,8 +612,11 @@ std::vector<Signal> EvaluateRecent(const AccountFacts& facts, Instant now,
   // The cases that can matter: unresolved now (their whole history), moved, breached or
   // named by a contact after the horizon.
   std::vector<const CaseHistory*> cases;
-  std::set<Id> open;  // unresolved at `now` (by their latest change at or before it)
+  std::vector<Id> open;  // unresolved at `now` (by their latest change at or before it), sorted
+  std::vector<std::pair<Id, const CaseHistory*>> by_id;
+  by_id.reserve(facts.cases.size());
   for (const CaseHistory& c : facts.cases) {
+    by_id.emplace_back(c.kase.meta.id, &c);
     const StatusChange* latest = nullptr;
     bool moved = false;
     for (const StatusChange& change : c.changes) {
@@ -627,13 +630,14 @@ std::vector<Signal> EvaluateRecent(const AccountFacts& facts, Instant now,
                                   : c.changes.empty() ? c.kase.status : c.changes.front().from;
     bool breached = false;
     for (Instant at : c.breaches) breached = breached || (at > horizon && at <= now);
-    if (!Resolvedish(status)) open.insert(c.kase.meta.id);
+    if (!Resolvedish(status)) open.push_back(c.kase.meta.id);
     if (!Resolvedish(status) || moved || breached) cases.push_back(&c);
   }
-  // The contacts that can matter: those after the horizon; every contact of an open case;
-  // failed-fix messages (a resolved case's current period may be long); and, for the
-  // stranger rule, the latest inbound contact and the latest proactive one at or before
-  // the horizon (a contact after it is a reply by the inbound before it).
+  std::sort(open.begin(), open.end());
+  std::sort(by_id.begin(), by_id.end());
+  auto is_open = [&](const std::optional<Id>& id) {
+    return id && std::binary_search(open.begin(), open.end(), *id);
+  };
   std::vector<Contact> kept;
   // The latest inbound contact before `at` (an index into `all`), which tells whether an
   // outbound contact at `at` is a reply.
@@ -645,7 +649,7 @@ std::vector<Signal> EvaluateRecent(const AccountFacts& facts, Instant now,
     return nullptr;
   };
   for (auto it = all.begin(); it != recent; ++it) {
-    if ((it->case_id && open.contains(*it->case_id)) ||
+    if (is_open(it->case_id) ||
         (it->Has(Contact::kFailedFixPhrase) && it->direction == Direction::kInbound)) {
       kept.push_back(*it);
       // With the inbound before it, an outbound contact is judged a reply as in full.
@@ -680,14 +684,17 @@ std::vector<Signal> EvaluateRecent(const AccountFacts& facts, Instant now,
              kept.end());
   kept.insert(kept.end(), recent, end);
   // And every case a kept contact names (its category, a failed fix on it).
-  std::set<Id> named;
-  for (const CaseHistory* c : cases) named.insert(c->kase.meta.id);
+  std::vector<Id> named;
+  for (const CaseHistory* c : cases) named.push_back(c->kase.meta.id);
   for (const Contact& contact : kept) {
-    if (!contact.case_id || named.contains(*contact.case_id)) continue;
-    for (const CaseHistory& c : facts.cases) {
-      if (c.kase.meta.id == *contact.case_id) cases.push_back(&c);
-    }
-    named.insert(*contact.case_id);
+    if (contact.case_id) named.push_back(*contact.case_id);
+  }
+  std::sort(named.begin(), named.end());
+  named.erase(std::unique(named.begin(), named.end()), named.end());
+  cases.clear();
+  for (Id id : named) {
+    auto it = std::lower_bound(by_id.begin(), by_id.end(), std::pair<Id, const CaseHistory*>{id, nullptr});
+    for (; it != by_id.end() && it->first == id; ++it) cases.push_back(it->second);
   }
 
   std::vector<Signal> out = EvaluateView(facts.account, cases, kept, now, config);
