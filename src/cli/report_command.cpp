@@ -8,6 +8,7 @@
 #include "app/advocacy.hpp"
 #include "app/analytics.hpp"
 #include "app/ledger.hpp"
+#include "cli/option_errors.hpp"
 #include "cli/table.hpp"
 
 namespace rapport::cli {
@@ -243,12 +244,7 @@ int RunReportCommand(const ReportOptions& options, store::Store& store, std::ost
     answer = (analytics.*(kind->method))(admin, params, Now());
   }
   if (!answer) {
-    err << "rapport: " << answer.error().message << "\n";
-    for (const auto& f : answer.error().fields) {
-      std::string option = f.field;
-      std::replace(option.begin(), option.end(), '_', '-');
-      err << "  --" << option << ": " << f.message << "\n";
-    }
+    WriteOptionErrors(err, answer.error());
     return 1;
   }
   if (format == "json") {

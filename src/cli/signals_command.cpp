@@ -8,6 +8,7 @@
 #include "app/ledger.hpp"
 #include "app/signal_index.hpp"
 #include "app/signal_lists.hpp"
+#include "cli/option_errors.hpp"
 #include "cli/table.hpp"
 #include "signals/config.hpp"
 
@@ -79,12 +80,7 @@ int RunSignalsCommand(const SignalsOptions& options, store::Store& store, std::o
   const app::Principal admin{app::kSystemUserId, domain::Role::kAdmin, std::nullopt};
   auto answer = app::ListSignals(index, admin, options.params, {});
   if (!answer) {
-    err << "rapport: " << answer.error().message << "\n";
-    for (const auto& f : answer.error().fields) {
-      std::string option = f.field;
-      std::replace(option.begin(), option.end(), '_', '-');
-      err << "  --" << option << ": " << f.message << "\n";
-    }
+    WriteOptionErrors(err, answer.error());
     return 1;
   }
   if (options.format == "json") {
