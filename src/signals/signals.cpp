@@ -96,12 +96,17 @@ std::optional<Instant> EpisodeStart(const std::vector<Instant>& times, std::int6
 // A case's status history in order, with the derived status at any instant.
 class CaseTimeline {
  public:
-  explicit CaseTimeline(const CaseHistory& h) : history_(&h), changes_(h.changes) {
-    std::stable_sort(changes_.begin(), changes_.end(),
-                     [](const StatusChange& a, const StatusChange& b) { return a.at < b.at; });
-    if (changes_.empty() && h.kase.resolved_at) {
-      changes_.push_back({*h.kase.resolved_at, CaseStatus::kOpen, CaseStatus::kResolved});
+  // Reads the case's changes in place when they are in time order already (the server's
+  // are), else keeps a sorted copy.
+  explicit CaseTimeline(const CaseHistory& h) : history_(&h) {
+    const auto by_time = [](const StatusChange& a, const StatusChange& b) { return a.at < b.at; };
+    if (h.changes.empty() && h.kase.resolved_at) {
+      owned_.push_back({*h.kase.resolved_at, CaseStatus::kOpen, CaseStatus::kResolved});
+    } else if (!std::is_sorted(h.changes.begin(), h.changes.end(), by_time)) {
+      owned_ = h.changes;
+      std::stable_sort(owned_.begin(), owned_.end(), by_time);
     }
+    own_ = !owned_.empty();
   }
 
   Id id() const { return history_->kase.meta.id; }
@@ -111,12 +116,13 @@ class CaseTimeline {
   bool Exists(Instant t) const { return history_->kase.meta.created_at <= t; }
 
   CaseStatus StatusAt(Instant t) const {
-    if (changes_.empty()) return history_->kase.status;
+    const auto& changes = Changes();
+    if (changes.empty()) return history_->kase.status;
     std::optional<CaseStatus> status;
-    for (const auto& c : changes_) {
+    for (const auto& c : changes) {
       if (c.at <= t) status = c.to;
     }
-    return status ? *status : changes_.front().from;
+    return status ? *status : changes.front().from;
   }
 
   bool UnresolvedAt(Instant t) const { return Exists(t) && !Resolvedish(StatusAt(t)); }
@@ -124,7 +130,7 @@ class CaseTimeline {
   // The latest move between unresolved and resolved/closed at or before t, if any.
   const StatusChange* LastFlip(Instant t) const {
     const StatusChange* last = nullptr;
-    for (const auto& c : changes_) {
+    for (const auto& c : Changes()) {
       if (c.at <= t && Resolvedish(c.from) != Resolvedish(c.to)) last = &c;
     }
     return last;
@@ -138,15 +144,18 @@ class CaseTimeline {
 
   std::int64_t ReopensBy(Instant t) const {
     std::int64_t n = 0;
-    for (const auto& c : changes_) {
+    for (const auto& c : Changes()) {
       if (c.at <= t && Resolvedish(c.from) && !Resolvedish(c.to)) ++n;
     }
     return n;
   }
 
  private:
+  const std::vector<StatusChange>& Changes() const { return own_ ? owned_ : history_->changes; }
+
   const CaseHistory* history_;
-  std::vector<StatusChange> changes_;
+  std::vector<StatusChange> owned_;
+  bool own_ = false;
 };
 
 struct Context {
@@ -154,16 +163,27 @@ struct Context {
   Instant now;
   const SignalConfig& cfg;
   std::span<const Contact> contacts;  // arrived <= now, by (at, id)
-  std::vector<CaseTimeline> cases;
-  std::map<Id, const CaseTimeline*> case_by_id;
-  std::map<Id, std::vector<const Contact*>> contacts_by_case;  // in arrival order
+  std::vector<CaseTimeline> cases;            // by id
+  std::vector<const Contact*> by_case;        // the contacts on a case, by case, then arrival
   std::vector<Signal> out;
 
-  const std::vector<const Contact*>& OnCase(Id case_id) const {
-    static const std::vector<const Contact*> kNone;
-    auto it = contacts_by_case.find(case_id);
-    return it == contacts_by_case.end() ? kNone : it->second;
+  const CaseTimeline* FindCase(Id id) const {
+    auto it = std::lower_bound(cases.begin(), cases.end(), id,
+                               [](const CaseTimeline& c, Id want) { return c.id() < want; });
+    return it != cases.end() && it->id() == id ? &*it : nullptr;
   }
+
+  // The contacts on a case, in arrival order.
+  std::span<const Contact* const> OnCase(Id case_id) const {
+    auto [first, last] = std::equal_range(by_case.begin(), by_case.end(), case_id, ByCase{});
+    return {first, last};
+  }
+
+  struct ByCase {
+    bool operator()(const Contact* c, Id id) const { return *c->case_id < id; }
+    bool operator()(Id id, const Contact* c) const { return id < *c->case_id; }
+    bool operator()(const Contact* a, const Contact* b) const { return *a->case_id < *b->case_id; }
+  };
 
   Signal Make(Rule rule, Severity severity, std::optional<Id> case_id,
               std::vector<Id> evidence, Instant first_seen) const {
@@ -186,19 +206,18 @@ bool IsOutbound(const Contact& i) { return i.direction == Direction::kOutbound; 
 
 void RepeatContact(Context& cx) {
   const std::int64_t window = DaysMs(cx.cfg.repeat_window_days);
-  std::map<Id, std::vector<const Contact*>> by_case;
-  std::map<std::string, std::vector<const Contact*>> by_category;
+  // Inbound contacts by category (their own, else their case's), then arrival.
+  std::vector<std::pair<std::string_view, const Contact*>> by_category;
   for (const Contact& contact : cx.contacts) {
-    const Contact* i = &contact;
-    if (!IsInbound(*i)) continue;
-    if (i->case_id) by_case[*i->case_id].push_back(i);
-    std::optional<std::string> category = i->category;
-    if (!category && i->case_id) {
-      auto it = cx.case_by_id.find(*i->case_id);
-      if (it != cx.case_by_id.end()) category = it->second->kase().category;
+    if (!IsInbound(contact)) continue;
+    const std::optional<std::string>* category = &contact.category;
+    if (!*category && contact.case_id) {
+      if (const CaseTimeline* c = cx.FindCase(*contact.case_id)) category = &c->kase().category;
     }
-    if (category && !category->empty()) by_category[*category].push_back(i);
+    if (*category && !(*category)->empty()) by_category.emplace_back(**category, &contact);
   }
+  std::stable_sort(by_category.begin(), by_category.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
   auto evaluate = [&](const std::vector<const Contact*>& group) -> std::optional<Signal> {
     std::vector<Instant> times;
     for (const Contact* i : group) times.push_back(i->arrived_at);
@@ -214,20 +233,31 @@ void RepeatContact(Context& cx) {
                    std::nullopt, std::move(evidence), *start);
   };
   std::vector<std::vector<Id>> case_evidence;
-  for (const auto& [case_id, group] : by_case) {
+  std::vector<const Contact*> group;
+  for (std::size_t i = 0; i < cx.by_case.size();) {
+    const Id case_id = *cx.by_case[i]->case_id;
+    group.clear();
+    for (; i < cx.by_case.size() && *cx.by_case[i]->case_id == case_id; ++i) {
+      if (IsInbound(*cx.by_case[i])) group.push_back(cx.by_case[i]);
+    }
     if (auto s = evaluate(group)) {
       s->case_id = case_id;
       case_evidence.push_back(s->evidence);
       cx.out.push_back(std::move(*s));
     }
   }
-  for (const auto& [category, group] : by_category) {
+  for (std::size_t i = 0; i < by_category.size();) {
+    const std::string_view category = by_category[i].first;
+    group.clear();
+    for (; i < by_category.size() && by_category[i].first == category; ++i) {
+      group.push_back(by_category[i].second);
+    }
     if (auto s = evaluate(group)) {
       if (std::find(case_evidence.begin(), case_evidence.end(), s->evidence) !=
           case_evidence.end()) {
         continue;
       }
-      s->category = category;
+      s->category = std::string(category);
       cx.out.push_back(std::move(*s));
     }
   }
@@ -555,7 +585,7 @@ std::vector<Signal> EvaluateView(const domain::Account& account,
                                  const std::vector<const CaseHistory*>& cases,
                                  std::span<const Contact> contacts, Instant now,
                                  const SignalConfig& config) {
-  Context cx{account, now, config, {}, {}, {}, {}, {}};
+  Context cx{account, now, config, {}, {}, {}, {}};
   auto end = std::upper_bound(contacts.begin(), contacts.end(), now,
                               [](Instant t, const Contact& c) { return t < c.arrived_at; });
   cx.contacts = std::span<const Contact>(contacts.begin(), end);
@@ -563,10 +593,10 @@ std::vector<Signal> EvaluateView(const domain::Account& account,
   for (const CaseHistory* c : cases) cx.cases.emplace_back(*c);
   std::sort(cx.cases.begin(), cx.cases.end(),
             [](const CaseTimeline& a, const CaseTimeline& b) { return a.id() < b.id(); });
-  for (const auto& c : cx.cases) cx.case_by_id[c.id()] = &c;
   for (const Contact& i : cx.contacts) {
-    if (i.case_id) cx.contacts_by_case[*i.case_id].push_back(&i);
+    if (i.case_id) cx.by_case.push_back(&i);
   }
+  std::stable_sort(cx.by_case.begin(), cx.by_case.end(), Context::ByCase{});
 
   RepeatContact(cx);
   EmailBackAndForth(cx);
