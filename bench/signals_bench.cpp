@@ -124,7 +124,7 @@ int Main(int argc, char** argv) {
 
   // The periodic job: every account evaluated again, continuing from its last answer.
   started = Clock::now();
-  index.Refresh(Now());
+  index.Refresh();
   const double refresh = Seconds(started);
   std::printf("periodic job, every account again: %.4f s (%.1f us per account)\n", refresh,
               refresh / static_cast<double>(index.account_count()) * 1e6);

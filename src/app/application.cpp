@@ -17,7 +17,7 @@ Application::Application(store::Store& store, signals::SignalConfig signal_confi
 void Application::StartBackgroundJobs(std::chrono::milliseconds signals_interval) {
   clocks_.StartRecorder();
   signals_.StartRecorder();
-  periodic_.Add("signals", signals_interval, [this](Instant now) { signals_.Refresh(now); });
+  periodic_.Add("signals", signals_interval, [this](Instant) { signals_.Refresh(); });
   periodic_.Start();
 }
 

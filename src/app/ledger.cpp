@@ -568,6 +568,12 @@ class CollectionImpl final : public Collection {
         if (value) change[key] = *value;
       }
     }
+    if constexpr (requires { updated.account_id; }) {
+      // The account a record left (the event names the one it is on), for the projections
+      // that keep per-account state.
+      const std::optional<Id> was = current->account_id, is = updated.account_id;
+      if (was && was != is) change["from_account_id"] = *was;
+    }
     domain::Event event{0,
                         now,
                         who.user_id,

@@ -308,12 +308,25 @@ Result<void> SignalIndex::Load(Instant now) {
   return {};
 }
 
-void SignalIndex::Refresh(Instant now) {
-  std::lock_guard turn(update_mutex_);
-  std::vector<AccountState*> all;
-  all.reserve(accounts_.size());
-  for (auto& [id, state] : accounts_) all.push_back(&state);
-  Reevaluate(all, now);
+void SignalIndex::Refresh() {
+  std::vector<Id> ids;
+  {
+    std::lock_guard turn(update_mutex_);
+    ids.reserve(accounts_.size());
+    for (const auto& [id, state] : accounts_) ids.push_back(id);
+  }
+  // In slices, giving the change feed (the store's writer thread, whose answers wait for
+  // it) its turn between them.
+  constexpr std::size_t kSlice = 64;
+  for (std::size_t first = 0; first < ids.size(); first += kSlice) {
+    std::lock_guard turn(update_mutex_);
+    const Instant now = Now();
+    std::vector<AccountState*> slice;
+    for (std::size_t i = first; i < std::min(ids.size(), first + kSlice); ++i) {
+      if (auto it = accounts_.find(ids[i]); it != accounts_.end()) slice.push_back(&it->second);
+    }
+    Reevaluate(slice, now);
+  }
 }
 
 void SignalIndex::Reevaluate(const std::vector<AccountState*>& states, Instant now) {
@@ -365,20 +378,37 @@ void SignalIndex::Diff(const std::vector<Signal>& before, const std::vector<Sign
 
 // ---- the change feed ------------------------------------------------------------------
 
+namespace {
+
+// The account an edited record left, as its event names it ("from_account_id").
+std::optional<Id> FromAccount(const domain::Event& event) {
+  if (event.action == "created" || event.action == "imported") return std::nullopt;
+  if (event.change.find("from_account_id") == std::string::npos) return std::nullopt;
+  boost::system::error_code ec;
+  const json::value change = json::parse(event.change, ec);
+  const json::value* from = ec || !change.is_object() ? nullptr : change.as_object().if_contains("from_account_id");
+  if (!from || !from->is_int64()) return std::nullopt;
+  return from->as_int64();
+}
+
+}  // namespace
+
 void SignalIndex::OnCommitted(const store::CommittedBatch& batch) {
   std::vector<Id> interactions, cases, accounts, whole;
-  bool moved = false;  // an interaction was edited: it may have left an account
-  Instant now = Now();
+  Moves moves;  // edited interactions: they may be on another account, or no contact now
   for (const domain::Event& event : batch.events) {
     if (event.sequence <= loaded_sequence_) continue;
     if (event.entity == "interaction") {
       const auto [first, last] = IdsOf(event);
       for (Id id = first; id <= last; ++id) interactions.push_back(id);
-      moved = moved || event.action == "updated";
+      if (event.action == "updated") moves[event.entity_id] = FromAccount(event);
     } else if (event.entity == "case") {
       cases.push_back(event.entity_id);
     } else if (event.entity == "person") {
+      // Who is senior changes every contact's traits: the account is read whole, and the
+      // one the person left too.
       if (event.account_id) whole.push_back(*event.account_id);
+      if (auto from = FromAccount(event)) whole.push_back(*from);
     } else if (event.entity == "account") {
       accounts.push_back(event.entity_id);
     }
@@ -436,17 +466,21 @@ void SignalIndex::OnCommitted(const store::CommittedBatch& batch) {
     }
     return {};
   });
-  // The batch is committed; a failed read cannot undo it. Signals stay behind until the
-  // next change of those accounts or the next start, which the log says.
+  // The batch is committed; a failed read cannot undo it. What it changed stays unknown to
+  // the index until the server starts again (a later change re-reads only its own
+  // records), which the log says.
   if (!read) {
-    spdlog::error("signals: reading a committed batch failed: {}", read.error().message);
+    spdlog::error("signals: reading a committed batch failed; signals may be stale until restart: {}",
+                  read.error().message);
     return;
   }
-  Apply(reread, moved, now);
+  Apply(reread, moves);
 }
 
-void SignalIndex::Apply(Reread& reread, bool moved, Instant now) {
+void SignalIndex::Apply(Reread& reread, const Moves& moves) {
   std::lock_guard turn(update_mutex_);
+  // Taken with the turn, so that evaluations never go back in time.
+  const Instant now = Now();
   std::set<Id> touched;
   {
     std::unique_lock lock(mutex_);
@@ -495,19 +529,15 @@ void SignalIndex::Apply(Reread& reread, bool moved, Instant now) {
       case_account_[id] = account;
       touched.insert(account);
     }
-    if (moved) {
-      // An edited interaction may have changed account: it leaves every other one.
-      std::map<Id, Id> owner;
-      for (const domain::Interaction& i : reread.interactions) owner[i.meta.id] = i.account_id.value_or(0);
-      for (auto& [id, state] : accounts_) {
-        const auto removed = std::erase_if(state.facts.contacts, [&](const signals::Contact& c) {
-          auto it = owner.find(c.id);
-          return it != owner.end() && it->second != id;
-        });
-        if (removed) {
-          state.evaluated_at.reset();
-          touched.insert(id);
-        }
+    // An edited interaction leaves the account it was on (its event names it when it
+    // changed); the edit may have moved it in time or made it a note: a removal, after
+    // which the next evaluation starts afresh.
+    for (const auto& [id, from] : moves) {
+      if (!from) continue;
+      if (auto it = accounts_.find(*from); it != accounts_.end()) {
+        std::erase_if(it->second.facts.contacts, [&](const signals::Contact& c) { return c.id == id; });
+        it->second.evaluated_at.reset();
+        touched.insert(*from);
       }
     }
     for (const domain::Interaction& i : reread.interactions) {
@@ -515,14 +545,13 @@ void SignalIndex::Apply(Reread& reread, bool moved, Instant now) {
       auto it = accounts_.find(*i.account_id);
       if (it == accounts_.end()) continue;
       AccountState& state = it->second;
-      // A new contact is an addition; an edit may also have taken one away.
-      if (moved) state.evaluated_at.reset();
-      state.Added(i.arrived_at);
-      if (auto c = signals::ContactOf(i, state.senior, config_)) {
-        signals::Upsert(state.facts, std::move(*c));
-      } else {  // now a note
+      const bool edited = moves.contains(i.meta.id);
+      if (edited) {
         std::erase_if(state.facts.contacts, [&](const signals::Contact& c) { return c.id == i.meta.id; });
+        state.evaluated_at.reset();
       }
+      state.Added(i.arrived_at);
+      if (auto c = signals::ContactOf(i, state.senior, config_)) signals::Insert(state.facts, std::move(*c));
       touched.insert(*i.account_id);
     }
   }

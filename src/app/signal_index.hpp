@@ -13,8 +13,9 @@
 // down is recorded too.
 //
 // Threads: every public method is safe to call concurrently. OnCommitted runs on the
-// store's writer thread; it and Refresh take turns. Queries hold a shared lock and never
-// read the store.
+// store's writer thread; it and Refresh take turns (Refresh a slice of accounts per turn).
+// Every evaluation is as of the moment its turn began, so they never go back in time.
+// Queries hold a shared lock and never read the store.
 #pragma once
 
 #include <boost/json.hpp>
@@ -53,11 +54,12 @@ class SignalIndex {
   Result<void> Load(Instant now);
 
   // The change feed: reads the interactions, cases, people and accounts the batch changed
-  // and evaluates their accounts again at the batch's last instant. Writer thread.
+  // and evaluates their accounts again, as of when it has its turn. Writer thread.
   void OnCommitted(const store::CommittedBatch& batch);
 
-  // Evaluates every account at `now`. The periodic job.
-  void Refresh(Instant now);
+  // Evaluates every account again, as of now, a slice of accounts at a time so that the
+  // change feed is never held up for long. The periodic job.
+  void Refresh();
 
   // The background thread that records what changed (serve only). Without it, changes are
   // only kept in memory (tools).
@@ -119,7 +121,9 @@ class SignalIndex {
   static void Diff(const std::vector<signals::Signal>& before,
                    const std::vector<signals::Signal>& after, Instant now,
                    std::vector<Change>& changes);
-  void Apply(Reread& reread, bool moved, Instant now);
+  // Edited interactions and the account each left, if its event names one.
+  using Moves = std::map<Id, std::optional<Id>>;
+  void Apply(Reread& reread, const Moves& moves);
   void Queue(std::vector<Change> changes);
   void RecorderLoop();
   // Writes `changes` (rows and events); `rows` maps live signals to their rows.

@@ -94,9 +94,31 @@ TEST_F(SignalIndexTest, IncrementalEvaluationEqualsAFullRecomputationOnTheDemoDa
 
   // Edits: a person becomes a decision maker, an account becomes key, a case is reopened
   // and an interaction moves to another account's case.
+  // A person who wrote on a case still open becomes a decision maker (the case gains a
+  // signal), then moves to another account (the old account's case loses it).
   const auto people = All<domain::Person>();
   ASSERT_FALSE(people.empty());
-  Patch(app.ledger(), "people", people.front().meta.id, {{"role", "decision_maker"}});
+  std::optional<Id> writer;
+  std::optional<Id> writers_account;
+  const auto open_now = All<domain::Case>({{"status", store::Condition::Op::kEq, std::string("open")}});
+  for (const domain::Interaction& i : All<domain::Interaction>()) {
+    for (const domain::Case& c : open_now) {
+      if (i.case_id == c.meta.id && i.person_id) {
+        writer = i.person_id;
+        writers_account = i.account_id;
+      }
+    }
+  }
+  ASSERT_TRUE(writer);
+  Patch(app.ledger(), "people", *writer, {{"role", "decision_maker"}});
+  const auto promoted = app.signals().Live(kAdmin, {writers_account, std::nullopt, Rule::kDecisionMakerInvolved, std::nullopt});
+  EXPECT_FALSE(promoted.empty());
+  for (const domain::Person& p : people) {
+    if (p.account_id != writers_account) {
+      Patch(app.ledger(), "people", *writer, {{"account_id", p.account_id}});
+      break;
+    }
+  }
   const auto accounts = All<domain::Account>();
   ASSERT_GE(accounts.size(), 2u);
   Patch(app.ledger(), "accounts", accounts[1].meta.id, {{"segment", "key"}});

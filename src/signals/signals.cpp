@@ -566,8 +566,12 @@ AccountFacts FactsOf(AccountHistory history, const SignalConfig& config) {
 }
 
 void Upsert(AccountFacts& facts, Contact contact) {
+  std::erase_if(facts.contacts, [&](const Contact& c) { return c.id == contact.id; });
+  Insert(facts, std::move(contact));
+}
+
+void Insert(AccountFacts& facts, Contact contact) {
   auto& contacts = facts.contacts;
-  std::erase_if(contacts, [&](const Contact& c) { return c.id == contact.id; });
   contacts.insert(std::upper_bound(contacts.begin(), contacts.end(), contact, ByArrival),
                   std::move(contact));
 }
@@ -668,40 +672,26 @@ std::vector<Signal> EvaluateRecent(const AccountFacts& facts, Instant now,
   auto is_open = [&](const std::optional<Id>& id) {
     return id && std::binary_search(open.begin(), open.end(), *id);
   };
+  // One pass over what lies before the horizon, keeping the latest inbound contact in
+  // view: it tells whether an outbound contact is a reply.
   std::vector<Contact> kept;
-  // The latest inbound contact before `at` (an index into `all`), which tells whether an
-  // outbound contact at `at` is a reply.
-  auto inbound_before = [&](std::vector<Contact>::const_iterator at) -> const Contact* {
-    for (auto before = at; before != all.begin();) {
-      --before;
-      if (before->direction == Direction::kInbound) return &*before;
-    }
-    return nullptr;
-  };
-  for (auto it = all.begin(); it != recent; ++it) {
-    if (is_open(it->case_id) ||
-        (it->Has(Contact::kFailedFixPhrase) && it->direction == Direction::kInbound)) {
-      kept.push_back(*it);
-      // With the inbound before it, an outbound contact is judged a reply as in full.
-      if (it->direction == Direction::kOutbound) {
-        if (const Contact* inbound = inbound_before(it)) kept.push_back(*inbound);
-      }
-    }
-  }
   const std::int64_t reply_window = DaysMs(config.reply_window_days);
   const Contact* last_inbound = nullptr;
   const Contact* last_proactive = nullptr;
-  for (auto it = recent; it != all.begin() && (!last_inbound || !last_proactive);) {
-    --it;
+  for (auto it = all.begin(); it != recent; ++it) {
     if (it->direction == Direction::kInbound) {
-      if (!last_inbound) last_inbound = &*it;
+      if (is_open(it->case_id) || it->Has(Contact::kFailedFixPhrase)) kept.push_back(*it);
+      last_inbound = &*it;
       continue;
     }
-    if (last_proactive) continue;
-    const Contact* inbound = inbound_before(it);
     const bool reply = it->Has(Contact::kInReplyTo) ||
-                       (inbound && it->arrived_at.ms - inbound->arrived_at.ms <= reply_window);
+                       (last_inbound && it->arrived_at.ms - last_inbound->arrived_at.ms <= reply_window);
     if (it->Has(Contact::kProactiveTag) || !reply) last_proactive = &*it;
+    if (is_open(it->case_id)) {
+      kept.push_back(*it);
+      // With the inbound before it, it is judged a reply or not as in full.
+      if (last_inbound) kept.push_back(*last_inbound);
+    }
   }
   for (const Contact* extra : {last_inbound, last_proactive}) {
     if (extra) kept.push_back(*extra);

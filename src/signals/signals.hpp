@@ -223,6 +223,9 @@ AccountFacts FactsOf(AccountHistory history, const SignalConfig& config);
 
 // Inserts `contact` (replacing one with its id) keeping facts.contacts sorted.
 void Upsert(AccountFacts& facts, Contact contact);
+// Inserts a contact whose id the facts do not hold yet, keeping them sorted: O(log n) to
+// find its place (a new contact is usually the latest).
+void Insert(AccountFacts& facts, Contact contact);
 
 struct Signal {
   Rule rule = Rule::kRepeatContact;
@@ -248,7 +251,8 @@ std::vector<Signal> Evaluate(const AccountHistory& history, Instant now,
 // contacts before the horizon; cases unresolved, moved, breached or named after it. When a
 // windowed signal began close enough to the horizon that an older part of its stretch may
 // have been left out, it evaluates everything. What the server's index calls on each
-// change: its cost follows the recent history, not the whole.
+// change: the rules then run over the recent history only (one quick pass over the older
+// contacts picks what they still need).
 //
 // `previous`, when given, is an earlier answer for the same account: Evaluate at
 // previous->at <= now, over facts from which today's differ only by additions (contacts,
