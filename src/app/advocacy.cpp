@@ -121,8 +121,31 @@ struct PendingContact {
   domain::Suggestion suggestion;
 };
 
-// The contacts awaiting classification: inbound contacts (not notes) on the account that
-// arrived at or after the latest close-out and are not classified yet, oldest first.
+// Whether `i` awaits classification on the closed escalation `e` — an inbound contact (not
+// a note) on its account, at or after the latest close-out, not classified yet — and if so
+// with Rapport's suggestion. `categories`: CaseCategories(s, e).
+Result<std::optional<PendingContact>> PendingContactOf(Session& s, const Escalation& e,
+                                                       const std::vector<std::string>& categories,
+                                                       domain::Interaction i) {
+  if (!e.closed_at || (e.stage != EscalationStage::kClosed && e.stage != EscalationStage::kReviewed) ||
+      i.account_id != e.account_id || i.arrived_at < *e.closed_at ||
+      i.direction != domain::Direction::kInbound || i.kind != domain::InteractionKind::kContact) {
+    return std::optional<PendingContact>{};
+  }
+  for (const auto& c : e.classifications) {
+    if (c.interaction_id == i.meta.id) return std::optional<PendingContact>{};
+  }
+  domain::ContactFacts facts{i.arrived_at, i.category};
+  if (!facts.category && i.case_id) {
+    auto kase = store::Get<domain::Case>(s, *i.case_id);
+    if (!kase) return std::unexpected(kase.error());
+    if (*kase) facts.category = (*kase)->category;
+  }
+  auto suggestion = domain::SuggestRelation(e, categories, facts);
+  return std::optional(PendingContact{std::move(i), std::move(facts), std::move(suggestion)});
+}
+
+// The contacts awaiting classification (PendingContactOf), oldest first.
 Result<std::vector<PendingContact>> PendingContacts(Session& s, const Escalation& e) {
   std::vector<PendingContact> out;
   if (!e.closed_at || (e.stage != EscalationStage::kClosed && e.stage != EscalationStage::kReviewed)) {
@@ -134,21 +157,10 @@ Result<std::vector<PendingContact>> PendingContacts(Session& s, const Escalation
       s, {{"account_id", store::Condition::Op::kEq, e.account_id},
           {"arrived_at", store::Condition::Op::kGe, e.closed_at->ms}});
   if (!interactions) return std::unexpected(interactions.error());
-  std::set<Id> classified;
-  for (const auto& c : e.classifications) classified.insert(c.interaction_id);
   for (auto& i : *interactions) {
-    if (i.direction != domain::Direction::kInbound || i.kind != domain::InteractionKind::kContact ||
-        classified.contains(i.meta.id)) {
-      continue;
-    }
-    domain::ContactFacts facts{i.arrived_at, i.category};
-    if (!facts.category && i.case_id) {
-      auto kase = store::Get<domain::Case>(s, *i.case_id);
-      if (!kase) return std::unexpected(kase.error());
-      if (*kase) facts.category = (*kase)->category;
-    }
-    auto suggestion = domain::SuggestRelation(e, *categories, facts);
-    out.push_back({std::move(i), std::move(facts), std::move(suggestion)});
+    auto pending = PendingContactOf(s, e, *categories, std::move(i));
+    if (!pending) return std::unexpected(pending.error());
+    if (*pending) out.push_back(std::move(**pending));
   }
   std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
     return a.interaction.arrived_at < b.interaction.arrived_at;
@@ -522,12 +534,18 @@ void Advocacy::Classify(const Principal& who, Id escalation_id, json::value body
                                                 std::string(domain::Name(c.chosen))}});
           }
         }
-        auto pending = PendingContacts(s, *e);
-        if (!pending) return std::unexpected(pending.error());
-        auto found = std::find_if(pending->begin(), pending->end(), [&](const PendingContact& p) {
-          return p.interaction.meta.id == interaction_id;
-        });
-        if (found == pending->end()) {
+        // The one contact, not every contact since the close-out: this runs in the writer.
+        auto categories = CaseCategories(s, *e);
+        if (!categories) return std::unexpected(categories.error());
+        auto interaction = store::Get<domain::Interaction>(s, interaction_id);
+        if (!interaction) return std::unexpected(interaction.error());
+        std::optional<PendingContact> found;
+        if (*interaction) {
+          auto pending = PendingContactOf(s, *e, *categories, std::move(**interaction));
+          if (!pending) return std::unexpected(pending.error());
+          found = std::move(*pending);
+        }
+        if (!found) {
           return Fail(ErrorCode::kInvalid, "not a contact awaiting classification",
                       {{"interaction_id",
                         "is not an inbound contact on the account since the close-out"}});
@@ -793,7 +811,8 @@ Result<TrialSweep> Advocacy::SweepTrials(Instant now) {
   const Date today = TodayUtc(now);
   auto written = store_.WriteAndWait([&](Session& s) -> Result<void> {
     sweep = {};
-    auto trials = store::All<Trial>(s);
+    // Running trials only (the partial index trials_running).
+    auto trials = store::All<Trial>(s, {{"ended_on", store::Condition::Op::kEq, store::SqlValue()}});
     if (!trials) return std::unexpected(trials.error());
     for (Trial& t : *trials) {
       if (t.ended_on || t.outcome == domain::TrialOutcome::kPurchased || !t.ends_on) continue;
