@@ -1,0 +1,235 @@
+// A case with its customer 360: the case and its clocks, the account's header block and
+// live signals with what to do, the timeline (bodies sanitised), and the agent's actions:
+// reply (an outbound email), add a note, change status (PATCH with If-Match).
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, call, can, get, type User } from '../api';
+import { ClockBadge, ErrorNote, SafeBody, SignalBanner } from '../components';
+import { label, when } from '../format';
+import type { Case, Timeline, TimelineItem } from '../types';
+
+// The case status machine (domain/entities.cpp IsLegalTransition): only legal moves are
+// offered.
+const nextStatuses: Record<string, string[]> = {
+  new: ['open'],
+  open: ['pending_customer', 'pending_internal', 'resolved'],
+  pending_customer: ['open', 'pending_internal', 'resolved'],
+  pending_internal: ['open', 'pending_customer', 'resolved'],
+  resolved: ['closed', 'open'],
+  closed: [],
+};
+
+export function CasePage({ id, me }: { id: number; me: User }) {
+  const [kase, setCase] = useState<Case | null>(null);
+  const [etag, setEtag] = useState<string | null>(null);
+  const [timeline, setTimeline] = useState<Timeline | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [missing, setMissing] = useState(false);
+
+  async function load() {
+    try {
+      const answer = await call<Case>('GET', `/api/v1/cases/${id}`);
+      setCase(answer.body);
+      setEtag(answer.etag);
+      setTimeline(await get<Timeline>(`/api/v1/accounts/${answer.body.account_id}/timeline?limit=50`));
+      setError(null);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) setMissing(true);
+      else setError(e);
+    }
+  }
+  useEffect(() => {
+    setCase(null);
+    setTimeline(null);
+    setMissing(false);
+    load();
+  }, [id]);
+
+  async function more() {
+    if (!timeline?.next_cursor || !kase) return;
+    const page = await get<Timeline>(
+      `/api/v1/accounts/${kase.account_id}/timeline?limit=50&cursor=${encodeURIComponent(timeline.next_cursor)}`,
+    );
+    setTimeline({ ...page, items: [...timeline.items, ...page.items] });
+  }
+
+  if (missing) {
+    return (
+      <main>
+        <h1>Case #{id}</h1>
+        <p role="alert">No such case.</p>
+      </main>
+    );
+  }
+  if (!kase) {
+    return (
+      <main>
+        <ErrorNote error={error} />
+        {!error ? <p aria-busy="true">Loading…</p> : null}
+      </main>
+    );
+  }
+  const header = timeline?.header;
+  const writable = can.write(me.role);
+  return (
+    <main class="case-page">
+      <section class="case-head" aria-labelledby="case-title">
+        <h1 id="case-title">
+          Case #{kase.id}: {kase.subject}
+        </h1>
+        <p class="facts">
+          <span class={`status status-${kase.status}`}>{label(kase.status)}</span>
+          <span class={`priority-${kase.priority}`}>{kase.priority} priority</span>
+          {kase.category ? <span>{label(kase.category)}</span> : null}
+          <span>opened {when(kase.created_at)}</span>
+        </p>
+        <div class="clocks" aria-label="Service clocks">
+          {kase.clocks.map((clock) => (
+            <ClockBadge key={clock.metric} clock={clock} />
+          ))}
+        </div>
+        <ErrorNote error={error} />
+      </section>
+
+      {header ? (
+        <section class="account" aria-labelledby="account-title">
+          <h2 id="account-title">{header.name}</h2>
+          <dl>
+            <dt>Segment</dt>
+            <dd>{label(header.segment)}</dd>
+            <dt>Priority</dt>
+            <dd>{label(header.priority)}</dd>
+            <dt>Owner</dt>
+            <dd>{header.owner?.name ?? '—'}</dd>
+            <dt>Open cases</dt>
+            <dd>{header.open_cases}</dd>
+            <dt>Last contact</dt>
+            <dd>{when(header.last_contact_at)}</dd>
+            {header.active_escalation ? (
+              <>
+                <dt>Escalation</dt>
+                <dd>
+                  #{header.active_escalation.id}, {label(header.active_escalation.stage)}
+                </dd>
+              </>
+            ) : null}
+          </dl>
+          {header.signals.length > 0 ? (
+            <div class="signals" aria-label="Signals">
+              {header.signals.map((s) => (
+                <SignalBanner key={`${s.rule}-${s.case_id}`} signal={s} />
+              ))}
+            </div>
+          ) : null}
+        </section>
+      ) : null}
+
+      {writable ? <Actions kase={kase} etag={etag} onChanged={load} /> : null}
+
+      <section class="timeline" aria-labelledby="timeline-title">
+        <h2 id="timeline-title">Timeline</h2>
+        <ol>
+          {timeline?.items.map((item) => (
+            <Item key={`${item.kind}-${item.entity_id}-${item.sequence ?? ''}`} item={item}
+              current={item.case_id === kase.id || (item.entity === 'case' && item.entity_id === kase.id)} />
+          ))}
+        </ol>
+        {timeline?.next_cursor ? (
+          <button type="button" onClick={more}>Older items</button>
+        ) : null}
+      </section>
+    </main>
+  );
+}
+
+function Item({ item, current }: { item: TimelineItem; current: boolean }) {
+  const note = item.interaction_kind === 'note';
+  return (
+    <li class={`item item-${item.kind}${note ? ' item-note' : ''}${current ? ' item-current' : ''}`}
+      data-entity={item.entity} data-id={item.entity_id}>
+      <div class="item-line">
+        <time dateTime={item.at}>{when(item.at)}</time> <span>{item.summary}</span>
+        {item.visibility === 'summary' ? <span class="muted"> (summary only)</span> : null}
+      </div>
+      {item.subject && item.kind === 'interaction' ? <div class="item-subject">{item.subject}</div> : null}
+      {item.body ? <SafeBody body={item.body} /> : null}
+    </li>
+  );
+}
+
+function Actions({ kase, etag, onChanged }: { kase: Case; etag: string | null; onChanged: () => void }) {
+  const [reply, setReply] = useState('');
+  const [note, setNote] = useState('');
+  const [status, setStatus] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function run(action: () => Promise<unknown>, reset: () => void) {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+      reset();
+      onChanged();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 412) {
+        setError(new Error('Someone else changed this case; it has been reloaded. Try again.'));
+        onChanged();
+      } else setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function interaction(kind: 'contact' | 'note', body: string) {
+    const record: Record<string, unknown> = {
+      channel: kind === 'note' ? 'web' : 'email',
+      direction: 'outbound',
+      kind,
+      account_id: kase.account_id,
+      case_id: kase.id,
+      arrived_at: new Date().toISOString(),
+      body,
+    };
+    if (kind === 'contact') {
+      record.subject = `Re: ${kase.subject}`;
+      record.outcome = 'sent';
+    }
+    if (kase.requester_id) record.person_id = kase.requester_id;
+    if (kase.queue_id) record.queue_id = kase.queue_id;
+    return call('POST', '/api/v1/interactions', record);
+  }
+
+  const moves = nextStatuses[kase.status] ?? [];
+  return (
+    <section class="actions" aria-label="Actions">
+      <ErrorNote error={error} />
+      <form onSubmit={(e) => { e.preventDefault(); run(() => interaction('contact', reply), () => setReply('')); }}>
+        <label for="reply">Reply to the customer (email)</label>
+        <textarea id="reply" rows={4} required value={reply}
+          onInput={(e) => setReply((e.target as HTMLTextAreaElement).value)} />
+        <button type="submit" disabled={busy || !reply.trim()}>Send reply</button>
+      </form>
+      <form onSubmit={(e) => { e.preventDefault(); run(() => interaction('note', note), () => setNote('')); }}>
+        <label for="note">Internal note</label>
+        <textarea id="note" rows={2} required value={note}
+          onInput={(e) => setNote((e.target as HTMLTextAreaElement).value)} />
+        <button type="submit" disabled={busy || !note.trim()}>Add note</button>
+      </form>
+      {moves.length > 0 ? (
+        <form class="inline" onSubmit={(e) => {
+          e.preventDefault();
+          run(() => call('PATCH', `/api/v1/cases/${kase.id}`, { status },
+            etag ? { 'If-Match': etag } : {}), () => setStatus(''));
+        }}>
+          <label for="status">Change status</label>
+          <select id="status" value={status} required
+            onChange={(e) => setStatus((e.target as HTMLSelectElement).value)}>
+            <option value="">choose…</option>
+            {moves.map((m) => <option key={m} value={m}>{label(m)}</option>)}
+          </select>
+          <button type="submit" disabled={busy || !status}>Change</button>
+        </form>
+      ) : null}
+    </section>
+  );
+}
