@@ -56,6 +56,12 @@ HttpResponse Answer(int status, app::Record record) {
   return HttpResponse{status, "application/json", *record.text, {}};
 }
 
+app::SessionOptions SessionOptionsOf(const Limits& limits) {
+  app::SessionOptions options;
+  options.lifetime = limits.session_lifetime;
+  return options;
+}
+
 // Headers on every answer: no sniffing of types, no framing, no referrer; API answers are
 // the caller's own and are not kept by caches (the workspace's files say their own policy).
 void AddSecurityHeaders(HttpResponse& response) {
@@ -231,7 +237,7 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
     : app_(app),
       ledger_(app.ledger()),
       advocacy_(app.store()),
-      sessions_(app.store()),
+      sessions_(app.store(), SessionOptionsOf(limits)),
       metrics_(metrics),
       limits_(limits) {
   Add({"GET",

@@ -54,6 +54,7 @@ class StaticSite;
 
 struct Limits {
   std::size_t max_json_depth = 32;
+  std::chrono::seconds session_lifetime = std::chrono::hours(12);  // of a sign-in
 };
 
 class Router {

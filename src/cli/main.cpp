@@ -48,7 +48,8 @@ Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data_dir,
 
 int Serve(const std::string& data_dir, const store::SqliteOptions& store_options,
           api::ServerOptions options, std::chrono::seconds signals_every,
-          std::chrono::seconds trial_check, const std::string& web_root, bool web_required) {
+          std::chrono::seconds trial_check, const std::string& web_root, bool web_required,
+          const api::Limits& limits) {
   auto lock = cli::DataLock::Acquire(data_dir);
   if (!lock) return Failed(lock.error());
   auto site = api::StaticSite::Load(web_root);
@@ -63,7 +64,7 @@ int Serve(const std::string& data_dir, const store::SqliteOptions& store_options
   if (auto r = app.LoadProjections(); !r) return Failed(r.error());
   app::AddAdvocacyJobs(app.periodic(), **store, trial_check);
   app.StartBackgroundJobs(signals_every);
-  api::Router router(app, metrics);
+  api::Router router(app, metrics, limits);
   if (site) router.ServeSite(&*site);
   api::Server server(router, options);
   auto port = server.Listen();
@@ -231,6 +232,12 @@ int main(int argc, char** argv) {
 #else
   std::string web_root = "web/dist";
 #endif
+  api::Limits limits;
+  int session_seconds = static_cast<int>(limits.session_lifetime.count());
+  serve
+      ->add_option("--session-seconds", session_seconds,
+                   "how long a web sign-in lasts (seconds; default 12 hours)")
+      ->check(CLI::Range(1, 30 * 86400));
   auto* web_option = serve->add_option(
       "--web", web_root, "the built web workspace to serve at / (default: the build's)");
 
@@ -300,8 +307,10 @@ int main(int argc, char** argv) {
   try {
     if (serve->parsed()) {
       server_options.read_timeout = std::chrono::seconds(read_timeout_seconds);
+      limits.session_lifetime = std::chrono::seconds(session_seconds);
       return Serve(data_dir, store_options, server_options, std::chrono::seconds(signals_every),
-                   std::chrono::seconds(trial_check_seconds), web_root, web_option->count() > 0);
+                   std::chrono::seconds(trial_check_seconds), web_root, web_option->count() > 0,
+                   limits);
     }
     if (token_create->parsed()) {
       if (create_user) {
