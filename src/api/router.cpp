@@ -566,7 +566,7 @@ void Router::AddSessions() {
            {{"application/json",
              {{"schema",
                {{"type", "object"},
-                {"required", {"email", "password"}},
+                {"required", json::array{"email", "password"}},
                 {"properties",
                  {{"email", {{"type", "string"}}}, {"password", {{"type", "string"}}}}}}}}}}}}},
         {"responses",

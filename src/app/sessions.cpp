@@ -220,7 +220,8 @@ void Sessions::SignOut(std::string_view token, std::function<void(Result<void>)>
         if (!found) return std::unexpected(found.error());
         if (!*found || (*found)->ended_at) return {};
         auto row = s.SelectById(SessionSpec(), (*found)->id);
-        if (!row || !*row) return row ? Result<void>{} : std::unexpected(row.error());
+        if (!row) return std::unexpected(row.error());
+        if (!*row) return {};
         store::Row ended = **row;
         Instant now = Now();
         ended[1] = Int(ended[1]) + 1;

@@ -2,7 +2,7 @@
 // live signals with what to do, the timeline (bodies sanitised), and the agent's actions:
 // reply (an outbound email), add a note, change status (PATCH with If-Match).
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, call, can, get, type User } from '../api';
+import { ApiError, call, can, get, type Role, type User } from '../api';
 import { ClockBadge, ErrorNote, SafeBody, SignalBanner } from '../components';
 import { label, when } from '../format';
 import type { Case, Timeline, TimelineItem } from '../types';
@@ -24,12 +24,18 @@ export function CasePage({ id, me }: { id: number; me: User }) {
   const [timeline, setTimeline] = useState<Timeline | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [missing, setMissing] = useState(false);
+  const [queueChannel, setQueueChannel] = useState<string | null>(null);
 
   async function load() {
     try {
       const answer = await call<Case>('GET', `/api/v1/cases/${id}`);
       setCase(answer.body);
       setEtag(answer.etag);
+      if (answer.body.queue_id) {
+        get<{ channel: string }>(`/api/v1/queues/${answer.body.queue_id}`)
+          .then((q) => setQueueChannel(q.channel))
+          .catch(() => setQueueChannel(null));
+      }
       setTimeline(await get<Timeline>(`/api/v1/accounts/${answer.body.account_id}/timeline?limit=50`));
       setError(null);
     } catch (e) {
@@ -123,7 +129,9 @@ export function CasePage({ id, me }: { id: number; me: User }) {
         </section>
       ) : null}
 
-      {writable ? <Actions kase={kase} etag={etag} onChanged={load} /> : null}
+      {writable ? (
+        <Actions kase={kase} etag={etag} role={me.role} queueChannel={queueChannel} onChanged={load} />
+      ) : null}
 
       <section class="timeline" aria-labelledby="timeline-title">
         <h2 id="timeline-title">Timeline</h2>
@@ -156,7 +164,15 @@ function Item({ item, current }: { item: TimelineItem; current: boolean }) {
   );
 }
 
-function Actions({ kase, etag, onChanged }: { kase: Case; etag: string | null; onChanged: () => void }) {
+interface ActionsProps {
+  kase: Case;
+  etag: string | null;
+  role: Role;
+  queueChannel: string | null;
+  onChanged: () => void;
+}
+
+function Actions({ kase, etag, role, queueChannel, onChanged }: ActionsProps) {
   const [reply, setReply] = useState('');
   const [note, setNote] = useState('');
   const [status, setStatus] = useState('');
@@ -180,9 +196,22 @@ function Actions({ kase, etag, onChanged }: { kase: Case; etag: string | null; o
     }
   }
 
+  // Where a reply or note goes. The API wants an interaction on a queue to be of the queue's
+  // channel, and a vendor agent's to be on its vendor's queue: a reply is an email (on the
+  // case's queue when that is an email queue), except that a vendor agent answers on its
+  // case's queue, whatever its channel; a note stays on the case's queue.
+  function route(kind: 'contact' | 'note'): { channel: string; queue_id: number | null } {
+    if (kase.queue_id && queueChannel &&
+      (kind === 'note' || queueChannel === 'email' || role === 'vendor_agent')) {
+      return { channel: queueChannel, queue_id: kase.queue_id };
+    }
+    return { channel: 'email', queue_id: null };
+  }
+
   function interaction(kind: 'contact' | 'note', body: string) {
+    const { channel, queue_id } = route(kind);
     const record: Record<string, unknown> = {
-      channel: kind === 'note' ? 'web' : 'email',
+      channel,
       direction: 'outbound',
       kind,
       account_id: kase.account_id,
@@ -192,10 +221,10 @@ function Actions({ kase, etag, onChanged }: { kase: Case; etag: string | null; o
     };
     if (kind === 'contact') {
       record.subject = `Re: ${kase.subject}`;
-      record.outcome = 'sent';
+      record.outcome = channel === 'phone' || channel === 'chat' ? 'answered' : 'sent';
     }
     if (kase.requester_id) record.person_id = kase.requester_id;
-    if (kase.queue_id) record.queue_id = kase.queue_id;
+    if (queue_id) record.queue_id = queue_id;
     return call('POST', '/api/v1/interactions', record);
   }
 
@@ -204,7 +233,7 @@ function Actions({ kase, etag, onChanged }: { kase: Case; etag: string | null; o
     <section class="actions" aria-label="Actions">
       <ErrorNote error={error} />
       <form onSubmit={(e) => { e.preventDefault(); run(() => interaction('contact', reply), () => setReply('')); }}>
-        <label for="reply">Reply to the customer (email)</label>
+        <label for="reply">Reply to the customer ({route('contact').channel})</label>
         <textarea id="reply" rows={4} required value={reply}
           onInput={(e) => setReply((e.target as HTMLTextAreaElement).value)} />
         <button type="submit" disabled={busy || !reply.trim()}>Send reply</button>
