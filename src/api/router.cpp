@@ -630,7 +630,7 @@ void Router::AddSessions() {
          auto me = ledger_.Me(call.who);
          if (!me) return respond(Problem(me.error()));
          json::object out = PrincipalJson(call.who);
-         out["user"] = std::move(me->body);
+         out["user"] = me->text ? json::parse(*me->text) : std::move(me->body);
          std::string_view session = CookieValue(call.request.cookie, kSessionCookie);
          bool by_cookie = call.request.authorization.empty() && !session.empty();
          out["csrf_token"] =

@@ -60,7 +60,7 @@ def browser(base, answer):
 
 def new_account(s, base, csrf):
     headers = {"X-CSRF-Token": csrf} if csrf is not None else {}
-    return s.post(base + "/api/v1/accounts", json={"name": "Acme"}, headers=headers, timeout=30)
+    return s.post(base + "/api/v1/accounts", json={"name": "Acme", "segment": "smb"}, headers=headers, timeout=30)
 
 
 def test_password_comes_from_env_or_stdin_never_argv(data_dir):
@@ -174,7 +174,7 @@ def test_cookie_reads_need_no_csrf_and_writes_do(srv):
 
 def test_bearer_tokens_need_no_csrf(srv):
     token = srv.token("boss@example.com", "admin")
-    answer = requests.post(srv.base + "/api/v1/accounts", json={"name": "Acme"}, timeout=30,
+    answer = requests.post(srv.base + "/api/v1/accounts", json={"name": "Acme", "segment": "smb"}, timeout=30,
                            headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 201
     session = requests.get(srv.base + "/api/v1/session", timeout=30,
@@ -207,8 +207,9 @@ def test_sessions_expire(srv):
 def test_a_deactivated_user_loses_its_sessions(srv):
     s = browser(srv.base, sign_in(srv.base))
     admin = srv.client(srv.token("boss@example.com", "admin"))
-    user = s.get(srv.base + "/api/v1/me", timeout=30)
-    patched = admin.patch(f"/api/v1/users/{user.json()['id']}", {"active": False},
+    me = s.get(srv.base + "/api/v1/me", timeout=30).json()
+    user = admin.get(f"/api/v1/users/{me['id']}")
+    patched = admin.patch(f"/api/v1/users/{me['id']}", {"active": False},
                           etag=user.headers["ETag"])
     assert patched.status_code == 200, patched.text
     assert s.get(srv.base + "/api/v1/me", timeout=30).status_code == 401
