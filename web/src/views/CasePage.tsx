@@ -96,42 +96,44 @@ export function CasePage({ id, me }: { id: number; me: User }) {
         <ErrorNote error={error} />
       </section>
 
-      {header ? (
-        <section class="account" aria-labelledby="account-title">
-          <h2 id="account-title">{header.name}</h2>
-          <dl>
-            <dt>Segment</dt>
-            <dd>{label(header.segment)}</dd>
-            <dt>Priority</dt>
-            <dd>{label(header.priority)}</dd>
-            <dt>Owner</dt>
-            <dd>{header.owner?.name ?? '—'}</dd>
-            <dt>Open cases</dt>
-            <dd>{header.open_cases}</dd>
-            <dt>Last contact</dt>
-            <dd>{when(header.last_contact_at)}</dd>
-            {header.active_escalation ? (
-              <>
-                <dt>Escalation</dt>
-                <dd>
-                  #{header.active_escalation.id}, {label(header.active_escalation.stage)}
-                </dd>
-              </>
+      <aside class="side">
+        {header ? (
+          <section class="account" aria-labelledby="account-title">
+            <h2 id="account-title">{header.name}</h2>
+            <dl>
+              <dt>Segment</dt>
+              <dd>{label(header.segment)}</dd>
+              <dt>Priority</dt>
+              <dd>{label(header.priority)}</dd>
+              <dt>Owner</dt>
+              <dd>{header.owner?.name ?? '—'}</dd>
+              <dt>Open cases</dt>
+              <dd>{header.open_cases}</dd>
+              <dt>Last contact</dt>
+              <dd>{when(header.last_contact_at)}</dd>
+              {header.active_escalation ? (
+                <>
+                  <dt>Escalation</dt>
+                  <dd>
+                    #{header.active_escalation.id}, {label(header.active_escalation.stage)}
+                  </dd>
+                </>
+              ) : null}
+            </dl>
+            {header.signals.length > 0 ? (
+              <div class="signals" aria-label="Signals">
+                {header.signals.map((s) => (
+                  <SignalBanner key={`${s.rule}-${s.case_id}`} signal={s} />
+                ))}
+              </div>
             ) : null}
-          </dl>
-          {header.signals.length > 0 ? (
-            <div class="signals" aria-label="Signals">
-              {header.signals.map((s) => (
-                <SignalBanner key={`${s.rule}-${s.case_id}`} signal={s} />
-              ))}
-            </div>
-          ) : null}
-        </section>
-      ) : null}
+          </section>
+        ) : null}
 
-      {writable ? (
-        <Actions kase={kase} etag={etag} role={me.role} queueChannel={queueChannel} onChanged={load} />
-      ) : null}
+        {writable ? (
+          <Actions kase={kase} etag={etag} role={me.role} queueChannel={queueChannel} onChanged={load} />
+        ) : null}
+      </aside>
 
       <section class="timeline" aria-labelledby="timeline-title">
         <h2 id="timeline-title">Timeline</h2>
