@@ -80,6 +80,19 @@ void AddSecurityHeaders(HttpResponse& response) {
   if (!has_cache) response.headers.emplace_back("Cache-Control", "no-store");
 }
 
+// An OpenAPI requestBody: a JSON object with these properties, of which `required` must be
+// present.
+json::object JsonBody(json::object properties, json::array required) {
+  return json::object{
+      {"required", true},
+      {"content",
+       {{"application/json",
+         {{"schema",
+           {{"type", "object"},
+            {"properties", std::move(properties)},
+            {"required", std::move(required)}}}}}}}};
+}
+
 std::string ETag(std::int64_t version) { return "\"" + std::to_string(version) + "\""; }
 
 // The version an If-Match names, or nullopt when it names none we could match.
@@ -433,13 +446,7 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
        kAdmin | kManager | kAgent | kVendorAgent,
        "Ingest many interactions atomically: all land or none.",
        {{"requestBody",
-         {{"required", true},
-          {"content",
-           {{"application/json",
-             {{"schema",
-               {{"type", "object"},
-                {"properties",
-                 {{"items", {{"type", "array"}, {"items", Ref("Interaction")}}}}}}}}}}}}},
+         JsonBody({{"items", {{"type", "array"}, {"items", Ref("Interaction")}}}}, {"items"})},
         {"responses",
          {{"200", JsonResponse("every item stored (or already stored)", {{"type", "object"}})},
           {"409", ProblemResponse("an external id reused with different content")},
@@ -561,14 +568,8 @@ void Router::AddSessions() {
        "X-CSRF-Token. A wrong email or password is one 401; repeated failures for an email "
        "answer 429 with Retry-After.",
        {{"requestBody",
-         {{"required", true},
-          {"content",
-           {{"application/json",
-             {{"schema",
-               {{"type", "object"},
-                {"required", json::array{"email", "password"}},
-                {"properties",
-                 {{"email", {{"type", "string"}}}, {"password", {{"type", "string"}}}}}}}}}}}}},
+         JsonBody({{"email", {{"type", "string"}}}, {"password", {{"type", "string"}}}},
+                  {"email", "password"})},
         {"responses",
          {{"200", JsonResponse("signed in; Set-Cookie carries the session", session_schema)},
           {"400", ProblemResponse("not JSON")},
@@ -972,14 +973,6 @@ void Router::AddAdvocacy() {
   constexpr unsigned kInHouse = kAdmin | kManager | kAgent | kViewer;
   constexpr unsigned kAdvocates = kAdmin | kManager | kAgent;
   const json::object id_param = Parameter("id", "path", {{"type", "integer"}}, "the escalation", true);
-  auto object_body = [](json::object properties, json::array required) {
-    return json::object{
-        {"required", true},
-        {"content",
-         {{"application/json",
-           {{"schema",
-             {{"type", "object"}, {"properties", std::move(properties)}, {"required", std::move(required)}}}}}}}};
-  };
   auto escalation_id = [](const Call& call) { return ParseId(call.params[0]); };
   const Error missing{ErrorCode::kNotFound, "no such escalation", {}};
 
@@ -990,7 +983,7 @@ void Router::AddAdvocacy() {
        "answers the escalation. Agents only on escalations they own.",
        {{"parameters", json::array{id_param}},
         {"requestBody",
-         object_body({{"channel", {{"type", "string"}}},
+         JsonBody({{"channel", {{"type", "string"}}},
                       {"summary", {{"type", "string"}}},
                       {"at", {{"type", "string"}, {"format", "date-time"}}}},
                      {"channel", "summary"})},
@@ -1038,7 +1031,7 @@ void Router::AddAdvocacy() {
        "and what Rapport suggested.",
        {{"parameters", json::array{id_param}},
         {"requestBody",
-         object_body({{"interaction_id", {{"type", "integer"}}},
+         JsonBody({{"interaction_id", {{"type", "integer"}}},
                       {"choice", {{"type", "string"}, {"enum", {"related", "separate"}}}}},
                      {"interaction_id", "choice"})},
         {"responses",
