@@ -13,7 +13,7 @@ import { chromium } from 'playwright-core';
 import { measureFirstLoad } from './first-load.mjs';
 
 const bin = process.env.RAPPORT_BIN || '../build/src/cli/rapport';
-const web = process.env.RAPPORT_WEB || '../build/web';
+const web = process.env.RAPPORT_WEB || '../build/web-dist';
 const artifacts = process.env.E2E_ARTIFACTS || 'e2e-artifacts';
 const browserPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const password = 'e2e password 1234';
