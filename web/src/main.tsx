@@ -5,7 +5,7 @@ import { label } from './format';
 import { onLinkClick, usePath } from './router';
 import './style.css';
 import { CasePage } from './views/CasePage';
-import { Desk } from './views/Desk';
+import { Desk, prefetchDesk } from './views/Desk';
 import { SignIn } from './views/SignIn';
 
 function App() {
@@ -45,4 +45,5 @@ function App() {
   );
 }
 
+if (location.pathname === '/') prefetchDesk();
 render(<App />, document.getElementById('app')!);

@@ -12,12 +12,29 @@ interface AtRisk {
   clock: Clock;
 }
 
+const atRiskPath = '/api/v1/sla/at-risk?within=10080&limit=500';
+let prefetched: Promise<{ items: AtRisk[] } | null> | null = null;
+
+// Starts the desk's request at once, beside the session's, when the page opens on the desk:
+// the first load then waits for one round trip instead of two. A refused one (a signed-out
+// page) is asked again when the desk shows.
+export function prefetchDesk() {
+  prefetched = get<{ items: AtRisk[] }>(atRiskPath).catch(() => null);
+}
+
 export function Desk() {
   const [rows, setRows] = useState<AtRisk[] | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   useEffect(() => {
-    get<{ items: AtRisk[] }>('/api/v1/sla/at-risk?within=10080&limit=500')
+    if (rows) performance.mark('rapport:desk-ready');  // what the first-load figure measures
+  }, [rows]);
+
+  useEffect(() => {
+    const early = prefetched;
+    prefetched = null;
+    const fetch = () => get<{ items: AtRisk[] }>(atRiskPath);
+    (early ? early.then((answer) => answer ?? fetch()) : fetch())
       .then((answer) => {
         const seen = new Set<number>();
         const sorted = answer.items
