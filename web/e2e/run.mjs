@@ -91,6 +91,31 @@ if (vendorCase) {
   });
 }
 
+// An escalation brought to verifying, with a criterion not yet met and no agreement.
+async function patchRecord(path, body) {
+  const r = await fetch(base + path, { headers: { Authorization: `Bearer ${adminToken}` } });
+  const etag = r.headers.get('ETag');
+  const answer = await fetch(base + path, {
+    method: 'PATCH',
+    headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json',
+      'If-Match': etag },
+    body: JSON.stringify(body),
+  });
+  if (!answer.ok) throw new Error(`PATCH ${path}: ${answer.status} ${await answer.text()}`);
+  return answer.json();
+}
+const contact = (await api('GET', `/api/v1/people?account_id=${target.account_id}&limit=1`)).items[0];
+const escalation = await api('POST', '/api/v1/escalations', {
+  account_id: target.account_id, title: 'Orders keep arriving wrong', severity: 'high',
+  case_ids: [target.id], contact_ids: contact ? [contact.id] : [],
+  success_criteria: [{ description: 'Three correct deliveries in a row', met: false }],
+});
+const escalationPath = `/api/v1/escalations/${escalation.id}`;
+await patchRecord(escalationPath, { stage: 'planning',
+  plan: [{ description: 'Audit the warehouse picking', due_on: '2030-01-01' }] });
+await patchRecord(escalationPath, { stage: 'executing' });
+await patchRecord(escalationPath, { stage: 'verifying' });
+
 // --- the browser -------------------------------------------------------------------------
 const browser = await chromium.launch({ executablePath: browserPath, args: ['--no-sandbox'] });
 const results = [];
@@ -215,6 +240,8 @@ await test('a vendor agent cannot see another vendor\'s case or its body', async
   check(vendorCase && outsider && insider, 'the demo has no two vendors with agents');
   const page = await signedInPage(outsider.email);
   await page.screenshot({ path: join(artifacts, 'desk-vendor-agent.png'), fullPage: true });
+  check(await page.getByRole('link', { name: 'Advocacy' }).count() === 0,
+    'a vendor agent is offered the advocacy board, which the API refuses it');
   check(await page.locator(`a[href="/cases/${vendorCase.id}"]`).count() === 0,
     'the desk lists another vendor\'s case');
   await page.goto(`${base}/cases/${vendorCase.id}`);
@@ -227,6 +254,38 @@ await test('a vendor agent cannot see another vendor\'s case or its body', async
   check(await own.getByRole('button', { name: 'Send reply' }).count() === 1, 'no reply offered');
   await page.context().close();
   await own.context().close();
+});
+
+await test('an escalation\'s close-out is refused with its reasons, then succeeds', async () => {
+  await agent.getByRole('link', { name: 'Advocacy' }).click();
+  await agent.getByRole('heading', { name: 'Advocacy' }).waitFor();
+  await agent.locator('#stage-verifying').waitFor();
+  await agent.screenshot({ path: join(artifacts, 'advocacy-board.png'), fullPage: true });
+  await agent.getByRole('link', { name: 'Orders keep arriving wrong' }).click();
+  await agent.getByRole('heading', { name: /Escalation #\d+: Orders keep arriving wrong/ }).waitFor();
+  await agent.locator('.blocked', { hasText: 'not met: Three correct deliveries' }).waitFor();
+  await agent.getByRole('button', { name: 'Close out' }).click();
+  const refused = agent.locator('.error[role=alert]');
+  await refused.waitFor();
+  const reasons = await refused.textContent();
+  check(reasons.includes('Three correct deliveries') && reasons.includes('agreement'),
+    `the refusal does not say why: ${reasons}`);
+  await agent.screenshot({ path: join(artifacts, 'escalation-refused.png'), fullPage: true });
+  await agent.getByLabel('Three correct deliveries in a row', { exact: true }).check();
+  await agent.getByLabel('Evidence: Three correct deliveries in a row').fill('delivery log 42');
+  await agent.getByRole('button', { name: 'Save criteria' }).click();
+  await agent.locator('.blocked', { hasText: 'not met' }).waitFor({ state: 'detached' });
+  const agreedBy = agent.getByLabel('Agreed by');
+  const person = await agreedBy.locator('option').nth(1).getAttribute('value');
+  await agreedBy.selectOption(person);
+  await agent.getByRole('button', { name: 'Record agreement' }).click();
+  await agent.getByText(/Agreed by .* on /).waitFor();
+  await agent.getByRole('button', { name: 'Close out' }).click();
+  await agent.locator('.escalation .status', { hasText: 'closed' }).waitFor();
+  check(await agent.locator('.error[role=alert]').count() === 0, 'an error is still shown');
+  const stored = await api('GET', escalationPath);
+  check(stored.stage === 'closed', `the escalation is ${stored.stage}`);
+  await agent.screenshot({ path: join(artifacts, 'escalation-closed.png'), fullPage: true });
 });
 
 await test('the workspace never breaks its own Content-Security-Policy', async () => {

@@ -1,11 +1,13 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { currentSession, signOut, whenSignedOut, type User } from './api';
+import { can, currentSession, signOut, whenSignedOut, type User } from './api';
 import { label } from './format';
 import { onLinkClick, usePath } from './router';
 import './style.css';
+import { Board } from './views/Board';
 import { CasePage } from './views/CasePage';
 import { Desk, prefetchDesk } from './views/Desk';
+import { EscalationPage } from './views/EscalationPage';
 import { SignIn } from './views/SignIn';
 
 function App() {
@@ -25,11 +27,27 @@ function App() {
   if (me === null) return <SignIn onSignedIn={refresh} />;
 
   const caseMatch = /^\/cases\/(\d+)$/.exec(path);
+  const escalationMatch = /^\/escalations\/(\d+)$/.exec(path);
+  const advocacy = can.seeAdvocacy(me.role);
+  let view;
+  if (caseMatch) view = <CasePage id={Number(caseMatch[1])} me={me} />;
+  else if (path === '/') view = <Desk />;
+  else if (advocacy && path === '/escalations') view = <Board />;
+  else if (advocacy && escalationMatch) view = <EscalationPage id={Number(escalationMatch[1])} me={me} />;
+  else {
+    view = (
+      <main><h1>Not found</h1><p><a href="/" onClick={onLinkClick}>Back to the desk</a></p></main>
+    );
+  }
   return (
     <>
       <header class="top">
         <nav aria-label="Main">
           <a href="/" onClick={onLinkClick} aria-current={path === '/' ? 'page' : undefined}>Desk</a>
+          {advocacy ? (
+            <a href="/escalations" onClick={onLinkClick}
+              aria-current={path.startsWith('/escalations') ? 'page' : undefined}>Advocacy</a>
+          ) : null}
         </nav>
         <span class="who">
           {me.name} · {label(me.role)}
@@ -38,9 +56,7 @@ function App() {
           </button>
         </span>
       </header>
-      {caseMatch ? <CasePage id={Number(caseMatch[1])} me={me} /> : path === '/' ? <Desk /> : (
-        <main><h1>Not found</h1><p><a href="/" onClick={onLinkClick}>Back to the desk</a></p></main>
-      )}
+      {view}
     </>
   );
 }

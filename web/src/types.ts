@@ -74,3 +74,35 @@ export interface Timeline {
   items: TimelineItem[];
   next_cursor: string | null;
 }
+
+export interface Criterion {
+  description: string;
+  met: boolean;
+  evidence: string | null;
+}
+
+export interface Escalation {
+  id: number;
+  version: number;
+  account_id: number;
+  title: string;
+  severity: string;
+  owner_id: number | null;
+  stage: string;
+  contact_ids: number[];
+  sequence_of_events: { at: string; description: string; case_id: number | null }[];
+  customer_impact: string | null;
+  root_cause: string | null;
+  root_cause_category: string | null;
+  contributing_factors: { description: string; party: string; function: string | null }[];
+  plan: { description: string; owner_id: number | null; due_on: string | null; status: string }[];
+  success_criteria: Criterion[];
+  customer_agreement: { person_id: number; at: string } | null;
+  progress_updates: { at: string; by: number; channel: string; summary: string }[];
+  closed_at: string | null;
+}
+
+export interface Overview {
+  escalation: Escalation;
+  next_stage: { stage: string | null; blocked_by: { field: string; message: string }[] };
+}
