@@ -107,6 +107,7 @@ async function patchRecord(path, body) {
 const contact = (await api('GET', `/api/v1/people?account_id=${target.account_id}&limit=1`)).items[0];
 const escalation = await api('POST', '/api/v1/escalations', {
   account_id: target.account_id, title: 'Orders keep arriving wrong', severity: 'high',
+  owner_id: (await api('GET', '/api/v1/me')).id,
   case_ids: [target.id], contact_ids: contact ? [contact.id] : [],
   success_criteria: [{ description: 'Three correct deliveries in a row', met: false }],
 });
