@@ -201,7 +201,7 @@ await test('open a case: the 360 header, clocks and a body with a script that do
     await agent.screenshot({ path: join(artifacts, 'case.png'), fullPage: true });
   });
 
-await test('reply, add a note and change status: the timeline and the case change', async () => {
+await test('reply, add a note, log a call and change status: the timeline and the case change', async () => {
   const reply = `We are on it (${Date.now()})`;
   await agent.getByLabel(/Reply to the customer/).fill(reply);
   await agent.getByRole('button', { name: 'Send reply' }).click();
@@ -211,6 +211,9 @@ await test('reply, add a note and change status: the timeline and the case chang
   await agent.getByLabel('Internal note').fill('Called the warehouse');
   await agent.getByRole('button', { name: 'Add note' }).click();
   await agent.locator('.timeline li.item-note', { hasText: 'Called the warehouse' }).waitFor();
+  await agent.getByLabel('What was said').fill('Promised a replacement by Friday');
+  await agent.getByRole('button', { name: 'Log call' }).click();
+  await agent.locator('.timeline li', { hasText: 'Promised a replacement by Friday' }).waitFor();
   const select = agent.getByLabel('Change status');
   const values = await select.locator('option').evaluateAll(
     (options) => options.map((o) => o.value).filter(Boolean));

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, call, can, get, type Role, type User } from '../api';
 import { ClockBadge, ErrorNote, SafeBody, SignalBanner } from '../components';
 import { label, when } from '../format';
+import { onLinkClick } from '../router';
 import type { Case, Timeline, TimelineItem } from '../types';
 
 // The case status machine (domain/entities.cpp IsLegalTransition): only legal moves are
@@ -115,7 +116,11 @@ export function CasePage({ id, me }: { id: number; me: User }) {
                 <>
                   <dt>Escalation</dt>
                   <dd>
-                    #{header.active_escalation.id}, {label(header.active_escalation.stage)}
+                    {can.seeAdvocacy(me.role) ? (
+                      <a href={`/escalations/${header.active_escalation.id}`} onClick={onLinkClick}>
+                        #{header.active_escalation.id}
+                      </a>
+                    ) : `#${header.active_escalation.id}`}, {label(header.active_escalation.stage)}
                   </dd>
                 </>
               ) : null}
@@ -178,6 +183,9 @@ function Actions({ kase, etag, role, queueChannel, onChanged }: ActionsProps) {
   const [reply, setReply] = useState('');
   const [note, setNote] = useState('');
   const [status, setStatus] = useState('');
+  const [callSummary, setCallSummary] = useState('');
+  const [callDirection, setCallDirection] = useState('outbound');
+  const [callMinutes, setCallMinutes] = useState('5');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
@@ -208,6 +216,24 @@ function Actions({ kase, etag, role, queueChannel, onChanged }: ActionsProps) {
       return { channel: queueChannel, queue_id: kase.queue_id };
     }
     return { channel: 'email', queue_id: null };
+  }
+
+  // A call logged by hand: on the case's queue when it is a phone queue, else in-house
+  // without a queue (which a vendor agent may not do: it is not offered to one).
+  const callQueue = kase.queue_id && queueChannel === 'phone' ? kase.queue_id : null;
+  const canLogCall = role !== 'vendor_agent' || callQueue !== null;
+
+  function logCall() {
+    const ended = new Date();
+    const started = new Date(ended.getTime() - Math.max(1, Number(callMinutes) || 1) * 60000);
+    const record: Record<string, unknown> = {
+      channel: 'phone', direction: callDirection, kind: 'contact', account_id: kase.account_id,
+      case_id: kase.id, arrived_at: started.toISOString(), answered_at: started.toISOString(),
+      ended_at: ended.toISOString(), outcome: 'answered', body: callSummary,
+    };
+    if (kase.requester_id) record.person_id = kase.requester_id;
+    if (callQueue) record.queue_id = callQueue;
+    return call('POST', '/api/v1/interactions', record);
   }
 
   function interaction(kind: 'contact' | 'note', body: string) {
@@ -246,6 +272,26 @@ function Actions({ kase, etag, role, queueChannel, onChanged }: ActionsProps) {
           onInput={(e) => setNote((e.target as HTMLTextAreaElement).value)} />
         <button type="submit" disabled={busy || !note.trim()}>Add note</button>
       </form>
+      {canLogCall ? (
+        <form onSubmit={(e) => { e.preventDefault(); run(logCall, () => setCallSummary('')); }}>
+          <fieldset>
+            <legend>Log a call</legend>
+            <label for="call-direction">Direction</label>
+            <select id="call-direction" value={callDirection}
+              onChange={(e) => setCallDirection((e.target as HTMLSelectElement).value)}>
+              <option value="outbound">we called the customer</option>
+              <option value="inbound">the customer called</option>
+            </select>
+            <label for="call-minutes">Minutes</label>
+            <input id="call-minutes" type="number" min={1} max={600} value={callMinutes}
+              onInput={(e) => setCallMinutes((e.target as HTMLInputElement).value)} />
+            <label for="call-summary">What was said</label>
+            <textarea id="call-summary" rows={2} required value={callSummary}
+              onInput={(e) => setCallSummary((e.target as HTMLTextAreaElement).value)} />
+            <button type="submit" disabled={busy || !callSummary.trim()}>Log call</button>
+          </fieldset>
+        </form>
+      ) : null}
       {moves.length > 0 ? (
         <form class="inline" onSubmit={(e) => {
           e.preventDefault();
