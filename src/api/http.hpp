@@ -19,6 +19,10 @@ struct HttpRequest {
   std::string authorization;
   std::string if_match;
   bool has_if_match = false;
+  std::string content_type;  // of the body
+  std::string cookie;       // the Cookie header as sent
+  std::string csrf_token;   // X-CSRF-Token: required on cookie-authenticated writes
+  bool https = false;       // X-Forwarded-Proto: https (TLS ends at a reverse proxy)
   std::string body;
 };
 

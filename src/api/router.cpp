@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "api/static_site.hpp"
 #include "app/signal_lists.hpp"
 #include "app/importer.hpp"
 #include "app/timeline.hpp"
@@ -53,6 +54,43 @@ HttpResponse Json(int status, json::value body) {
 HttpResponse Answer(int status, app::Record record) {
   if (!record.text) return Json(status, std::move(record.body));
   return HttpResponse{status, "application/json", *record.text, {}};
+}
+
+app::SessionOptions SessionOptionsOf(const Limits& limits) {
+  app::SessionOptions options;
+  options.lifetime = limits.session_lifetime;
+  return options;
+}
+
+// Headers on every answer: no sniffing of types, no framing, no referrer; API answers are
+// the caller's own and are not kept by caches (the workspace's files say their own policy).
+void AddSecurityHeaders(HttpResponse& response) {
+  bool has_policy = false, has_cache = false;
+  for (const auto& [name, value] : response.headers) {
+    has_policy = has_policy || name == "Content-Security-Policy";
+    has_cache = has_cache || name == "Cache-Control";
+  }
+  response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  response.headers.emplace_back("X-Frame-Options", "DENY");
+  response.headers.emplace_back("Referrer-Policy", "no-referrer");
+  if (!has_policy) {
+    response.headers.emplace_back("Content-Security-Policy",
+                                  "default-src 'none'; frame-ancestors 'none'");
+  }
+  if (!has_cache) response.headers.emplace_back("Cache-Control", "no-store");
+}
+
+// An OpenAPI requestBody: a JSON object with these properties, of which `required` must be
+// present.
+json::object JsonBody(json::object properties, json::array required) {
+  return json::object{
+      {"required", true},
+      {"content",
+       {{"application/json",
+         {{"schema",
+           {{"type", "object"},
+            {"properties", std::move(properties)},
+            {"required", std::move(required)}}}}}}}};
 }
 
 std::string ETag(std::int64_t version) { return "\"" + std::to_string(version) + "\""; }
@@ -209,7 +247,12 @@ HttpResponse Problem(const Error& error) {
 }
 
 Router::Router(app::Application& app, Metrics& metrics, Limits limits)
-    : app_(app), ledger_(app.ledger()), advocacy_(app.store()), metrics_(metrics), limits_(limits) {
+    : app_(app),
+      ledger_(app.ledger()),
+      advocacy_(app.store()),
+      sessions_(app.store(), SessionOptionsOf(limits)),
+      metrics_(metrics),
+      limits_(limits) {
   Add({"GET",
        "/healthz",
        kPublic,
@@ -403,13 +446,7 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
        kAdmin | kManager | kAgent | kVendorAgent,
        "Ingest many interactions atomically: all land or none.",
        {{"requestBody",
-         {{"required", true},
-          {"content",
-           {{"application/json",
-             {{"schema",
-               {{"type", "object"},
-                {"properties",
-                 {{"items", {{"type", "array"}, {"items", Ref("Interaction")}}}}}}}}}}}}},
+         JsonBody({{"items", {{"type", "array"}, {"items", Ref("Interaction")}}}}, {"items"})},
         {"responses",
          {{"200", JsonResponse("every item stored (or already stored)", {{"type", "object"}})},
           {"409", ProblemResponse("an external id reused with different content")},
@@ -427,6 +464,7 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
                                     });
        }});
   AddImports();
+  AddSessions();
   BuildOpenApi();
 }
 
@@ -471,6 +509,153 @@ class ImportSink final : public BodySink {
 };
 
 }  // namespace
+
+std::string_view CookieValue(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    auto end = header.find(';');
+    std::string_view pair = header.substr(0, end);
+    header = end == std::string_view::npos ? std::string_view{} : header.substr(end + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
+      return pair.substr(name.size() + 1);
+    }
+  }
+  return {};
+}
+
+namespace {
+
+// A problem whose status has no error code of its own (415, 429).
+HttpResponse StatusProblem(int status, std::string title, std::string detail) {
+  json::object body{{"type", "urn:rapport:problem:" + title},
+                    {"title", title},
+                    {"status", status},
+                    {"detail", std::move(detail)}};
+  return HttpResponse{status, "application/problem+json", json::serialize(body), {}};
+}
+
+std::string SessionCookie(std::string_view value, std::int64_t max_age, bool secure) {
+  // SameSite=Strict: no other site's page makes the browser send it; HttpOnly: no script
+  // reads it; Secure when the client reached us over TLS (through the proxy).
+  return std::string(kSessionCookie) + "=" + std::string(value) +
+         "; Path=/; Max-Age=" + std::to_string(max_age) + "; HttpOnly; SameSite=Strict" +
+         (secure ? "; Secure" : "");
+}
+
+json::object PrincipalJson(const app::Principal& who) {
+  json::object out{{"user_id", who.user_id}, {"role", domain::Name(who.role)}};
+  out["vendor_id"] = who.vendor_id ? json::value(*who.vendor_id) : json::value(nullptr);
+  return out;
+}
+
+}  // namespace
+
+void Router::AddSessions() {
+  json::object session_schema{
+      {"type", "object"},
+      {"properties",
+       {{"user", Ref("User")},
+        {"user_id", {{"type", "integer"}}},
+        {"role", {{"type", "string"}}},
+        {"vendor_id", {{"type", "integer"}, {"nullable", true}}},
+        {"csrf_token", {{"type", "string"}, {"nullable", true}}},
+        {"expires_at", {{"type", "string"}, {"format", "date-time"}}}}}};
+  Add({"POST",
+       "/api/v1/session",
+       kPublic,
+       "Sign in to the web workspace with email and password: sets the HttpOnly session "
+       "cookie and answers the CSRF token that cookie-authenticated writes send as "
+       "X-CSRF-Token. A wrong email or password is one 401; repeated failures for an email "
+       "answer 429 with Retry-After.",
+       {{"requestBody",
+         JsonBody({{"email", {{"type", "string"}}}, {"password", {{"type", "string"}}}},
+                  {"email", "password"})},
+        {"responses",
+         {{"200", JsonResponse("signed in; Set-Cookie carries the session", session_schema)},
+          {"400", ProblemResponse("not JSON")},
+          {"401", ProblemResponse("wrong email or password")},
+          {"415", ProblemResponse("the body is not application/json")},
+          {"422", ProblemResponse("email or password missing or not strings")},
+          {"429", ProblemResponse("too many failed sign-ins for this email; wait Retry-After")}}}},
+       [this](const Call& call, Respond respond) {
+         // Only JSON: a page on another site cannot send it without our consent (CORS), so
+         // it cannot sign a victim's browser in to the attacker's account.
+         if (!call.request.content_type.starts_with("application/json")) {
+           return respond(StatusProblem(415, "unsupported_media_type",
+                                        "the body must be application/json"));
+         }
+         auto body = ParseBody(call.request.body);
+         if (!body) return respond(Problem(body.error()));
+         std::vector<FieldError> bad;
+         const json::object* fields = body->if_object();
+         auto text = [&](std::string_view name) -> std::string {
+           const json::value* v = fields ? fields->if_contains(name) : nullptr;
+           if (!v || !v->is_string() || v->as_string().empty()) {
+             bad.push_back({std::string(name), "required, a non-empty string"});
+             return {};
+           }
+           return std::string(v->as_string());
+         };
+         std::string email = text("email");
+         std::string password = text("password");
+         if (!bad.empty()) {
+           return respond(Problem({ErrorCode::kInvalid, "sign-in needs email and password",
+                                   std::move(bad)}));
+         }
+         if (auto wait = sessions_.RetryAfter(email)) {
+           auto refusal = StatusProblem(429, "too_many_requests",
+                                        "too many failed sign-ins for this email; retry in " +
+                                            std::to_string(*wait) + " s");
+           refusal.headers.emplace_back("Retry-After", std::to_string(*wait));
+           return respond(std::move(refusal));
+         }
+         bool secure = call.request.https;
+         auto lifetime = sessions_.options().lifetime.count();
+         sessions_.SignIn(email, password, [respond, secure, lifetime](Result<app::SignedIn> r) {
+           if (!r) return respond(Problem(r.error()));
+           json::object out = PrincipalJson(r->who);
+           out["csrf_token"] = r->csrf_token;
+           out["expires_at"] = FormatRfc3339(r->expires_at);
+           HttpResponse response = Json(200, std::move(out));
+           response.headers.emplace_back("Set-Cookie", SessionCookie(r->token, lifetime, secure));
+           respond(std::move(response));
+         });
+       }});
+  Add({"GET",
+       "/api/v1/session",
+       kEveryRole,
+       "The caller and, when signed in with the session cookie, its CSRF token (null for a "
+       "bearer token, which needs none).",
+       {{"responses", {{"200", JsonResponse("the caller", session_schema)}}}},
+       [this](const Call& call, Respond respond) {
+         auto me = ledger_.Me(call.who);
+         if (!me) return respond(Problem(me.error()));
+         json::object out = PrincipalJson(call.who);
+         out["user"] = me->text ? json::parse(*me->text) : std::move(me->body);
+         std::string_view session = CookieValue(call.request.cookie, kSessionCookie);
+         bool by_cookie = call.request.authorization.empty() && !session.empty();
+         out["csrf_token"] =
+             by_cookie ? json::value(app::CsrfTokenFor(session)) : json::value(nullptr);
+         respond(Json(200, std::move(out)));
+       }});
+  Add({"DELETE",
+       "/api/v1/session",
+       kEveryRole,
+       "Sign out: ends the session and clears its cookie (a bearer token stays valid).",
+       {{"responses", {{"204", {{"description", "signed out"}}}}}},
+       [this](const Call& call, Respond respond) {
+         bool secure = call.request.https;
+         auto cleared = [respond, secure](Result<void> r) {
+           if (!r) return respond(Problem(r.error()));
+           HttpResponse response{204, "application/json", {}, {}};
+           response.headers.emplace_back("Set-Cookie", SessionCookie("", 0, secure));
+           respond(std::move(response));
+         };
+         std::string_view session = CookieValue(call.request.cookie, kSessionCookie);
+         if (!call.request.authorization.empty() || session.empty()) return cleared({});
+         sessions_.SignOut(session, std::move(cleared));
+       }});
+}
 
 void Router::AddImports() {
   for (auto [name, kind, extra] :
@@ -788,14 +973,6 @@ void Router::AddAdvocacy() {
   constexpr unsigned kInHouse = kAdmin | kManager | kAgent | kViewer;
   constexpr unsigned kAdvocates = kAdmin | kManager | kAgent;
   const json::object id_param = Parameter("id", "path", {{"type", "integer"}}, "the escalation", true);
-  auto object_body = [](json::object properties, json::array required) {
-    return json::object{
-        {"required", true},
-        {"content",
-         {{"application/json",
-           {{"schema",
-             {{"type", "object"}, {"properties", std::move(properties)}, {"required", std::move(required)}}}}}}}};
-  };
   auto escalation_id = [](const Call& call) { return ParseId(call.params[0]); };
   const Error missing{ErrorCode::kNotFound, "no such escalation", {}};
 
@@ -806,7 +983,7 @@ void Router::AddAdvocacy() {
        "answers the escalation. Agents only on escalations they own.",
        {{"parameters", json::array{id_param}},
         {"requestBody",
-         object_body({{"channel", {{"type", "string"}}},
+         JsonBody({{"channel", {{"type", "string"}}},
                       {"summary", {{"type", "string"}}},
                       {"at", {{"type", "string"}, {"format", "date-time"}}}},
                      {"channel", "summary"})},
@@ -854,7 +1031,7 @@ void Router::AddAdvocacy() {
        "and what Rapport suggested.",
        {{"parameters", json::array{id_param}},
         {"requestBody",
-         object_body({{"interaction_id", {{"type", "integer"}}},
+         JsonBody({{"interaction_id", {{"type", "integer"}}},
                       {"choice", {{"type", "string"}, {"enum", {"related", "separate"}}}}},
                      {"interaction_id", "choice"})},
         {"responses",
@@ -1065,6 +1242,12 @@ std::variant<HttpResponse, std::pair<const Route*, Call>> Router::Admit(
     allowed += (allowed.empty() ? "" : ", ") + r.method;
   }
   label = route ? route->method + " " + route->pattern : "unmatched";
+  if (!route && allowed.empty() && site_ && request.method == "GET") {
+    if (auto page = site_->Serve(request.path)) {
+      label = "GET /(workspace)";
+      return std::move(*page);
+    }
+  }
   if (!route) {
     if (allowed.empty()) return Problem({ErrorCode::kNotFound, "no such route", {}});
     return HttpResponse{
@@ -1077,9 +1260,27 @@ std::variant<HttpResponse, std::pair<const Route*, Call>> Router::Admit(
   app::Principal who;
   if (!(route->roles & kPublic)) {
     std::string_view auth = request.authorization;
-    std::string_view token;
-    if (auth.starts_with("Bearer ")) token = auth.substr(7);
-    auto principal = app_.authenticator().Authenticate(token);
+    std::string_view session = CookieValue(request.cookie, kSessionCookie);
+    Result<app::Principal> principal;
+    if (auth.empty() && !session.empty()) {
+      // The workspace: a session cookie, which a browser sends with any request to us, so
+      // writes must also prove they come from our page (a token only it can read).
+      principal = app_.authenticator().AuthenticateSession(session);
+      if (!principal) return Problem(principal.error());
+      bool safe = request.method == "GET" || request.method == "HEAD";
+      if (!safe && !app::CsrfTokenMatches(session, request.csrf_token)) {
+        return Problem({ErrorCode::kForbidden,
+                        request.csrf_token.empty()
+                            ? "a write with the session cookie needs the X-CSRF-Token header "
+                              "(csrf_token from /api/v1/session)"
+                            : "the X-CSRF-Token header does not belong to this session",
+                        {}});
+      }
+    } else {
+      std::string_view token;
+      if (auth.starts_with("Bearer ")) token = auth.substr(7);
+      principal = app_.authenticator().Authenticate(token);
+    }
     if (!principal) return Problem(principal.error());
     if (!(route->roles & RoleBitOf(principal->role))) {
       return Problem({ErrorCode::kForbidden,
@@ -1109,6 +1310,7 @@ void Router::Handle(HttpRequest request, Respond respond) {
     char timing[48];
     std::snprintf(timing, sizeof timing, "app;dur=%.3f", seconds * 1000);
     response.headers.emplace_back("Server-Timing", timing);
+    AddSecurityHeaders(response);
     respond(std::move(response));
   };
   if (auto* refusal = std::get_if<HttpResponse>(&admitted)) return timed(std::move(*refusal));

@@ -16,6 +16,7 @@
 #include "api/metrics.hpp"
 #include "app/advocacy.hpp"
 #include "app/application.hpp"
+#include "app/sessions.hpp"
 
 namespace rapport::api {
 
@@ -49,8 +50,11 @@ struct Route {
   std::function<Result<std::unique_ptr<BodySink>>(const Call&)> upload = {};
 };
 
+class StaticSite;
+
 struct Limits {
   std::size_t max_json_depth = 32;
+  std::chrono::seconds session_lifetime = std::chrono::hours(12);  // of a sign-in
 };
 
 class Router {
@@ -58,6 +62,10 @@ class Router {
   Router(app::Application& app, Metrics& metrics, Limits limits = {});
 
   void Handle(HttpRequest request, Respond respond);
+
+  // Serves the web workspace's files for GET requests no route matches outside /api/.
+  // REQUIRES: called before the first Handle; `site` outlives the router.
+  void ServeSite(const StaticSite* site) { site_ = site; }
 
   // Whether the request line names an upload route, whose body the server streams.
   bool IsUpload(std::string_view method, std::string_view path) const;
@@ -85,6 +93,8 @@ class Router {
   void AddImports();
   // Escalations' own routes beyond their collection, and the management review.
   void AddAdvocacy();
+  // Sign-in sessions of the web workspace: POST/GET/DELETE /api/v1/session.
+  void AddSessions();
   // Matches, authenticates and authorises: the route and its caller, or the refusal.
   std::variant<HttpResponse, std::pair<const Route*, Call>> Admit(const HttpRequest& request,
                                                                   std::string& label);
@@ -93,11 +103,19 @@ class Router {
   app::Application& app_;
   app::Ledger& ledger_;
   app::Advocacy advocacy_;
+  app::Sessions sessions_;
+  const StaticSite* site_ = nullptr;
   Metrics& metrics_;
   Limits limits_;
   std::vector<Route> routes_;
   boost::json::value openapi_;
 };
+
+// The name of the sign-in session's cookie.
+inline constexpr std::string_view kSessionCookie = "rapport_session";
+
+// The value of cookie `name` in a Cookie header; empty when absent.
+std::string_view CookieValue(std::string_view header, std::string_view name);
 
 // The response for an error: application/problem+json (RFC 9457) naming every bad field.
 HttpResponse Problem(const Error& error);

@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "api/router.hpp"
+#include "api/static_site.hpp"
 #include "store/store.hpp"
 
 namespace rapport::api {
@@ -95,6 +97,60 @@ TEST_F(RouterTest, ApiRoutesNeedAToken) {
   EXPECT_EQ(got.status, 401);
   router_->Handle(Request("GET", "/healthz"), [&](HttpResponse r) { got = r; });
   EXPECT_EQ(got.status, 200);
+}
+
+}  // namespace
+}  // namespace rapport::api
+
+namespace rapport::api {
+namespace {
+
+TEST(Cookies, FindsOneCookieAmongOthers) {
+  EXPECT_EQ(CookieValue("rapport_session=abc", "rapport_session"), "abc");
+  EXPECT_EQ(CookieValue("a=1; rapport_session=abc; b=2", "rapport_session"), "abc");
+  EXPECT_EQ(CookieValue("a=1;rapport_session=abc", "rapport_session"), "abc");
+  EXPECT_EQ(CookieValue("xrapport_session=abc", "rapport_session"), "");
+  EXPECT_EQ(CookieValue("rapport_sessionx=abc", "rapport_session"), "");
+  EXPECT_EQ(CookieValue("", "rapport_session"), "");
+}
+
+TEST(Csrf, TokenBelongsToItsSessionOnly) {
+  std::string session = app::NewToken(), other = app::NewToken();
+  EXPECT_TRUE(app::CsrfTokenMatches(session, app::CsrfTokenFor(session)));
+  EXPECT_FALSE(app::CsrfTokenMatches(session, app::CsrfTokenFor(other)));
+  EXPECT_FALSE(app::CsrfTokenMatches(session, ""));
+  EXPECT_NE(app::CsrfTokenFor(session), app::HashToken(session));  // not what the store keeps
+}
+
+TEST(StaticSiteTest, ServesFilesIndexForRoutesAndNothingUnderApi) {
+  auto root = std::filesystem::temp_directory_path() /
+              ("rapport-site-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(root / "assets");
+  EXPECT_FALSE(StaticSite::Load(root.string()).has_value());  // no index.html yet
+  std::ofstream(root / "index.html") << "<!doctype html>";
+  std::ofstream(root / "assets" / "app-1234.js") << "run()";
+  auto site = StaticSite::Load(root.string());
+  ASSERT_TRUE(site.has_value());
+  EXPECT_EQ(site->files(), 2u);
+  for (const char* path : {"/", "/cases/7", "/index.html"}) {
+    auto page = site->Serve(path);
+    ASSERT_TRUE(page.has_value()) << path;
+    EXPECT_EQ(page->status, 200);
+    EXPECT_EQ(page->content_type, "text/html; charset=utf-8");
+    EXPECT_EQ(page->body, "<!doctype html>");
+  }
+  auto asset = site->Serve("/assets/app-1234.js");
+  ASSERT_TRUE(asset.has_value());
+  EXPECT_EQ(asset->content_type, "text/javascript; charset=utf-8");
+  bool immutable = false;
+  for (const auto& [name, value] : asset->headers) {
+    immutable = immutable || (name == "Cache-Control" && value.find("immutable") != std::string::npos);
+  }
+  EXPECT_TRUE(immutable);
+  EXPECT_EQ(site->Serve("/assets/gone.js")->status, 404);
+  EXPECT_FALSE(site->Serve("/api/v1/cases").has_value());
+  EXPECT_FALSE(site->Serve("/api").has_value());
+  std::filesystem::remove_all(root);
 }
 
 }  // namespace

@@ -107,6 +107,14 @@ std::optional<HttpRequest> Convert(const http::request_header<>& in) {
     out.if_match = std::string(it->value());
     out.has_if_match = true;
   }
+  if (auto it = in.find(http::field::content_type); it != in.end()) {
+    out.content_type = std::string(it->value());
+  }
+  if (auto it = in.find(http::field::cookie); it != in.end()) out.cookie = std::string(it->value());
+  if (auto it = in.find("X-CSRF-Token"); it != in.end()) out.csrf_token = std::string(it->value());
+  if (auto it = in.find("X-Forwarded-Proto"); it != in.end()) {
+    out.https = beast::iequals(it->value(), "https");
+  }
   return out;
 }
 

@@ -344,10 +344,11 @@ Result<void> ApplyRules(Session& s, const Principal& who, Escalation& e, const E
     }
     auto refusals = domain::StageEntryRefusals(e, e.stage);
     if (!refusals.empty()) {
-      return Fail(ErrorCode::kConflict,
-                  "the escalation cannot enter " + Stage(e.stage) + " yet: " +
-                      std::to_string(refusals.size()) + " condition(s) unmet",
-                  std::move(refusals));
+      // Counted before the call: its arguments may be evaluated in any order, and GCC moved
+      // the list away before counting it ("0 condition(s) unmet").
+      std::string message = "the escalation cannot enter " + Stage(e.stage) + " yet: " +
+                            std::to_string(refusals.size()) + " condition(s) unmet";
+      return Fail(ErrorCode::kConflict, std::move(message), std::move(refusals));
     }
     domain::ApplyStageInstants(e, now, who.user_id);
   }

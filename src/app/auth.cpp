@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include "app/sessions.hpp"
 #include "store/records.hpp"
 
 namespace rapport::app {
@@ -61,11 +62,50 @@ Result<Principal> Authenticator::Authenticate(std::string_view token) {
   return principal;
 }
 
+Result<Principal> Authenticator::AuthenticateSession(std::string_view token) {
+  if (token.empty()) return Fail(ErrorCode::kUnauthenticated, "no session");
+  std::string hash = HashToken(token);
+  Instant now = Now();
+  std::uint64_t generation = 0;
+  {
+    std::shared_lock lock(mu_);
+    if (auto it = sessions_.find(hash); it != sessions_.end()) {
+      if (now < it->second.second) return it->second.first;
+      return Fail(ErrorCode::kUnauthenticated, "the session has expired; sign in again");
+    }
+    generation = generation_;
+  }
+  std::optional<StoredSession> stored;
+  std::optional<domain::User> user;
+  auto read = store_.Read([&](store::Session& s) -> Result<void> {
+    auto found = FindSession(s, hash);
+    if (!found) return std::unexpected(found.error());
+    stored = *found;
+    if (!stored) return {};
+    auto u = store::Get<domain::User>(s, stored->user_id);
+    if (!u) return std::unexpected(u.error());
+    user = std::move(*u);
+    return {};
+  });
+  if (!read) return std::unexpected(read.error());
+  if (!stored || stored->ended_at || !user || !user->active) {
+    return Fail(ErrorCode::kUnauthenticated, "no such session; sign in again");
+  }
+  if (!(now < stored->expires_at)) {
+    return Fail(ErrorCode::kUnauthenticated, "the session has expired; sign in again");
+  }
+  Principal principal{user->meta.id, user->role, user->vendor_id};
+  std::unique_lock lock(mu_);
+  if (generation == generation_) sessions_.emplace(std::move(hash), std::pair{principal, stored->expires_at});
+  return principal;
+}
+
 void Authenticator::OnCommitted(const store::CommittedBatch& batch) {
   for (const auto& event : batch.events) {
     if (event.entity == "user") {
       std::unique_lock lock(mu_);
       known_.clear();
+      sessions_.clear();
       ++generation_;
       return;
     }

@@ -43,6 +43,10 @@ class Authenticator {
   // The active user owning `token`; kUnauthenticated when unknown or the user is inactive.
   Result<Principal> Authenticate(std::string_view token);
 
+  // The active user of the sign-in session whose cookie value is `token`
+  // (app/sessions.hpp); kUnauthenticated when unknown, expired, ended or the user inactive.
+  Result<Principal> AuthenticateSession(std::string_view token);
+
   // Called after each commit with its events.
   void OnCommitted(const store::CommittedBatch& batch);
 
@@ -50,6 +54,8 @@ class Authenticator {
   store::Store& store_;
   std::shared_mutex mu_;
   std::unordered_map<std::string, Principal> known_;  // token hash → principal; guarded by mu_
+  // session hash → principal and expiry; guarded by mu_
+  std::unordered_map<std::string, std::pair<Principal, Instant>> sessions_;
   std::uint64_t generation_ = 0;                      // guarded by mu_
 };
 

@@ -6,35 +6,45 @@
 
 namespace rapport::app {
 
-Result<GrantedToken> GrantToken(Ledger& ledger, store::Store& store, const TokenGrant& grant) {
+Result<FoundUser> FindOrCreateUser(Ledger& ledger, store::Store& store, const std::string& email,
+                                   const std::optional<std::string>& create_name, Role role,
+                                   std::optional<Id> vendor_id) {
   const Principal system{kSystemUserId, Role::kAdmin, std::nullopt};
-  GrantedToken granted;
+  FoundUser out;
   auto found = store.Read([&](store::Session& s) -> Result<void> {
-    auto id = s.FindId("users", {"email"}, {grant.email});
+    auto id = s.FindId("users", {"email"}, {email});
     if (!id) return std::unexpected(id.error());
-    granted.user_id = id->value_or(0);
+    out.user_id = id->value_or(0);
     return {};
   });
   if (!found) return std::unexpected(found.error());
-  if (granted.user_id == 0) {
-    if (!grant.create_name) {
-      return Fail(ErrorCode::kNotFound, "no user has the email " + grant.email +
-                                            " (pass --create with --name and --role)");
-    }
-    json::object body{
-        {"name", *grant.create_name},
-        {"email", grant.email},
-        {"role", domain::Name(grant.create_role)},
-        {"is_agent", grant.create_role == Role::kAgent || grant.create_role == Role::kVendorAgent}};
-    if (grant.create_vendor_id) body["vendor_id"] = *grant.create_vendor_id;
-    std::promise<Result<Record>> created;
-    ledger.Find("users")->Create(system, body,
-                                 [&](Result<Record> r) { created.set_value(std::move(r)); });
-    auto user = created.get_future().get();
-    if (!user) return std::unexpected(user.error());
-    granted.user_id = user->body.as_object().at("id").as_int64();
-    granted.user_created = true;
+  if (out.user_id != 0) return out;
+  if (!create_name) {
+    return Fail(ErrorCode::kNotFound,
+                "no user has the email " + email + " (pass --create with --name and --role)");
   }
+  json::object body{{"name", *create_name},
+                    {"email", email},
+                    {"role", domain::Name(role)},
+                    {"is_agent", role == Role::kAgent || role == Role::kVendorAgent}};
+  if (vendor_id) body["vendor_id"] = *vendor_id;
+  std::promise<Result<Record>> created;
+  ledger.Find("users")->Create(system, body,
+                               [&](Result<Record> r) { created.set_value(std::move(r)); });
+  auto user = created.get_future().get();
+  if (!user) return std::unexpected(user.error());
+  out.user_id = user->body.as_object().at("id").as_int64();
+  out.created = true;
+  return out;
+}
+
+Result<GrantedToken> GrantToken(Ledger& ledger, store::Store& store, const TokenGrant& grant) {
+  GrantedToken granted;
+  auto user = FindOrCreateUser(ledger, store, grant.email, grant.create_name, grant.create_role,
+                               grant.create_vendor_id);
+  if (!user) return std::unexpected(user.error());
+  granted.user_id = user->user_id;
+  granted.user_created = user->created;
   granted.token = NewToken();
   auto stored = store.WriteAndWait([&](store::Session& s) -> Result<void> {
     Instant now = Now();

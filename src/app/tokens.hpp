@@ -26,6 +26,17 @@ struct GrantedToken {
   bool user_created = false;
 };
 
+struct FoundUser {
+  Id user_id = 0;
+  bool created = false;
+};
+
+// The user with `email`; when there is none and `create_name` is set, one is created
+// through the ledger (the API's validation) with that name, `role` and `vendor_id`.
+Result<FoundUser> FindOrCreateUser(Ledger& ledger, store::Store& store, const std::string& email,
+                                   const std::optional<std::string>& create_name, Role role,
+                                   std::optional<Id> vendor_id);
+
 Result<GrantedToken> GrantToken(Ledger& ledger, store::Store& store, const TokenGrant& grant);
 
 }  // namespace rapport::app

@@ -1,8 +1,9 @@
-// The `rapport` command: serve, token create, backup, demo, import, sla explain, staff, report,
-// signals.
+// The `rapport` command: serve, token create, user create/password, backup, demo, import,
+// sla explain, staff, report, signals.
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -10,10 +11,12 @@
 #include <unistd.h>
 
 #include "api/server.hpp"
+#include "api/static_site.hpp"
 #include "app/advocacy.hpp"
 #include "app/application.hpp"
 #include "app/clocks.hpp"
 #include "app/demo.hpp"
+#include "app/sessions.hpp"
 #include "app/tokens.hpp"
 #include "cli/data_lock.hpp"
 #include "cli/import_command.hpp"
@@ -46,7 +49,8 @@ Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data_dir,
 
 int Serve(const std::string& data_dir, const store::SqliteOptions& store_options,
           api::ServerOptions options, std::chrono::seconds signals_every,
-          const std::string& signals_config, std::chrono::seconds trial_check) {
+          const std::string& signals_config, std::chrono::seconds trial_check,
+          const std::string& web_root, bool web_required, const api::Limits& limits) {
   signals::SignalConfig thresholds;
   if (!signals_config.empty()) {
     auto loaded = cli::LoadSignalConfig(signals_config);
@@ -55,6 +59,9 @@ int Serve(const std::string& data_dir, const store::SqliteOptions& store_options
   }
   auto lock = cli::DataLock::Acquire(data_dir);
   if (!lock) return Failed(lock.error());
+  auto site = api::StaticSite::Load(web_root);
+  if (!site && web_required) return Failed(site.error());
+  if (!site) spdlog::warn("no web workspace: {}", site.error().message);
   auto store = OpenStore(data_dir, store_options);
   if (!store) return Failed(store.error());
   api::Metrics metrics;
@@ -64,7 +71,8 @@ int Serve(const std::string& data_dir, const store::SqliteOptions& store_options
   if (auto r = app.LoadProjections(); !r) return Failed(r.error());
   app::AddAdvocacyJobs(app.periodic(), **store, trial_check);
   app.StartBackgroundJobs(signals_every);
-  api::Router router(app, metrics);
+  api::Router router(app, metrics, limits);
+  if (site) router.ServeSite(&*site);
   api::Server server(router, options);
   auto port = server.Listen();
   if (!port) return Failed(port.error());
@@ -82,6 +90,41 @@ int CreateToken(const std::string& data_dir, const app::TokenGrant& grant) {
   auto granted = app::GrantToken(ledger, **store, grant);
   if (!granted) return Failed(granted.error());
   std::cout << granted->token << std::endl;
+  return 0;
+}
+
+// A password from $RAPPORT_PASSWORD, else the first line of standard input: never from
+// the command line, which other users of the machine can read.
+std::string ReadPassword() {
+  if (const char* env = std::getenv("RAPPORT_PASSWORD")) return env;
+  if (isatty(STDIN_FILENO)) std::cerr << "password: " << std::flush;
+  std::string line;
+  std::getline(std::cin, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+// `user create` (fails when the email is taken) and `user password`.
+int SetUserPassword(const std::string& data_dir, const app::TokenGrant& user, bool create) {
+  std::string password = ReadPassword();
+  if (auto hash = app::HashPassword(password); !hash) return Failed(hash.error());
+  auto store = OpenStore(data_dir);
+  if (!store) return Failed(store.error());
+  if (create) {
+    app::Ledger ledger(**store);
+    auto found = app::FindOrCreateUser(ledger, **store, user.email, user.create_name,
+                                       user.create_role, user.create_vendor_id);
+    if (!found) return Failed(found.error());
+    if (!found->created) {
+      return Failed({ErrorCode::kConflict,
+                     "a user has the email " + user.email + " (set its password with "
+                     "`rapport user password --email " + user.email + "`)",
+                     {}});
+    }
+    std::cout << "created user " << found->user_id << std::endl;
+  }
+  if (auto r = app::SetPassword(**store, user.email, password); !r) return Failed(r.error());
+  std::cout << "password set for " << user.email << std::endl;
   return 0;
 }
 
@@ -194,6 +237,20 @@ int main(int argc, char** argv) {
                    "how often trials' reminders and end dates are checked (seconds)")
       ->check(CLI::Range(1, 86400));
 
+#ifdef RAPPORT_WEB_DIR
+  std::string web_root = RAPPORT_WEB_DIR;
+#else
+  std::string web_root = "web/dist";
+#endif
+  api::Limits limits;
+  int session_seconds = static_cast<int>(limits.session_lifetime.count());
+  serve
+      ->add_option("--session-seconds", session_seconds,
+                   "how long a web sign-in lasts (seconds; default 12 hours)")
+      ->check(CLI::Range(1, 30 * 86400));
+  auto* web_option = serve->add_option(
+      "--web", web_root, "the built web workspace to serve at / (default: the build's)");
+
   app::TokenGrant grant;
   std::string role_name = "agent";
   domain::Id vendor_id = 0;
@@ -209,6 +266,23 @@ int main(int argc, char** argv) {
   token_create->add_option("--role", role_name, "role of a created user")
       ->check(CLI::IsMember({"admin", "manager", "agent", "vendor_agent", "viewer"}));
   token_create->add_option("--vendor", vendor_id, "vendor of a created vendor_agent");
+
+  app::TokenGrant new_user;
+  std::string new_user_name;
+  std::string new_user_role = "agent";
+  domain::Id new_user_vendor = 0;
+  auto* user = cli.add_subcommand("user", "users of the web workspace");
+  user->require_subcommand(1);
+  auto* user_create = user->add_subcommand(
+      "create", "create a user with a password ($RAPPORT_PASSWORD, else the first line of stdin)");
+  user_create->add_option("--email", new_user.email, "the user's email")->required();
+  user_create->add_option("--name", new_user_name, "the user's name")->required();
+  user_create->add_option("--role", new_user_role, "role")
+      ->check(CLI::IsMember({"admin", "manager", "agent", "vendor_agent", "viewer"}));
+  user_create->add_option("--vendor", new_user_vendor, "vendor of a vendor_agent");
+  auto* user_password = user->add_subcommand(
+      "password", "set a user's password ($RAPPORT_PASSWORD, else the first line of stdin)");
+  user_password->add_option("--email", new_user.email, "the user's email")->required();
 
   std::string backup_target;
   auto* backup = cli.add_subcommand("backup", "consistent online copy of the store");
@@ -243,8 +317,10 @@ int main(int argc, char** argv) {
   try {
     if (serve->parsed()) {
       server_options.read_timeout = std::chrono::seconds(read_timeout_seconds);
+      limits.session_lifetime = std::chrono::seconds(session_seconds);
       return Serve(data_dir, store_options, server_options, std::chrono::seconds(signals_every),
-                   signals_config, std::chrono::seconds(trial_check_seconds));
+                   signals_config, std::chrono::seconds(trial_check_seconds), web_root,
+                   web_option->count() > 0, limits);
     }
     if (token_create->parsed()) {
       if (create_user) {
@@ -254,6 +330,13 @@ int main(int argc, char** argv) {
       }
       return CreateToken(data_dir, grant);
     }
+    if (user_create->parsed()) {
+      new_user.create_name = new_user_name;
+      new_user.create_role = *domain::EnumFromName<domain::Role>(new_user_role);
+      if (new_user_vendor > 0) new_user.create_vendor_id = new_user_vendor;
+      return SetUserPassword(data_dir, new_user, true);
+    }
+    if (user_password->parsed()) return SetUserPassword(data_dir, new_user, false);
     if (backup->parsed()) return Backup(data_dir, backup_target);
     if (demo->parsed()) return Demo(data_dir, demo_options);
     if (import->parsed()) return cli::RunImport(data_dir, import_args);

@@ -66,6 +66,14 @@ class Server:
             args += ["--vendor", str(vendor)]
         return self.cli(*args).stdout.strip()
 
+    def set_password(self, email, password):
+        """`rapport user password`, the password in the environment (never in argv)."""
+        env = dict(os.environ, RAPPORT_PASSWORD=password)
+        result = subprocess.run([RAPPORT_BIN, "--data", self.data_dir, "user", "password",
+                                 "--email", email], capture_output=True, text=True, timeout=60,
+                                env=env)
+        assert result.returncode == 0, result.stderr
+
     def start(self):
         self.process = subprocess.Popen(
             [RAPPORT_BIN, "--data", self.data_dir, "--log-level", "warn", "serve", "--port", "0",
@@ -163,7 +171,7 @@ def world(server, admin):
         assert response.status_code == 201, response.text
         return response.json()
 
-    w = {}
+    w = {"server": server}
     w["vendor_a"] = create("/api/v1/vendors", {"name": "Alpha BPO"})
     w["vendor_b"] = create("/api/v1/vendors", {"name": "Beta BPO"})
     w["queue_a"] = create("/api/v1/queues", {"name": "Alpha phone", "channel": "phone",

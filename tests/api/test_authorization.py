@@ -13,10 +13,12 @@ ROLES = ["admin", "manager", "agent", "vendor_agent", "viewer"]
 IN_HOUSE = ["admin", "manager", "agent", "viewer"]
 COLLECTIONS = ["users", "vendors", "queues", "accounts", "people", "agreements", "cases",
                "interactions", "calendars", "sla_policies"]
-PUBLIC = {("GET", "/healthz"), ("GET", "/metrics"), ("GET", "/api/v1/openapi.json")}
+PUBLIC = {("GET", "/healthz"), ("GET", "/metrics"), ("GET", "/api/v1/openapi.json"),
+          ("POST", "/api/v1/session")}
 WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
 UNKNOWN_TOKEN = "f" * 64
 MISSING = 999999
+SIGN_IN_PASSWORD = "matrix password 1"
 ARRIVED = "2025-03-05T08:00:00Z"
 
 _serial = itertools.count(1)
@@ -220,6 +222,18 @@ class Caller:
             path += {"/api/v1/reports/coverage": f"?agreement_id={self.w['agreement_a']['id']}",
                      "/api/v1/reports/staffing": "?aht_seconds=180"}.get(pattern, "")
             return client.get(path)
+        if method == "POST" and pattern == "/api/v1/session":
+            # Signing in is public: any caller with the right password gets a session.
+            if not self.w.get("password_set"):
+                self.w["server"].set_password("admin@example.com", SIGN_IN_PASSWORD)
+                self.w["password_set"] = True
+            response = client.post(path, {"email": "admin@example.com",
+                                          "password": SIGN_IN_PASSWORD},
+                                   headers={"Content-Type": "application/json"})
+            client.session.cookies.clear()  # the client stays what it was (e.g. anonymous)
+            return response
+        if method == "DELETE" and pattern == "/api/v1/session":
+            return client.request("DELETE", path)  # with a bearer token: nothing to end
         if method == "POST" and pattern.startswith("/api/v1/imports/"):
             return client.post(path, raw="")  # an empty file: imports nothing
         if method == "POST" and pattern.endswith("/progress-updates"):
@@ -271,8 +285,9 @@ def test_openapi_roles_match_the_policy(server):
     writes = {k: v for k, v in ops.items() if k[0] in WRITE_METHODS}
     assert writes, "no write routes found"
 
-    # A viewer may not write anything.
-    assert [k for k, roles in writes.items() if "viewer" in roles] == []
+    # A viewer may not write anything (signing out of its own session aside).
+    assert [k for k, roles in writes.items()
+            if "viewer" in roles and k != ("DELETE", "/api/v1/session")] == []
     # Only admin may create or patch users.
     assert ops[("POST", "/api/v1/users")] == {"admin"}
     assert ops[("PATCH", "/api/v1/users/{id}")] == {"admin"}

@@ -152,6 +152,8 @@ def test_lifecycle_from_engaged_to_reviewed(adv):
         assert_problem(refused, 409, "success_criteria[2]", "Root cause report shared")
         assert_problem(refused, 409, "customer_agreement", "agreement")
         assert "success_criteria[0]" not in names(refused)
+        # Regression: the count was taken after the list had been moved away ("0 …").
+        assert "3 condition(s) unmet" in refused.json()["detail"]
     # Verification failed: back to executing, and forward again.
     e = move(agent, e, "executing")
     e = move(agent, e, "verifying")

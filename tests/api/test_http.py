@@ -30,7 +30,7 @@ def raw_exchange(base, payload, read_for=2.0):
 def test_pipelined_requests_are_answered_in_order(server):
     request = (b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
                b"GET /api/v1/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n"
-               b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+               b"GET /api/v1/nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     answer = raw_exchange(server.base, request)
     statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", answer)
     assert statuses == [b"200", b"200", b"404"]

@@ -247,7 +247,8 @@ def test_healthz_metrics_openapi(server, admin):
                 f"{API}/escalations/{{id}}/contacts": {"get"},
                 f"{API}/escalations/{{id}}/classifications": {"post"},
                 f"{API}/escalations/{{id}}/overview": {"get"},
-                f"{API}/reports/review": {"get"}}
+                f"{API}/reports/review": {"get"},
+                f"{API}/session": {"get", "post", "delete"}}
     for collection in list(COLLECTIONS) + ["calendars", "sla_policies", "agent_sessions",
                                            "escalations", "root_cause_categories",
                                            "mitigating_services", "trials"]:

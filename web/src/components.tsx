@@ -1,0 +1,84 @@
+// Small pieces shared by the views: live SLA clocks, sanitised bodies, signal banners.
+import DOMPurify from 'dompurify';
+import { useEffect, useState } from 'preact/hooks';
+import { duration, label } from './format';
+import type { Clock, Signal } from './types';
+
+// One timer for every clock on the page.
+let ticking: Set<() => void> = new Set();
+setInterval(() => ticking.forEach((tick) => tick()), 1000);
+
+export function useNow(): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const tick = () => setNow(Date.now());
+    ticking.add(tick);
+    return () => {
+      ticking.delete(tick);
+    };
+  }, []);
+  return now;
+}
+
+export function clockText(clock: Clock, now: number): string {
+  if (clock.state === 'met') return 'met';
+  if (clock.state === 'paused') return 'paused';
+  if (!clock.due_at) return label(clock.state);
+  const left = Date.parse(clock.due_at) - now;
+  return left >= 0 ? `due in ${duration(left)}` : `breached ${duration(left)} ago`;
+}
+
+export function ClockBadge({ clock }: { clock: Clock }) {
+  const now = useNow();
+  const overdue = clock.due_at && clock.state !== 'met' && clock.state !== 'paused'
+    ? Date.parse(clock.due_at) < now
+    : false;
+  const state = overdue ? 'breached' : clock.state;
+  return (
+    <span class={`clock clock-${state}`} title={clock.due_at ? `due ${clock.due_at}` : undefined}>
+      <span class="clock-metric">{label(clock.metric)}</span>{' '}
+      <span class="clock-value" data-clock-state={state}>
+        {clockText(clock, now)}
+      </span>
+    </span>
+  );
+}
+
+// Interaction bodies come from customers and mail servers: DOMPurify keeps formatting
+// and drops script, handlers, forms, styles and frames; the page's CSP is the second wall.
+const purifyConfig = {
+  USE_PROFILES: { html: true },
+  FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'iframe'],
+  FORBID_ATTR: ['style'],
+};
+DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+  if (node.tagName === 'A') {
+    node.setAttribute('target', '_blank');
+    node.setAttribute('rel', 'noopener noreferrer');
+  }
+});
+
+export function SafeBody({ body }: { body: string }) {
+  const clean = DOMPurify.sanitize(body, purifyConfig) as string;
+  return <div class="body" dangerouslySetInnerHTML={{ __html: clean }} />;
+}
+
+export function SignalBanner({ signal }: { signal: Signal }) {
+  return (
+    <div class={`signal signal-${signal.severity}`} role="alert">
+      <strong>{label(signal.rule)}</strong>
+      {signal.case_id ? <span> · case #{signal.case_id}</span> : null}
+      <div class="signal-action">Suggested: {signal.action}</div>
+    </div>
+  );
+}
+
+export function ErrorNote({ error }: { error: unknown }) {
+  if (!error) return null;
+  const text = error instanceof Error ? error.message : String(error);
+  return (
+    <p class="error" role="alert">
+      {text}
+    </p>
+  );
+}

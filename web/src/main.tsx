@@ -1,0 +1,65 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { can, currentSession, signOut, whenSignedOut, type User } from './api';
+import { label } from './format';
+import { onLinkClick, usePath } from './router';
+import './style.css';
+import { Board } from './views/Board';
+import { CasePage } from './views/CasePage';
+import { Desk, prefetchDesk } from './views/Desk';
+import { EscalationPage } from './views/EscalationPage';
+import { SignIn } from './views/SignIn';
+
+function App() {
+  const [me, setMe] = useState<User | null | undefined>(undefined);
+  const path = usePath();
+
+  async function refresh() {
+    const session = await currentSession().catch(() => null);
+    setMe(session ? session.user : null);
+  }
+  useEffect(() => {
+    whenSignedOut(() => setMe(null));
+    refresh();
+  }, []);
+
+  if (me === undefined) return <p aria-busy="true">Loading…</p>;
+  if (me === null) return <SignIn onSignedIn={refresh} />;
+
+  const caseMatch = /^\/cases\/(\d+)$/.exec(path);
+  const escalationMatch = /^\/escalations\/(\d+)$/.exec(path);
+  const advocacy = can.seeAdvocacy(me.role);
+  let view;
+  if (caseMatch) view = <CasePage id={Number(caseMatch[1])} me={me} />;
+  else if (path === '/') view = <Desk />;
+  else if (advocacy && path === '/escalations') view = <Board />;
+  else if (advocacy && escalationMatch) view = <EscalationPage id={Number(escalationMatch[1])} me={me} />;
+  else {
+    view = (
+      <main><h1>Not found</h1><p><a href="/" onClick={onLinkClick}>Back to the desk</a></p></main>
+    );
+  }
+  return (
+    <>
+      <header class="top">
+        <nav aria-label="Main">
+          <a href="/" onClick={onLinkClick} aria-current={path === '/' ? 'page' : undefined}>Desk</a>
+          {advocacy ? (
+            <a href="/escalations" onClick={onLinkClick}
+              aria-current={path.startsWith('/escalations') ? 'page' : undefined}>Advocacy</a>
+          ) : null}
+        </nav>
+        <span class="who">
+          {me.name} · {label(me.role)}
+          <button type="button" class="link" onClick={async () => { await signOut(); setMe(null); }}>
+            Sign out
+          </button>
+        </span>
+      </header>
+      {view}
+    </>
+  );
+}
+
+if (location.pathname === '/') prefetchDesk();
+render(<App />, document.getElementById('app')!);
