@@ -401,6 +401,20 @@ Result<void> ApplyRules(Session& s, const Principal& who, Trial& trial, const Tr
   return {};
 }
 
+Result<void> RecheckTrialEscalation(Session& s, const Principal& who, const Trial& trial) {
+  auto escalation = store::Get<Escalation>(s, trial.escalation_id);
+  if (!escalation) return std::unexpected(escalation.error());
+  if (!*escalation) return {};  // records are never deleted: the snapshot found it
+  if (!MayManage(who, **escalation)) return NotOwner(**escalation);
+  if ((*escalation)->stage == EscalationStage::kReviewed) {
+    return Fail(ErrorCode::kConflict,
+                "escalation " + std::to_string(trial.escalation_id) +
+                    " was reviewed while this request was being checked; a reviewed escalation is final",
+                {{"escalation_id", "is reviewed; a reviewed escalation is final"}});
+  }
+  return {};
+}
+
 Result<void> ApplyRules(Session& s, const Principal&, domain::RootCauseCategory& category,
                         const domain::RootCauseCategory* before, Instant, FieldErrors& errors) {
   auto same = s.FindId("root_cause_categories", {"name"}, {category.name});

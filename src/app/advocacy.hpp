@@ -34,6 +34,11 @@ Result<void> ApplyRules(store::Session& s, const Principal& who,
                         domain::RootCauseCategory& category,
                         const domain::RootCauseCategory* before, Instant now, FieldErrors& errors);
 
+// What a trial's create checked in the reader snapshot that a concurrent write can change:
+// its escalation still open to trials (not reviewed) and the caller still allowed to manage
+// it. Called again inside the writer's savepoint; kConflict (or kForbidden) when not.
+Result<void> RecheckTrialEscalation(store::Session& s, const Principal& who, const domain::Trial& trial);
+
 // The linked cases' histories as a situation summary's sequence of events: each case's
 // opening, its status changes and its interactions, oldest first, the latest 200 kept.
 Result<std::vector<domain::SequenceEntry>> SequenceFromCases(store::Session& s,

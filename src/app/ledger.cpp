@@ -441,6 +441,10 @@ class CollectionImpl final : public Collection {
                     {{"queue_id", "changed vendor during the request"}});
       }
     }
+    if constexpr (std::is_same_v<T, domain::Trial>) {
+      // Likewise whether its escalation is still open to trials and the caller's to manage.
+      if (auto r = RecheckTrialEscalation(s, who, record); !r) return std::unexpected(r.error());
+    }
     if constexpr (requires { record.source; record.external_id; }) {
       if (record.external_id && check == RepeatCheck::kLookupFirst) {
         auto existing = RepeatOf(s, who, record);
