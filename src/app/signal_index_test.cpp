@@ -156,6 +156,20 @@ struct Fixture {
   Id account = 0, kase = 0;
 };
 
+// A contact of `account` (on `kase`, if any) at `at`.
+domain::Interaction NewContact(Id account, std::optional<Id> kase, domain::Channel channel,
+                               domain::Direction direction, domain::Outcome outcome, Instant at) {
+  domain::Interaction i;
+  i.source = "test";
+  i.channel = channel;
+  i.direction = direction;
+  i.outcome = outcome;
+  i.account_id = account;
+  i.case_id = kase;
+  i.arrived_at = at;
+  return i;
+}
+
 // (Named apart from store::Insert, which argument-dependent lookup would prefer.)
 Result<void> InsertCreated(store::Session& s, auto& record, Instant at) {
   if (auto r = store::Insert(s, record, at); !r) return r;
@@ -173,15 +187,8 @@ TEST_F(SignalIndexTest, RecordsRaisedAndClearedSignalsWithEventsOnTheAccount) {
   const Instant now = Now();
   Fixture f;
   auto email = [&](Instant at) {
-    domain::Interaction i;
-    i.source = "test";
-    i.channel = domain::Channel::kEmail;
-    i.direction = domain::Direction::kInbound;
-    i.outcome = domain::Outcome::kReceived;
-    i.account_id = f.account;
-    i.case_id = f.kase;
-    i.arrived_at = at;
-    return i;
+    return NewContact(f.account, f.kase, domain::Channel::kEmail, domain::Direction::kInbound,
+                      domain::Outcome::kReceived, at);
   };
   ASSERT_TRUE(store_->WriteAndWait([&](store::Session& s) -> Result<void> {
     domain::Account account;
@@ -216,10 +223,8 @@ TEST_F(SignalIndexTest, RecordsRaisedAndClearedSignalsWithEventsOnTheAccount) {
 
   // A call on the case clears it.
   ASSERT_TRUE(store_->WriteAndWait([&](store::Session& s) -> Result<void> {
-    auto call = email(Instant{now.ms - 60'000});
-    call.channel = domain::Channel::kPhone;
-    call.direction = domain::Direction::kOutbound;
-    call.outcome = domain::Outcome::kAnswered;
+    auto call = NewContact(f.account, f.kase, domain::Channel::kPhone, domain::Direction::kOutbound,
+                           domain::Outcome::kAnswered, Instant{now.ms - 60'000});
     return InsertCreated(s, call, call.arrived_at);
   }));
   index.Flush();
@@ -277,13 +282,9 @@ TEST_F(SignalIndexTest, ARestartRecordsWhatChangedWhileTheServerWasDown) {
 
   // While no server runs, someone calls them proactively; the next start clears it.
   ASSERT_TRUE(store_->WriteAndWait([&](store::Session& s) -> Result<void> {
-    domain::Interaction call;
-    call.source = "test";
-    call.channel = domain::Channel::kPhone;
-    call.direction = domain::Direction::kOutbound;
-    call.outcome = domain::Outcome::kAnswered;
-    call.account_id = f.account;
-    call.arrived_at = Instant{now.ms - 60'000};
+    auto call = NewContact(f.account, std::nullopt, domain::Channel::kPhone,
+                           domain::Direction::kOutbound, domain::Outcome::kAnswered,
+                           Instant{now.ms - 60'000});
     return InsertCreated(s, call, call.arrived_at);
   }));
   SignalIndex restarted(*store_);
