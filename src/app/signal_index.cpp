@@ -335,12 +335,12 @@ void SignalIndex::Reevaluate(const std::vector<AccountState*>& states, Instant n
   std::vector<std::vector<Signal>> evaluated;
   evaluated.reserve(states.size());
   std::vector<Change> changes;
-  for (const AccountState* state : states) {
+  for (AccountState* state : states) {
     std::optional<signals::PreviousAnswer> previous;
     if (state->evaluated_at) {
       previous = signals::PreviousAnswer{*state->evaluated_at, &state->live, state->added_from};
     }
-    evaluated.push_back(signals::EvaluateRecent(state->facts, now, config_, previous));
+    evaluated.push_back(signals::EvaluateRecent(state->facts, now, config_, previous, &state->scan));
     Diff(state->live, evaluated.back(), now, changes);
   }
   {
@@ -498,7 +498,7 @@ void SignalIndex::Apply(Reread& reread, const Moves& moves) {
       AccountState& state = accounts_[id];
       state.senior = signals::SeniorPeople::Of(history.people);
       state.facts = signals::FactsOf(std::move(history), config_);
-      state.evaluated_at.reset();
+      state.Reshaped();
       for (const auto& c : state.facts.cases) case_account_[c.kase.meta.id] = id;
       touched.insert(id);
     }
@@ -508,7 +508,7 @@ void SignalIndex::Apply(Reread& reread, const Moves& moves) {
       if (auto was = case_account_.find(id); was != case_account_.end() && was->second != account) {
         AccountState& left = accounts_[was->second];
         std::erase_if(left.facts.cases, [&](const signals::CaseHistory& c) { return c.kase.meta.id == id; });
-        left.evaluated_at.reset();
+        left.Reshaped();
         touched.insert(was->second);
       }
       auto it = accounts_.find(account);
@@ -516,6 +516,8 @@ void SignalIndex::Apply(Reread& reread, const Moves& moves) {
       auto& list = it->second.facts.cases;
       auto same = std::find_if(list.begin(), list.end(),
                                [&](const signals::CaseHistory& c) { return c.kase.meta.id == id; });
+      // The scan holds positions in the cases and what their statuses were.
+      it->second.scan.Forget();
       if (auto added = AddedBy(same != list.end() ? &*same : nullptr, history)) {
         it->second.Added(*added);
       } else {
@@ -536,7 +538,7 @@ void SignalIndex::Apply(Reread& reread, const Moves& moves) {
       if (!from) continue;
       if (auto it = accounts_.find(*from); it != accounts_.end()) {
         std::erase_if(it->second.facts.contacts, [&](const signals::Contact& c) { return c.id == id; });
-        it->second.evaluated_at.reset();
+        it->second.Reshaped();
         touched.insert(*from);
       }
     }
@@ -548,7 +550,7 @@ void SignalIndex::Apply(Reread& reread, const Moves& moves) {
       const bool edited = moves.contains(i.meta.id);
       if (edited) {
         std::erase_if(state.facts.contacts, [&](const signals::Contact& c) { return c.id == i.meta.id; });
-        state.evaluated_at.reset();
+        state.Reshaped();
       }
       state.Added(i.arrived_at);
       if (auto c = signals::ContactOf(i, state.senior, config_)) signals::Insert(state.facts, std::move(*c));

@@ -100,8 +100,16 @@ class SignalIndex {
     // what was added (`added_from`).
     std::optional<Instant> evaluated_at;
     std::optional<Instant> added_from;
+    // What the latest evaluation read of the history before its horizon; forgotten when
+    // the facts change other than by new contacts (signals::HistoryScan).
+    signals::HistoryScan scan;
     void Added(Instant at) {
       if (!added_from || at < *added_from) added_from = at;
+    }
+    // Facts changed other than by additions: the next evaluation starts afresh.
+    void Reshaped() {
+      evaluated_at.reset();
+      scan.Forget();
     }
   };
   // A change to record.

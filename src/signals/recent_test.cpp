@@ -92,10 +92,11 @@ TEST(EvaluateRecentTest, AnswersAsEvaluateDoesOnRandomHistories) {
 }
 
 // An incremental evaluator's use: each random account's contacts recorded up to
-// `max_lateness` after they arrived (so possibly before the previous evaluation), and the
-// account evaluated at later and later instants, each answer handed to the next with the
-// earliest contact added since. Every answer must be Evaluate's; returns how many
-// evaluations continued from a previous answer.
+// `max_lateness` after they arrived (so possibly before the previous evaluation, or before
+// the horizon of the scan kept between evaluations), and the account evaluated at later
+// and later instants, each answer handed to the next with the earliest contact added
+// since, and with one HistoryScan throughout. Every answer must be Evaluate's; returns
+// how many evaluations continued from a previous answer.
 int FollowEvaluations(std::uint64_t seed, std::int64_t max_lateness) {
   std::mt19937_64 rng(seed);
   int continued = 0;
@@ -113,6 +114,7 @@ int FollowEvaluations(std::uint64_t seed, std::int64_t max_lateness) {
     std::size_t recorded = 0;
     std::vector<Signal> answer;
     std::optional<PreviousAnswer> previous;
+    HistoryScan scan;
     const std::int64_t last = arrivals.back().first;
     for (std::int64_t at = kStart + 60 * kDay; at < last + 60 * kDay;
          at += std::uniform_int_distribution<std::int64_t>(1, 6 * kDay)(rng)) {
@@ -124,7 +126,7 @@ int FollowEvaluations(std::uint64_t seed, std::int64_t max_lateness) {
       }
       if (previous) previous->added_from = added_from;
       const Instant now{at};
-      std::vector<Signal> next = EvaluateRecent(facts, now, {}, previous);
+      std::vector<Signal> next = EvaluateRecent(facts, now, {}, previous, &scan);
       EXPECT_EQ(next, Evaluate(facts, now)) << "account " << account << " at " << at;
       if (::testing::Test::HasFailure()) return continued;
       continued += previous ? 1 : 0;

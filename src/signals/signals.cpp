@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
+#include <limits>
 #include <map>
 #include <set>
 #include <span>
@@ -165,6 +167,7 @@ struct Context {
   std::span<const Contact> contacts;  // arrived <= now, by (at, id)
   std::vector<CaseTimeline> cases;            // by id
   std::vector<const Contact*> by_case;        // the contacts on a case, by case, then arrival
+  std::vector<std::pair<std::size_t, std::size_t>> case_contacts;  // of each case: a range of by_case
   std::vector<Signal> out;
 
   const CaseTimeline* FindCase(Id id) const {
@@ -173,15 +176,26 @@ struct Context {
     return it != cases.end() && it->id() == id ? &*it : nullptr;
   }
 
-  // The contacts on a case, in arrival order.
-  std::span<const Contact* const> OnCase(Id case_id) const {
-    auto [first, last] = std::equal_range(by_case.begin(), by_case.end(), case_id, ByCase{});
-    return {first, last};
+  // The contacts on a case of `cases`, in arrival order.
+  std::span<const Contact* const> OnCase(const CaseTimeline& c) const {
+    const auto [first, last] = case_contacts[static_cast<std::size_t>(&c - cases.data())];
+    return std::span<const Contact* const>(by_case).subspan(first, last - first);
+  }
+
+  // Fills case_contacts, walking by_case and cases (both by case id) together.
+  void FindCaseContacts() {
+    case_contacts.reserve(cases.size());
+    std::size_t k = 0;
+    for (const CaseTimeline& c : cases) {
+      while (k < by_case.size() && *by_case[k]->case_id < c.id()) ++k;
+      const std::size_t first = k;
+      while (k < by_case.size() && *by_case[k]->case_id == c.id()) ++k;
+      case_contacts.emplace_back(first, k);
+      k = first;  // a case listed twice has the same contacts
+    }
   }
 
   struct ByCase {
-    bool operator()(const Contact* c, Id id) const { return *c->case_id < id; }
-    bool operator()(Id id, const Contact* c) const { return id < *c->case_id; }
     bool operator()(const Contact* a, const Contact* b) const { return *a->case_id < *b->case_id; }
   };
 
@@ -267,7 +281,7 @@ void EmailBackAndForth(Context& cx) {
   for (const CaseTimeline& c : cx.cases) {
     if (!c.UnresolvedAt(cx.now)) continue;
     std::vector<const Contact*> emails;
-    for (const Contact* i : cx.OnCase(c.id())) {
+    for (const Contact* i : cx.OnCase(c)) {
       if (i->channel == Channel::kPhone) {
         emails.clear();
       } else if (i->channel == Channel::kEmail && IsInbound(*i)) {
@@ -293,7 +307,7 @@ void DecisionMakerInvolved(Context& cx) {
     std::vector<Id> evidence;
     std::optional<Instant> first;
     bool executive = false;
-    for (const Contact* i : cx.OnCase(c.id())) {
+    for (const Contact* i : cx.OnCase(c)) {
       if (!i->Has(Contact::kDecisionMaker) && !i->Has(Contact::kExecutiveSponsor)) continue;
       executive = executive || i->Has(Contact::kExecutiveSponsor);
       evidence.push_back(i->id);
@@ -378,7 +392,7 @@ void FailedFix(Context& cx) {
     std::vector<Id> evidence;
     std::optional<Instant> first;
     if (reopened) first = flip->at;
-    for (const Contact* i : cx.OnCase(c.id())) {
+    for (const Contact* i : cx.OnCase(c)) {
       if (!IsInbound(*i) || i->arrived_at < period) continue;
       if (!i->Has(Contact::kFailedFixPhrase)) continue;
       evidence.push_back(i->id);
@@ -589,7 +603,7 @@ std::vector<Signal> EvaluateView(const domain::Account& account,
                                  const std::vector<const CaseHistory*>& cases,
                                  std::span<const Contact> contacts, Instant now,
                                  const SignalConfig& config) {
-  Context cx{account, now, config, {}, {}, {}, {}};
+  Context cx{account, now, config, {}, {}, {}, {}, {}};
   auto end = std::upper_bound(contacts.begin(), contacts.end(), now,
                               [](Instant t, const Contact& c) { return t < c.arrived_at; });
   cx.contacts = std::span<const Contact>(contacts.begin(), end);
@@ -601,6 +615,7 @@ std::vector<Signal> EvaluateView(const domain::Account& account,
     if (i.case_id) cx.by_case.push_back(&i);
   }
   std::stable_sort(cx.by_case.begin(), cx.by_case.end(), Context::ByCase{});
+  cx.FindCaseContacts();
 
   RepeatContact(cx);
   EmailBackAndForth(cx);
@@ -627,9 +642,148 @@ std::vector<Signal> Evaluate(const AccountFacts& facts, Instant now, const Signa
   return EvaluateView(facts.account, cases, facts.contacts, now, config);
 }
 
+// EvaluateRecent's reading of the history before the horizon, kept in a HistoryScan.
+class RecentEvaluation {
+ public:
+  // Brings `scan` to `now`: the cases read again when one has a change or breach due
+  // since they were read; the pass over the contacts continued to `recent` (the first
+  // contact after `horizon`), or begun again when contacts were inserted where it had
+  // read or the unresolved cases are others now.
+  static void Advance(HistoryScan& scan, const AccountFacts& facts, Instant now, Instant horizon,
+                      std::size_t recent, const SignalConfig& config) {
+    if (!scan.cases_read_ || now < scan.cases_at_ || now >= scan.cases_until_) {
+      std::vector<Id> was_open = std::move(scan.open_);
+      ReadCases(scan, facts, now);
+      if (scan.open_ != was_open) RestartPass(scan);
+    }
+    const auto& all = facts.contacts;
+    const auto read = std::upper_bound(all.begin(), all.end(), scan.passed_to_,
+                                       [](Instant t, const Contact& c) { return t < c.arrived_at; });
+    if (horizon < scan.passed_to_ || static_cast<std::size_t>(read - all.begin()) != scan.passed_) {
+      RestartPass(scan);
+    }
+    auto is_open = [&](const std::optional<Id>& id) {
+      return id && std::binary_search(scan.open_.begin(), scan.open_.end(), *id);
+    };
+    const std::int64_t reply_window = DaysMs(config.reply_window_days);
+    for (std::size_t k = scan.passed_; k < recent; ++k) {
+      const Contact& c = all[k];
+      if (c.direction == Direction::kInbound) {
+        if (is_open(c.case_id) || c.Has(Contact::kFailedFixPhrase)) scan.kept_.push_back(k);
+        scan.last_inbound_ = k;
+        continue;
+      }
+      const bool reply =
+          c.Has(Contact::kInReplyTo) ||
+          (scan.last_inbound_ && c.arrived_at.ms - all[*scan.last_inbound_].arrived_at.ms <= reply_window);
+      if (c.Has(Contact::kProactiveTag) || !reply) scan.last_proactive_ = k;
+      if (is_open(c.case_id)) {
+        scan.kept_.push_back(k);
+        // With the inbound before it, it is judged a reply or not as in full.
+        if (scan.last_inbound_) scan.kept_.push_back(*scan.last_inbound_);
+      }
+    }
+    scan.passed_ = recent;
+    scan.passed_to_ = horizon;
+  }
+
+  // What the view needs of the contacts before the horizon (by arrival), then every
+  // contact from `recent` to `end`.
+  static std::vector<Contact> Contacts(const HistoryScan& scan, const AccountFacts& facts,
+                                       std::size_t recent, std::size_t end) {
+    std::vector<std::size_t> positions = scan.kept_;
+    for (const auto& extra : {scan.last_inbound_, scan.last_proactive_}) {
+      if (extra) positions.push_back(*extra);
+    }
+    std::sort(positions.begin(), positions.end());
+    positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
+    std::vector<Contact> kept;
+    kept.reserve(positions.size() + (end - recent));
+    for (std::size_t k : positions) kept.push_back(facts.contacts[k]);
+    kept.insert(kept.end(), facts.contacts.begin() + static_cast<std::ptrdiff_t>(recent),
+                facts.contacts.begin() + static_cast<std::ptrdiff_t>(end));
+    return kept;
+  }
+
+  // The cases that can matter: unresolved now (their whole history), moved or breached
+  // after the horizon, or named by a kept contact.
+  static std::vector<const CaseHistory*> Cases(const HistoryScan& scan, const AccountFacts& facts,
+                                               Instant horizon, const std::vector<Contact>& kept) {
+    std::vector<Id> named = scan.open_;
+    for (const auto& [at, k] : scan.activity_) {
+      if (at <= horizon) break;
+      named.push_back(facts.cases[k].kase.meta.id);
+    }
+    for (const Contact& contact : kept) {
+      if (contact.case_id) named.push_back(*contact.case_id);
+    }
+    std::sort(named.begin(), named.end());
+    named.erase(std::unique(named.begin(), named.end()), named.end());
+    std::vector<const CaseHistory*> cases;
+    for (Id id : named) {
+      auto it = std::lower_bound(scan.by_id_.begin(), scan.by_id_.end(), std::pair<Id, std::size_t>{id, 0});
+      for (; it != scan.by_id_.end() && it->first == id; ++it) cases.push_back(&facts.cases[it->second]);
+    }
+    return cases;
+  }
+
+ private:
+  // Each case's status at `now` (by its latest change at or before it) and its latest
+  // change or breach, and the first instant after `now` at which one of them changes.
+  static void ReadCases(HistoryScan& scan, const AccountFacts& facts, Instant now) {
+    scan.cases_read_ = true;
+    scan.cases_at_ = now;
+    scan.cases_until_ = Instant{std::numeric_limits<std::int64_t>::max()};
+    scan.open_.clear();
+    scan.activity_.clear();
+    scan.by_id_.clear();
+    auto due = [&](Instant at) { scan.cases_until_ = std::min(scan.cases_until_, at); };
+    for (std::size_t k = 0; k < facts.cases.size(); ++k) {
+      const CaseHistory& c = facts.cases[k];
+      scan.by_id_.emplace_back(c.kase.meta.id, k);
+      const StatusChange* latest = nullptr;
+      for (const StatusChange& change : c.changes) {
+        if (change.at > now) {
+          due(change.at);
+        } else if (!latest || change.at >= latest->at) {
+          latest = &change;
+        }
+      }
+      std::optional<Instant> active;
+      if (latest) active = latest->at;
+      for (Instant at : c.breaches) {
+        if (at > now) {
+          due(at);
+        } else if (!active || at > *active) {
+          active = at;
+        }
+      }
+      if (c.changes.empty() && c.kase.resolved_at && *c.kase.resolved_at > now) due(*c.kase.resolved_at);
+      const CaseStatus status = latest ? latest->to
+                                : c.changes.empty() && c.kase.resolved_at && *c.kase.resolved_at <= now
+                                    ? CaseStatus::kResolved
+                                : c.changes.empty() ? c.kase.status
+                                                    : c.changes.front().from;
+      if (!Resolvedish(status)) scan.open_.push_back(c.kase.meta.id);
+      if (active) scan.activity_.emplace_back(*active, k);
+    }
+    std::sort(scan.open_.begin(), scan.open_.end());
+    std::sort(scan.by_id_.begin(), scan.by_id_.end());
+    std::sort(scan.activity_.begin(), scan.activity_.end(), std::greater<>());
+  }
+
+  static void RestartPass(HistoryScan& scan) {
+    scan.passed_ = 0;
+    scan.passed_to_ = Instant{std::numeric_limits<std::int64_t>::min()};
+    scan.kept_.clear();
+    scan.last_inbound_.reset();
+    scan.last_proactive_.reset();
+  }
+};
+
 std::vector<Signal> EvaluateRecent(const AccountFacts& facts, Instant now,
                                    const SignalConfig& config,
-                                   std::optional<PreviousAnswer> previous) {
+                                   std::optional<PreviousAnswer> previous, HistoryScan* scan) {
   // The horizon: no window reaches before it.
   const std::int64_t widest =
       std::max({config.repeat_window_days, config.policy_window_days, config.offer_window_days,
@@ -643,79 +797,13 @@ std::vector<Signal> EvaluateRecent(const AccountFacts& facts, Instant now,
   constexpr std::ptrdiff_t kWorthIt = 64;  // older contacts below this: evaluate everything
   if (recent - all.begin() < kWorthIt) return Evaluate(facts, now, config);
 
-  // The cases that can matter: unresolved now (their whole history), moved, breached or
-  // named by a contact after the horizon.
-  std::vector<const CaseHistory*> cases;
-  std::vector<Id> open;  // unresolved at `now` (by their latest change at or before it), sorted
-  std::vector<std::pair<Id, const CaseHistory*>> by_id;
-  by_id.reserve(facts.cases.size());
-  for (const CaseHistory& c : facts.cases) {
-    by_id.emplace_back(c.kase.meta.id, &c);
-    const StatusChange* latest = nullptr;
-    bool moved = false;
-    for (const StatusChange& change : c.changes) {
-      if (change.at > now) continue;
-      if (!latest || change.at >= latest->at) latest = &change;
-      moved = moved || change.at > horizon;
-    }
-    const CaseStatus status = latest ? latest->to
-                              : c.changes.empty() && c.kase.resolved_at && *c.kase.resolved_at <= now
-                                  ? CaseStatus::kResolved
-                                  : c.changes.empty() ? c.kase.status : c.changes.front().from;
-    bool breached = false;
-    for (Instant at : c.breaches) breached = breached || (at > horizon && at <= now);
-    if (!Resolvedish(status)) open.push_back(c.kase.meta.id);
-    if (!Resolvedish(status) || moved || breached) cases.push_back(&c);
-  }
-  std::sort(open.begin(), open.end());
-  std::sort(by_id.begin(), by_id.end());
-  auto is_open = [&](const std::optional<Id>& id) {
-    return id && std::binary_search(open.begin(), open.end(), *id);
-  };
-  // One pass over what lies before the horizon, keeping the latest inbound contact in
-  // view: it tells whether an outbound contact is a reply.
-  std::vector<Contact> kept;
-  const std::int64_t reply_window = DaysMs(config.reply_window_days);
-  const Contact* last_inbound = nullptr;
-  const Contact* last_proactive = nullptr;
-  for (auto it = all.begin(); it != recent; ++it) {
-    if (it->direction == Direction::kInbound) {
-      if (is_open(it->case_id) || it->Has(Contact::kFailedFixPhrase)) kept.push_back(*it);
-      last_inbound = &*it;
-      continue;
-    }
-    const bool reply = it->Has(Contact::kInReplyTo) ||
-                       (last_inbound && it->arrived_at.ms - last_inbound->arrived_at.ms <= reply_window);
-    if (it->Has(Contact::kProactiveTag) || !reply) last_proactive = &*it;
-    if (is_open(it->case_id)) {
-      kept.push_back(*it);
-      // With the inbound before it, it is judged a reply or not as in full.
-      if (last_inbound) kept.push_back(*last_inbound);
-    }
-  }
-  for (const Contact* extra : {last_inbound, last_proactive}) {
-    if (extra) kept.push_back(*extra);
-  }
-  std::sort(kept.begin(), kept.end(), [](const Contact& a, const Contact& b) {
-    return std::tie(a.arrived_at, a.id) < std::tie(b.arrived_at, b.id);
-  });
-  kept.erase(std::unique(kept.begin(), kept.end(),
-                         [](const Contact& a, const Contact& b) { return a.id == b.id; }),
-             kept.end());
-  kept.insert(kept.end(), recent, end);
-  // And every case a kept contact names (its category, a failed fix on it).
-  std::vector<Id> named;
-  for (const CaseHistory* c : cases) named.push_back(c->kase.meta.id);
-  for (const Contact& contact : kept) {
-    if (contact.case_id) named.push_back(*contact.case_id);
-  }
-  std::sort(named.begin(), named.end());
-  named.erase(std::unique(named.begin(), named.end()), named.end());
-  cases.clear();
-  for (Id id : named) {
-    auto it = std::lower_bound(by_id.begin(), by_id.end(), std::pair<Id, const CaseHistory*>{id, nullptr});
-    for (; it != by_id.end() && it->first == id; ++it) cases.push_back(it->second);
-  }
+  HistoryScan own;
+  if (!scan) scan = &own;
+  const auto recent_at = static_cast<std::size_t>(recent - all.begin());
+  RecentEvaluation::Advance(*scan, facts, now, horizon, recent_at, config);
+  const std::vector<Contact> kept =
+      RecentEvaluation::Contacts(*scan, facts, recent_at, static_cast<std::size_t>(end - all.begin()));
+  const std::vector<const CaseHistory*> cases = RecentEvaluation::Cases(*scan, facts, horizon, kept);
 
   std::vector<Signal> out = EvaluateView(facts.account, cases, kept, now, config);
   // A signal that began within a window of the horizon may have begun earlier, in a

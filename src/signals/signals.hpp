@@ -92,6 +92,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -266,9 +267,49 @@ struct PreviousAnswer {
   const std::vector<Signal>* signals = nullptr;
   std::optional<Instant> added_from;
 };
+
+// What EvaluateRecent read of one account's history before the horizon, kept by an
+// incremental evaluator between evaluations of that account so that the next one goes on
+// from where this one stopped: it reads only the contacts that have crossed the horizon
+// since, and the cases only when one of them has a change or breach due since. An
+// evaluation then costs what the recent history costs, however long the account's past.
+// Contacts inserted at or before where it read (late arrivals) it notices itself.
+// REQUIRES: Forget() whenever the account's cases change (a case added, removed or edited,
+// a status change, a breach) or one of its contacts is edited or removed: it holds
+// positions in facts.cases and what it concluded from the contacts.
+class HistoryScan {
+ public:
+  void Forget() { *this = HistoryScan{}; }
+
+ private:
+  friend class RecentEvaluation;  // signals.cpp
+
+  // The cases as of `cases_at_`, valid until the first change or breach after it.
+  bool cases_read_ = false;
+  Instant cases_at_;
+  Instant cases_until_;
+  std::vector<Id> open_;  // unresolved at cases_at_, ascending
+  // Each case's latest change or breach at or before cases_at_, latest first, with its
+  // position in facts.cases.
+  std::vector<std::pair<Instant, std::size_t>> activity_;
+  std::vector<std::pair<Id, std::size_t>> by_id_;  // positions in facts.cases, by id
+
+  // The pass over the contacts before the horizon, as far as it went: the first `passed_`
+  // contacts, those arrived at or before `passed_to_`, read with the cases in open_. What
+  // the rules still need of them, as positions in facts.contacts.
+  std::size_t passed_ = 0;
+  Instant passed_to_{std::numeric_limits<std::int64_t>::min()};
+  std::vector<std::size_t> kept_;
+  std::optional<std::size_t> last_inbound_;
+  std::optional<std::size_t> last_proactive_;
+};
+
+// With `scan`, the evaluation starts from what it holds and leaves there what it read;
+// the answer is the same with or without one.
 std::vector<Signal> EvaluateRecent(const AccountFacts& facts, Instant now,
                                    const SignalConfig& config = {},
-                                   std::optional<PreviousAnswer> previous = std::nullopt);
+                                   std::optional<PreviousAnswer> previous = std::nullopt,
+                                   HistoryScan* scan = nullptr);
 
 // The suggested action of a rule.
 std::string_view SuggestedAction(Rule rule);
