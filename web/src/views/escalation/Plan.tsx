@@ -1,6 +1,7 @@
 // The get-well plan (actions with an owner, a due date and a status) and the dry-run
 // checklist, the rehearsal before the customer meeting: planning → executing needs at
 // least one action and every checklist item done.
+import { useState } from 'preact/hooks';
 import { label } from '../../format';
 import type { Escalation, PlanAction } from '../../types';
 import { Field, FormButtons, Mark, Panel, Problems, inputValue, useForm, useRows } from './editing';
@@ -97,9 +98,13 @@ export function Checklist({ page }: { page: Page }) {
     list.set(e.dry_run_checklist);
     form.start(e);
   }
-  function toggle(i: number, done: boolean) {
-    const items = e.dry_run_checklist.map((c, j) => (j === i ? { ...c, done } : c));
-    tick.submit(() => page.patch({ dry_run_checklist: items }));
+  // The box ticked while its save is under way shows the new state, not the stored one.
+  const [ticking, setTicking] = useState<{ index: number; done: boolean } | null>(null);
+  async function toggle(index: number, done: boolean) {
+    const items = e.dry_run_checklist.map((c, j) => (j === index ? { ...c, done } : c));
+    setTicking({ index, done });
+    await tick.submit(() => page.patch({ dry_run_checklist: items }));
+    setTicking(null);
   }
 
   const errors = form.errors;
@@ -138,7 +143,8 @@ export function Checklist({ page }: { page: Page }) {
             <li key={i}>
               {page.writable ? (
                 <label class="check">
-                  <input type="checkbox" checked={c.done} disabled={tick.busy}
+                  <input type="checkbox" checked={ticking?.index === i ? ticking.done : c.done}
+                    disabled={tick.busy}
                     onChange={(ev) => toggle(i, (ev.target as HTMLInputElement).checked)} />
                   {c.item}
                 </label>
