@@ -44,7 +44,7 @@ async function readLists(accountId: number): Promise<Lists> {
   return { account: account.name, people, users, categories, services };
 }
 
-export const staleNotice =
+const staleNotice =
   'Changed by someone else — reloaded. Your change was not saved: check the page and make it again.';
 
 export function EscalationPage({ id, me }: { id: number; me: User }) {

@@ -42,7 +42,8 @@ export function Impact({ page }: { page: Page }) {
               {(attrs) => <input {...attrs} type="number" min="0" step={step} value={revenue}
                 onInput={(ev) => setRevenue(inputValue(ev))} />}
             </Field>
-            <Field field="incident_cost_minor" label={`Incident cost (${e.currency})`} errors={errors}>
+            <Field field="incident_cost_minor" label={`Incident cost (${e.currency})`} errors={errors}
+              hint="blank: none">
               {(attrs) => <input {...attrs} type="number" min="0" step={step} value={cost}
                 onInput={(ev) => setCost(inputValue(ev))} />}
             </Field>

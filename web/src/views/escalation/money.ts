@@ -24,9 +24,8 @@ export function majorText(minor: number, currency: string): string {
   return (minor / 10 ** minorDigits(currency)).toFixed(minorDigits(currency));
 }
 
-// A number input's amount in minor units: null for blank, NaN for what is not an amount.
+// The amount of an <input type="number"> in minor units, null when blank. (The browser
+// submits no form whose number input holds something else than a number.)
 export function parseMajor(text: string, currency: string): number | null {
-  if (!text.trim()) return null;
-  const amount = Number(text);
-  return Number.isFinite(amount) ? Math.round(amount * 10 ** minorDigits(currency)) : NaN;
+  return text.trim() ? Math.round(Number(text) * 10 ** minorDigits(currency)) : null;
 }
