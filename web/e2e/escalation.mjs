@@ -106,12 +106,15 @@ export async function escalationTests({
 
   await test('edit the situation, add a contributing factor and a plan action from the page; a reload shows them, and the API has them', async () => {
     await open(admin, edited.id);
-    await admin.getByRole('button', { name: 'Edit situation' }).click();
+    await admin.getByRole('button', { name: 'Edit situation' }).press('Enter');
+    // The keyboard lands in the form it opened, and back on its button when it closes.
+    await admin.waitForFunction(() => document.activeElement?.id === 'field-customer_impact');
     await admin.getByLabel('Customer impact').fill('Customers were charged twice in March');
     await admin.getByLabel('Root cause', { exact: true }).fill('The retry job did not check for a payment');
     await admin.getByLabel('Root-cause category').selectOption('process');
     await admin.getByRole('button', { name: 'Save situation' }).click();
     await admin.getByText('The retry job did not check for a payment').waitFor();
+    await admin.waitForFunction(() => document.activeElement?.textContent === 'Edit situation');
 
     await admin.getByRole('button', { name: 'Edit factors' }).click();
     await admin.getByRole('button', { name: 'Add factor' }).click();

@@ -25,7 +25,7 @@ export function Criteria({ page }: { page: Page }) {
   const shown = list.rows.flatMap((_, i) => ['description', 'evidence'].map((n) => field(i, n)));
   return (
     <Panel id="criteria-title" title="Success criteria"
-      edit={page.writable && !form.open ? { text: 'Edit criteria', onClick: start } : null}>
+      edit={page.writable ? { text: 'Edit criteria', open: form.open, onClick: start } : null}>
       {form.open ? (
         <form onSubmit={(ev) => {
           ev.preventDefault();

@@ -29,7 +29,7 @@ export function Factors({ page }: { page: Page }) {
   const shown = list.rows.flatMap((_, i) => ['description', 'party', 'function'].map((n) => field(i, n)));
   return (
     <Panel id="factors-title" title="Contributing factors"
-      edit={page.writable && !form.open ? { text: 'Edit factors', onClick: start } : null}>
+      edit={page.writable ? { text: 'Edit factors', open: form.open, onClick: start } : null}>
       {form.open ? (
         <form onSubmit={(ev) => {
           ev.preventDefault();

@@ -32,7 +32,7 @@ export function Impact({ page }: { page: Page }) {
   const errors = form.errors;
   return (
     <Panel id="impact-title" title="Business impact"
-      edit={page.writable && !form.open ? { text: 'Edit amounts', onClick: start } : null}>
+      edit={page.writable ? { text: 'Edit amounts', open: form.open, onClick: start } : null}>
       {form.open ? (
         <form onSubmit={(ev) => { ev.preventDefault(); save(); }}>
           <Problems errors={errors} shown={['revenue_at_risk_minor', 'incident_cost_minor']} />

@@ -27,7 +27,7 @@ export function Plan({ page }: { page: Page }) {
   const overdue = new Map(page.overview.plan.overdue.map((o) => [o.index, o.days_overdue]));
   return (
     <Panel id="plan-title" title="Get-well plan"
-      edit={page.writable && !form.open ? { text: 'Edit plan', onClick: start } : null}>
+      edit={page.writable ? { text: 'Edit plan', open: form.open, onClick: start } : null}>
       {form.open ? (
         <form onSubmit={(ev) => { ev.preventDefault(); form.submit(() => page.patch({ plan: list.rows }, form.opened)); }}>
           <Problems errors={errors} shown={shown} />
@@ -111,7 +111,7 @@ export function Checklist({ page }: { page: Page }) {
   const shown = list.rows.map((_, i) => `dry_run_checklist[${i}].item`);
   return (
     <Panel id="checklist-title" title="Dry-run checklist"
-      edit={page.writable && !form.open ? { text: 'Edit checklist', onClick: start } : null}>
+      edit={page.writable ? { text: 'Edit checklist', open: form.open, onClick: start } : null}>
       {form.open ? (
         <form onSubmit={(ev) => {
           ev.preventDefault();

@@ -40,7 +40,7 @@ export function Situation({ page }: { page: Page }) {
   const errors = form.errors;
   return (
     <Panel id="situation-title" title="Situation"
-      edit={page.writable && !form.open ? { text: 'Edit situation', onClick: start } : null}>
+      edit={page.writable ? { text: 'Edit situation', open: form.open, onClick: start } : null}>
       {form.open ? (
         <form onSubmit={(ev) => { ev.preventDefault(); save(); }}>
           <Problems errors={errors} shown={['customer_impact', 'root_cause', 'root_cause_category']} />
@@ -107,7 +107,7 @@ export function SequenceOfEvents({ page }: { page: Page }) {
   ) : null;
   return (
     <Panel id="sequence-title" title="Sequence of events"
-      edit={page.writable && !form.open ? { text: 'Edit sequence', onClick: start } : null}>
+      edit={page.writable ? { text: 'Edit sequence', open: form.open, onClick: start } : null}>
       {linked}
       {form.open ? (
         <form onSubmit={(ev) => { ev.preventDefault(); save(); }}>

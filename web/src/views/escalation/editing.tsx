@@ -2,7 +2,7 @@
 // through the page's one `write` (which reloads the page after it), and shows the API's
 // field errors next to the fields they name, the rest above the form.
 import type { ComponentChildren, JSX } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../../api';
 import { label } from '../../format';
 
@@ -154,19 +154,32 @@ export function useRows<T>(initial: T[]) {
 }
 
 // A section of the page: its title and, for those who may change it, the button that
-// opens its form.
-export function Panel({ id, title, edit, children, wide }: {
+// opens its form (`edit.open`: the form is open). Opening moves the keyboard focus to the
+// form's first control and closing it back to the button, which the form replaced.
+export function Panel({ id, title, edit, children }: {
   id: string;
   title: string;
-  edit?: { text: string; onClick: () => void } | null;
-  wide?: boolean;
+  edit?: { text: string; open: boolean; onClick: () => void } | null;
   children: ComponentChildren;
 }) {
+  const section = useRef<HTMLElement>(null);
+  const open = edit?.open ?? false;
+  const wasOpen = useRef(open);
+  useEffect(() => {
+    if (open === wasOpen.current) return;
+    wasOpen.current = open;
+    const target = open
+      ? section.current?.querySelector<HTMLElement>('form input, form select, form textarea, form button')
+      : section.current?.querySelector<HTMLElement>('.panel-head button');
+    target?.focus();
+  }, [open]);
   return (
-    <section aria-labelledby={id} class={wide ? 'panel panel-wide' : 'panel'}>
+    <section aria-labelledby={id} class="panel" ref={section}>
       <div class="panel-head">
         <h2 id={id}>{title}</h2>
-        {edit ? <button type="button" class="secondary" onClick={edit.onClick}>{edit.text}</button> : null}
+        {edit && !edit.open ? (
+          <button type="button" class="secondary" onClick={edit.onClick}>{edit.text}</button>
+        ) : null}
       </div>
       {children}
     </section>
