@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { escalationTests } from './escalation.mjs';
 import { measureFirstLoad } from './first-load.mjs';
 
 const bin = process.env.RAPPORT_BIN || '../build/src/cli/rapport';
@@ -275,8 +276,9 @@ await test('an escalation\'s close-out is refused with its reasons, then succeed
   check(reasons.includes('Three correct deliveries') && reasons.includes('agreement'),
     `the refusal does not say why: ${reasons}`);
   await agent.screenshot({ path: join(artifacts, 'escalation-refused.png'), fullPage: true });
-  await agent.getByLabel('Three correct deliveries in a row', { exact: true }).check();
-  await agent.getByLabel('Evidence: Three correct deliveries in a row').fill('delivery log 42');
+  await agent.getByRole('button', { name: 'Edit criteria' }).click();
+  await agent.getByLabel('Criterion 1 met').check();
+  await agent.getByLabel('Evidence for criterion 1').fill('delivery log 42');
   await agent.getByRole('button', { name: 'Save criteria' }).click();
   await agent.locator('.blocked', { hasText: 'not met' }).waitFor({ state: 'detached' });
   const agreedBy = agent.getByLabel('Agreed by');
@@ -291,6 +293,8 @@ await test('an escalation\'s close-out is refused with its reasons, then succeed
   check(stored.stage === 'closed', `the escalation is ${stored.stage}`);
   await agent.screenshot({ path: join(artifacts, 'escalation-closed.png'), fullPage: true });
 });
+
+await escalationTests({ test, check, signedInPage, api, patchRecord, rapport, password, base, artifacts, adminEmail });
 
 await test('the workspace never breaks its own Content-Security-Policy', async () => {
   check(policyViolations.length === 0, policyViolations.join('\n'));

@@ -75,6 +75,24 @@ export async function get<T>(path: string): Promise<T> {
   return (await call<T>('GET', path)).body;
 }
 
+// Every page of a list (`items`, `next_cursor`), for the short lists a form chooses from.
+export async function getAll<T>(path: string): Promise<T[]> {
+  const items: T[] = [];
+  const join = path.includes('?') ? '&' : '?';
+  let cursor: string | null = null;
+  do {
+    const page: { items: T[]; next_cursor: string | null } = await get(
+      `${path}${join}limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return items;
+}
+
+// The ETag the API gives a record is its version in quotes (GET …/{id}), so a record read
+// in a list or an overview can be changed with If-Match without being read again.
+export const etagOf = (version: number) => `"${version}"`;
+
 export async function signIn(email: string, password: string): Promise<void> {
   const answer = await call<{ csrf_token: string }>('POST', '/api/v1/session', { email, password });
   setCsrfToken(answer.body.csrf_token);
