@@ -309,6 +309,7 @@ Result<void> SignalIndex::Load(Instant now) {
 }
 
 void SignalIndex::Refresh() {
+  ReadAndApply({});
   std::vector<Id> ids;
   {
     std::lock_guard turn(update_mutex_);
@@ -393,27 +394,44 @@ std::optional<Id> FromAccount(const domain::Event& event) {
 
 }  // namespace
 
+void SignalIndex::Wanted::Merge(Wanted other) {
+  for (auto [list, more] : {std::pair{&interactions, &other.interactions}, {&cases, &other.cases},
+                            {&accounts, &other.accounts}, {&whole, &other.whole}}) {
+    list->insert(list->end(), more->begin(), more->end());
+  }
+  moves.merge(other.moves);
+}
+
 void SignalIndex::OnCommitted(const store::CommittedBatch& batch) {
-  std::vector<Id> interactions, cases, accounts, whole;
-  Moves moves;  // edited interactions: they may be on another account, or no contact now
+  Wanted wanted;
   for (const domain::Event& event : batch.events) {
     if (event.sequence <= loaded_sequence_) continue;
     if (event.entity == "interaction") {
       const auto [first, last] = IdsOf(event);
-      for (Id id = first; id <= last; ++id) interactions.push_back(id);
-      if (event.action == "updated") moves[event.entity_id] = FromAccount(event);
+      for (Id id = first; id <= last; ++id) wanted.interactions.push_back(id);
+      // Edited: it may be on another account now, or no contact.
+      if (event.action == "updated") wanted.moves.emplace(event.entity_id, FromAccount(event));
     } else if (event.entity == "case") {
-      cases.push_back(event.entity_id);
+      wanted.cases.push_back(event.entity_id);
     } else if (event.entity == "person") {
       // Who is senior changes every contact's traits: the account is read whole, and the
       // one the person left too.
-      if (event.account_id) whole.push_back(*event.account_id);
-      if (auto from = FromAccount(event)) whole.push_back(*from);
+      if (event.account_id) wanted.whole.push_back(*event.account_id);
+      if (auto from = FromAccount(event)) wanted.whole.push_back(*from);
     } else if (event.entity == "account") {
-      accounts.push_back(event.entity_id);
+      wanted.accounts.push_back(event.entity_id);
     }
   }
-  if (interactions.empty() && cases.empty() && accounts.empty() && whole.empty()) return;
+  ReadAndApply(std::move(wanted));
+}
+
+void SignalIndex::ReadAndApply(Wanted wanted) {
+  {
+    std::lock_guard lock(unread_mutex_);
+    wanted.Merge(std::exchange(unread_, {}));
+  }
+  if (wanted.empty()) return;
+  auto& [interactions, cases, accounts, whole, moves] = wanted;
   for (auto* list : {&interactions, &cases, &accounts, &whole}) *list = SortedUnique(std::move(*list));
 
   Reread reread;
@@ -466,12 +484,14 @@ void SignalIndex::OnCommitted(const store::CommittedBatch& batch) {
     }
     return {};
   });
-  // The batch is committed; a failed read cannot undo it. What it changed stays unknown to
-  // the index until the server starts again (a later change re-reads only its own
-  // records), which the log says.
+  // The batch is committed; a failed read cannot undo it. What it changed is read again
+  // with the next batch or by the periodic job.
   if (!read) {
-    spdlog::error("signals: reading a committed batch failed; signals may be stale until restart: {}",
+    spdlog::error("signals: reading committed changes failed; reading them again with the next "
+                  "change or the periodic job: {}",
                   read.error().message);
+    std::lock_guard lock(unread_mutex_);
+    unread_.Merge(std::move(wanted));
     return;
   }
   Apply(reread, moves);

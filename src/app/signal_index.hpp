@@ -54,11 +54,13 @@ class SignalIndex {
   Result<void> Load(Instant now);
 
   // The change feed: reads the interactions, cases, people and accounts the batch changed
-  // and evaluates their accounts again, as of when it has its turn. Writer thread.
+  // and evaluates their accounts again, as of when it has its turn. Writer thread. When
+  // the read fails, what the batch changed is read with the next batch or Refresh.
   void OnCommitted(const store::CommittedBatch& batch);
 
-  // Evaluates every account again, as of now, a slice of accounts at a time so that the
-  // change feed is never held up for long. The periodic job.
+  // Reads what earlier change-feed reads failed to; then evaluates every account again, as
+  // of now, a slice of accounts at a time so that the change feed is never held up for
+  // long. The periodic job.
   void Refresh();
 
   // The background thread that records what changed (serve only). Without it, changes are
@@ -119,7 +121,19 @@ class SignalIndex {
     signals::Signal signal;  // kCleared: the signal as it last was
     Instant at;
   };
-  struct Reread;  // what a batch made the listener read
+  // Edited interactions, each with the account it left if its event names one (an
+  // interaction edited twice is listed twice).
+  using Moves = std::multimap<Id, std::optional<Id>>;
+  // What the change feed has to read: records changed, and accounts to read whole.
+  struct Wanted {
+    std::vector<Id> interactions, cases, accounts, whole;
+    Moves moves;
+    bool empty() const {
+      return interactions.empty() && cases.empty() && accounts.empty() && whole.empty();
+    }
+    void Merge(Wanted other);
+  };
+  struct Reread;  // what was read for a Wanted
   // A signal's identity while it lasts: account, rule, case (0: none), category.
   using Key = std::tuple<Id, signals::Rule, Id, std::string>;
 
@@ -129,8 +143,9 @@ class SignalIndex {
   static void Diff(const std::vector<signals::Signal>& before,
                    const std::vector<signals::Signal>& after, Instant now,
                    std::vector<Change>& changes);
-  // Edited interactions and the account each left, if its event names one.
-  using Moves = std::map<Id, std::optional<Id>>;
+  // Reads `wanted` with what earlier reads failed to, and applies it; on failure keeps
+  // it all for the next call.
+  void ReadAndApply(Wanted wanted);
   void Apply(Reread& reread, const Moves& moves);
   void Queue(std::vector<Change> changes);
   void RecorderLoop();
@@ -146,6 +161,9 @@ class SignalIndex {
   std::unordered_map<Id, AccountState> accounts_;
   std::unordered_map<Id, Id> case_account_;  // case id → account id
   std::int64_t loaded_sequence_ = 0;
+
+  std::mutex unread_mutex_;
+  Wanted unread_;  // what failed reads left unread; guarded by unread_mutex_
 
   // The recorder: changes to write, and which row records each live signal.
   std::mutex recorder_mutex_;

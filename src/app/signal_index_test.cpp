@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <future>
 #include <set>
@@ -255,6 +256,89 @@ TEST_F(SignalIndexTest, RecordsRaisedAndClearedSignalsWithEventsOnTheAccount) {
   again.StartRecorder();
   again.Flush();
   EXPECT_EQ(All<domain::SignalRecord>().size(), 1u);
+}
+
+// A store whose reads fail while `failing` is set; everything else is the real store's.
+class FlakyReads : public store::Store {
+ public:
+  explicit FlakyReads(store::Store& real) : real_(real) {}
+  Result<void> Read(const std::function<Result<void>(store::Session&)>& fn) override {
+    if (failing) return std::unexpected(Error{ErrorCode::kUnavailable, "disk I/O error", {}});
+    return real_.Read(fn);
+  }
+  void Write(Work work, Done done) override { real_.Write(std::move(work), std::move(done)); }
+  void SetCommitListener(store::CommitListener listener) override {
+    real_.SetCommitListener(std::move(listener));
+  }
+  Result<void> Backup(const std::string& path) override { return real_.Backup(path); }
+  store::StoreStats Stats() override { return real_.Stats(); }
+  void Close() override { real_.Close(); }
+  std::atomic<bool> failing = false;
+
+ private:
+  store::Store& real_;
+};
+
+// A committed change whose read fails is not lost to the index: the next change, or the
+// periodic job, reads it.
+TEST_F(SignalIndexTest, AChangeWhoseReadFailedIsReadWithTheNextOneOrByThePeriodicJob) {
+  FlakyReads flaky(*store_);
+  SignalIndex index(flaky);
+  ASSERT_TRUE(index.Load(Now()));
+  flaky.SetCommitListener([&](const store::CommittedBatch& batch) { index.OnCommitted(batch); });
+  const Instant now = Now();
+  Fixture f;
+  ASSERT_TRUE(store_->WriteAndWait([&](store::Session& s) -> Result<void> {
+    domain::Account account;
+    account.name = "Flaky Co";
+    account.segment = "standard";
+    if (auto r = InsertCreated(s, account, Instant{now.ms - 3 * 3600'000}); !r) return r;
+    f.account = account.meta.id;
+    domain::Case kase;
+    kase.account_id = f.account;
+    kase.subject = "Refund";
+    kase.status = domain::CaseStatus::kOpen;
+    if (auto r = InsertCreated(s, kase, Instant{now.ms - 3 * 3600'000}); !r) return r;
+    f.kase = kase.meta.id;
+    return {};
+  }));
+  auto email = [&](std::int64_t minutes_ago) {
+    return store_->WriteAndWait([&](store::Session& s) -> Result<void> {
+      auto i = NewContact(f.account, f.kase, domain::Channel::kEmail, domain::Direction::kInbound,
+                          domain::Outcome::kReceived, Instant{now.ms - minutes_ago * 60'000});
+      return InsertCreated(s, i, i.arrived_at);
+    });
+  };
+  auto live = [&] { return index.Live(kAdmin, {f.account, std::nullopt, std::nullopt, std::nullopt}); };
+
+  // Two emails on the open case: the second one's read fails, so no signal yet.
+  ASSERT_TRUE(email(120));
+  flaky.failing = true;
+  ASSERT_TRUE(email(100));
+  EXPECT_TRUE(live().empty());
+  // The periodic job, reads failing still: nothing, and nothing forgotten.
+  index.Refresh();
+  EXPECT_TRUE(live().empty());
+  // Reads work again: the periodic job reads the email.
+  flaky.failing = false;
+  index.Refresh();
+  ASSERT_EQ(live().size(), 1u);
+  EXPECT_EQ(live()[0].rule, Rule::kEmailBackAndForth);
+  EXPECT_EQ(live()[0].evidence.size(), 2u);
+
+  // A third email whose read fails is read with the next change: a fourth.
+  flaky.failing = true;
+  ASSERT_TRUE(email(80));
+  flaky.failing = false;
+  ASSERT_EQ(live().size(), 1u);
+  EXPECT_EQ(live()[0].evidence.size(), 2u);
+  ASSERT_TRUE(email(60));
+  EXPECT_EQ(RulesOf(live()), (std::set<Rule>{Rule::kRepeatContact, Rule::kEmailBackAndForth}));
+  for (const Signal& signal : live()) EXPECT_EQ(signal.evidence.size(), 4u);
+  // As one built from the store at once.
+  SignalIndex full(*store_);
+  ASSERT_TRUE(full.Load(Now()));
+  EXPECT_EQ(index.EvaluateAll(now), full.EvaluateAll(now));
 }
 
 TEST_F(SignalIndexTest, ARestartRecordsWhatChangedWhileTheServerWasDown) {
