@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { dashboardTests } from './dashboard.mjs';
 import { measureFirstLoad } from './first-load.mjs';
 
 const bin = process.env.RAPPORT_BIN || '../build/src/cli/rapport';
@@ -291,6 +292,8 @@ await test('an escalation\'s close-out is refused with its reasons, then succeed
   check(stored.stage === 'closed', `the escalation is ${stored.stage}`);
   await agent.screenshot({ path: join(artifacts, 'escalation-closed.png'), fullPage: true });
 });
+
+await dashboardTests({ test, check, signedInPage, api, base, artifacts, adminEmail, vendorAgent: outsider });
 
 await test('the workspace never breaks its own Content-Security-Policy', async () => {
   check(policyViolations.length === 0, policyViolations.join('\n'));
