@@ -50,8 +50,7 @@ def history(world):
                                        "queue_id": world["queue_b"]["id"], "case_id": case["id"],
                                        "arrived_at": ago(m)})
     create(admin, "interactions", {"channel": "phone", "direction": "outbound",
-                                   "queue_id": world["queue_b"]["id"], "case_id": case["id"],
-                                   "arrived_at": ago(5)})
+                                   "case_id": case["id"], "arrived_at": ago(5)})
     create(admin, "interactions", {"channel": "email", "direction": "outbound",
                                    "account_id": account["id"], "arrived_at": ago(3),
                                    "body": "I am afraid our policy does not allow refunds."})

@@ -32,19 +32,27 @@ export interface Series {
   stack?: string;  // bars of one stack are drawn on top of one another
 }
 
-// What a chart shows: the categories along the x axis (periods, categories, stages) and
-// its series. The figure's data table is made from the same spec.
+// What a chart shows: the categories along one axis (periods, root causes, stages) and its
+// series. The figure's data table is made from the same spec.
 export interface ChartSpec {
   categories: string[];
   series: Series[];
   unit?: string;  // of every value, e.g. '%'
+  // Categories down the side, bars across: for named categories, whose labels would not
+  // fit side by side under the bars.
+  horizontal?: boolean;
 }
 
-// Okabe–Ito: told apart by people with the common colour-vision deficiencies.
-const palette = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000'];
+// Okabe–Ito without its yellow (too faint on white): told apart by people with the common
+// colour-vision deficiencies.
+const palette = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#000000', '#999999'];
 
 function optionOf(spec: ChartSpec): Option {
   const unit = spec.unit ?? '';
+  // Counts get whole-number ticks.
+  const whole = spec.series.every((s) => s.values.every((v) => v == null || Number.isInteger(v)));
+  const values = { type: 'value' as const, minInterval: whole ? 1 : undefined, axisLabel: { formatter: `{value}${unit}` } };
+  const categories = { type: 'category' as const, data: spec.categories, inverse: spec.horizontal };
   return {
     color: palette,
     animation: false,
@@ -55,8 +63,8 @@ function optionOf(spec: ChartSpec): Option {
       renderMode: 'richText',
       valueFormatter: (value) => (value == null ? '—' : `${value}${unit}`),
     },
-    xAxis: { type: 'category', data: spec.categories },
-    yAxis: { type: 'value', axisLabel: { formatter: `{value}${unit}` } },
+    xAxis: spec.horizontal ? values : categories,
+    yAxis: spec.horizontal ? categories : values,
     series: spec.series.map((s) =>
       s.kind === 'bar'
         ? { type: 'bar', name: s.name, data: s.values, stack: s.stack }

@@ -123,7 +123,7 @@ export function Dashboard({ me }: { me: User }) {
           <Field id="dash-vendor" label="Vendor" error={refusal.fields.vendor_id}>
             <select id="dash-vendor" value={choice.vendor} onChange={(e) => choose({ vendor: e.currentTarget.value })}
               {...invalid('dash-vendor', refusal.fields.vendor_id)}>
-              <option value="">every vendor and in-house</option>
+              <option value="">all vendors and in-house</option>
               {vendors.map((v) => <option key={v.id} value={String(v.id)}>{v.name}</option>)}
             </select>
           </Field>

@@ -178,10 +178,12 @@ function specsOf(review: ReviewAnswer) {
   };
   const categories: ChartSpec = {
     categories: review.by_root_cause_category.map((c) => label(c.category ?? uncategorised)),
+    horizontal: true,
     series: [{ name: 'Escalations', kind: 'bar', values: review.by_root_cause_category.map((c) => c.escalations) }],
   };
   const owners: ChartSpec = {
     categories: review.by_factor_owner.map((o) => label(o.function ? `${o.party}: ${o.function}` : o.party)),
+    horizontal: true,
     series: [
       { name: 'Escalations', kind: 'bar', values: review.by_factor_owner.map((o) => o.escalations) },
       { name: 'Factors', kind: 'bar', values: review.by_factor_owner.map((o) => o.factors) },
@@ -189,6 +191,7 @@ function specsOf(review: ReviewAnswer) {
   };
   const stages: ChartSpec = {
     categories: review.time_in_stage.map((s) => label(s.stage)),
+    horizontal: true,
     series: [{ name: 'Mean days', kind: 'bar', values: review.time_in_stage.map((s) => s.mean_days) }],
   };
   return { trend, categories, owners, stages };
