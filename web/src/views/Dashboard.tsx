@@ -23,6 +23,7 @@ interface Metrics {
 }
 
 interface ServiceLevel {
+  parameters: { threshold_seconds: Record<string, number>; fcr_days: number };
   groups: { period: { label: string; start: string }; metrics: Metrics }[];
   total: Metrics;
 }
@@ -56,6 +57,7 @@ export function Dashboard({ me }: { me: User }) {
     from: monthStart(today(), 11), to: today(), period: 'month', vendor: '', channel: '',
   });
   const [vendors, setVendors] = useState<Vendor[]>([]);
+  const [vendorsError, setVendorsError] = useState<unknown>(null);
   const [service, setService] = useState<ServiceLevel | null>(null);
   const [signals, setSignals] = useState<SignalReport | null>(null);
   const [errors, setErrors] = useState<unknown[]>([]);
@@ -65,7 +67,7 @@ export function Dashboard({ me }: { me: User }) {
     if (ownVendorOnly) return;  // the API confines a vendor agent to its own vendor
     get<{ items: Vendor[] }>('/api/v1/vendors?limit=500')
       .then((page) => setVendors(page.items))
-      .catch((e) => setErrors([e]));
+      .catch(setVendorsError);
   }, []);
 
   useEffect(() => {
@@ -142,17 +144,19 @@ export function Dashboard({ me }: { me: User }) {
         <span aria-live="polite">{loading ? ' Loading…' : ''}</span>
       </p>
       {elsewhere ? <p class="error" role="alert">{elsewhere}</p> : null}
+      <ErrorNote error={vendorsError} />
       <ErrorNote error={refusal.other} />
       {figures && service && signals ? (
         <>
           <Totals service={service} signals={signals} />
           <div class="figures-grid">
             <Figure id="service-level" caption="Service level" header="Period" spec={figures.serviceLevel}
-              note="answered within the channel's threshold (20 s phone, 60 s chat, 1 h written), abandons counted against" />
+              note={`answered within the channel's threshold (${thresholds(service)}), abandons counted against`} />
             <Figure id="volume" caption="Volume" header="Period" spec={figures.volume}
               note="inbound contacts offered (short abandons and off-hours misses left out)" />
             <Figure id="abandonment-fcr" caption="Abandonment and first-contact resolution" header="Period"
-              spec={figures.rates} note="first-contact resolution of the cases resolved in the period; those resolved in the last 7 days are not judged yet" />
+              spec={figures.rates}
+              note={`first-contact resolution of the cases resolved in the period; those resolved in the last ${service.parameters.fcr_days} days are not judged yet`} />
             <Figure id="signals" caption="Signals" header="Period" spec={figures.signals}
               note={`raised per period by rule, and live at each period's end${choice.vendor || choice.channel ? '; every vendor and channel' : ''}`} />
           </div>
@@ -160,6 +164,16 @@ export function Dashboard({ me }: { me: User }) {
       ) : null}
     </main>
   );
+}
+
+// The report's thresholds, channels of one threshold together: "20 s: phone; 1 h: email, web".
+function thresholds(service: ServiceLevel): string {
+  const byValue = new Map<number, string[]>();
+  for (const [channel, seconds] of Object.entries(service.parameters.threshold_seconds)) {
+    byValue.set(seconds, [...(byValue.get(seconds) ?? []), channel]);
+  }
+  const text = (s: number) => (s % 3600 === 0 ? `${s / 3600} h` : s % 60 === 0 && s >= 60 ? `${s / 60} min` : `${s} s`);
+  return [...byValue].sort(([a], [b]) => a - b).map(([s, channels]) => `${text(s)}: ${channels.join(', ')}`).join('; ');
 }
 
 function Totals({ service, signals }: { service: ServiceLevel; signals: SignalReport }) {
