@@ -8,6 +8,7 @@
 
 #include "api/static_site.hpp"
 #include "app/signal_lists.hpp"
+#include "app/signal_report.hpp"
 #include "app/importer.hpp"
 #include "app/timeline.hpp"
 #include "domain/json_codec.hpp"
@@ -898,6 +899,18 @@ void Router::AddReports() {
   auto text = [](const char* name, const char* description) {
     return Parameter(name, "query", {{"type", "string"}}, description);
   };
+  AddReport("/api/v1/reports/signals", kEveryRole,
+            "Signals over time: per period, the signals raised, cleared and live at the "
+            "period's end, in all, by rule and by severity, from the recorded history (a vendor "
+            "agent counts those of its own vendor's cases and of no case).",
+            {text("from", "RFC 3339 instant or date (local midnight); default: 365 days before to"),
+             text("to", "exclusive end, like from; default: now"),
+             text("time_zone", "IANA zone of dates and periods (default UTC)"),
+             text("period", "day, week or month (default month)")},
+            [this](const app::Principal& who, const app::ReportParams& p) {
+              return app::SignalReport(app_.store(), who, p, Now());
+            });
+
   json::array scorecard = CommonReportParameters();
   scorecard.erase(scorecard.begin() + 3, scorecard.begin() + 5);  // no period, no group_by
   for (auto p : {integer("agreement_id", "one vendor agreement"),

@@ -8,6 +8,7 @@
 #include "app/advocacy.hpp"
 #include "app/analytics.hpp"
 #include "app/ledger.hpp"
+#include "app/signal_report.hpp"
 #include "cli/option_errors.hpp"
 #include "cli/table.hpp"
 
@@ -21,8 +22,13 @@ using Method = Result<json::value> (app::Analytics::*)(const app::Principal&, co
                                                        Instant) const;
 
 // Reports over the store rather than the analytics projection (no projection to load).
-using StoreMethod = Result<json::value> (app::Advocacy::*)(const app::Principal&,
-                                                           const app::ReportParams&, Instant) const;
+using StoreReport = Result<json::value> (*)(store::Store&, const app::Principal&,
+                                            const app::ReportParams&, Instant);
+
+Result<json::value> Review(store::Store& store, const app::Principal& who,
+                           const app::ReportParams& params, Instant now) {
+  return app::Advocacy(store).Review(who, params, now);
+}
 
 struct ReportKind {
   const char* command;
@@ -31,7 +37,7 @@ struct ReportKind {
   const char* rows;     // the answer's array printed one row per element; null: every
                         // array of the answer as a titled section
   const char* explode;  // within each, an array printed one row per element, if any
-  StoreMethod store_method = nullptr;  // instead of `method`
+  StoreReport store_report = nullptr;  // instead of `method`
 };
 
 constexpr ReportKind kReports[] = {
@@ -45,7 +51,9 @@ constexpr ReportKind kReports[] = {
      &app::Analytics::Staffing, "intervals", nullptr},
     {"deadlines", "agreements' notice deadlines", &app::Analytics::Deadlines, "agreements", nullptr},
     {"review", "management review of escalations (categories, factor owners, stages, money, trend)",
-     nullptr, nullptr, nullptr, &app::Advocacy::Review},
+     nullptr, nullptr, nullptr, &Review},
+    {"signals", "signals raised, cleared and live per period, by rule and severity", nullptr,
+     "periods", nullptr, &app::SignalReport},
 };
 
 std::string Text(const json::value& v) {
@@ -232,9 +240,8 @@ int RunReportCommand(const ReportOptions& options, store::Store& store, std::ost
 
   const app::Principal admin{app::kSystemUserId, domain::Role::kAdmin, std::nullopt};
   Result<json::value> answer;
-  if (kind->store_method) {
-    app::Advocacy advocacy(store);
-    answer = (advocacy.*(kind->store_method))(admin, params, Now());
+  if (kind->store_report) {
+    answer = kind->store_report(store, admin, params, Now());
   } else {
     app::Analytics analytics(store);
     if (auto loaded = analytics.Load(); !loaded) {

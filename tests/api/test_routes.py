@@ -247,7 +247,7 @@ def test_healthz_metrics_openapi(server, admin):
                 f"{API}/escalations/{{id}}/contacts": {"get"},
                 f"{API}/escalations/{{id}}/classifications": {"post"},
                 f"{API}/escalations/{{id}}/overview": {"get"},
-                f"{API}/reports/review": {"get"},
+                f"{API}/reports/review": {"get"}, f"{API}/reports/signals": {"get"},
                 f"{API}/session": {"get", "post", "delete"}}
     for collection in list(COLLECTIONS) + ["calendars", "sla_policies", "agent_sessions",
                                            "escalations", "root_cause_categories",

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { escalationTests } from './escalation.mjs';
+import { dashboardTests } from './dashboard.mjs';
 import { measureFirstLoad } from './first-load.mjs';
 
 const bin = process.env.RAPPORT_BIN || '../build/src/cli/rapport';
@@ -295,6 +296,7 @@ await test('an escalation\'s close-out is refused with its reasons, then succeed
 });
 
 await escalationTests({ test, check, signedInPage, api, patchRecord, rapport, password, base, artifacts, adminEmail });
+await dashboardTests({ test, check, signedInPage, api, base, artifacts, adminEmail, vendorAgent: outsider });
 
 await test('the workspace never breaks its own Content-Security-Policy', async () => {
   check(policyViolations.length === 0, policyViolations.join('\n'));

@@ -118,4 +118,5 @@ export async function signOut(): Promise<void> {
 export const can = {
   write: (role: Role) => role !== 'viewer',
   seeAdvocacy: (role: Role) => role !== 'vendor_agent',
+  seeReview: (role: Role) => role === 'admin' || role === 'manager' || role === 'viewer',
 };

@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { can, currentSession, signOut, whenSignedOut, type User } from './api';
 import { label } from './format';
+import { lazyView } from './lazy';
 import { onLinkClick, usePath } from './router';
 import './style.css';
 import { Board } from './views/Board';
@@ -9,6 +10,9 @@ import { CasePage } from './views/CasePage';
 import { Desk, prefetchDesk } from './views/Desk';
 import { EscalationPage } from './views/EscalationPage';
 import { SignIn } from './views/SignIn';
+
+const Dashboard = lazyView(() => import('./views/Dashboard').then((m) => m.Dashboard));
+const Review = lazyView(() => import('./views/Review').then((m) => m.Review));
 
 function App() {
   const [me, setMe] = useState<User | null | undefined>(undefined);
@@ -29,11 +33,14 @@ function App() {
   const caseMatch = /^\/cases\/(\d+)$/.exec(path);
   const escalationMatch = /^\/escalations\/(\d+)$/.exec(path);
   const advocacy = can.seeAdvocacy(me.role);
+  const review = can.seeReview(me.role);
   let view;
   if (caseMatch) view = <CasePage id={Number(caseMatch[1])} me={me} />;
   else if (path === '/') view = <Desk />;
   else if (advocacy && path === '/escalations') view = <Board />;
   else if (advocacy && escalationMatch) view = <EscalationPage id={Number(escalationMatch[1])} me={me} />;
+  else if (path === '/dashboard') view = <Dashboard me={me} />;
+  else if (review && path === '/review') view = <Review />;
   else {
     view = (
       <main><h1>Not found</h1><p><a href="/" onClick={onLinkClick}>Back to the desk</a></p></main>
@@ -47,6 +54,11 @@ function App() {
           {advocacy ? (
             <a href="/escalations" onClick={onLinkClick}
               aria-current={path.startsWith('/escalations') ? 'page' : undefined}>Advocacy</a>
+          ) : null}
+          <a href="/dashboard" onClick={onLinkClick}
+            aria-current={path === '/dashboard' ? 'page' : undefined}>Dashboard</a>
+          {review ? (
+            <a href="/review" onClick={onLinkClick} aria-current={path === '/review' ? 'page' : undefined}>Review</a>
           ) : null}
         </nav>
         <span class="who">
