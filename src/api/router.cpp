@@ -257,10 +257,12 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
   Add({"GET",
        "/healthz",
        kPublic,
-       "Liveness: answers when the server serves.",
+       "Liveness: answers when the server serves; `signals` is `loading` while the signal "
+       "index is read after start-up (its lists answer 503 meanwhile), then `loaded`.",
        {{"responses", {{"200", JsonResponse("serving", {{"type", "object"}})}}}},
-       [](const Call&, Respond respond) {
-         respond(Json(200, json::object{{"status", "ok"}}));
+       [this](const Call&, Respond respond) {
+         respond(Json(200, json::object{{"status", "ok"},
+                                        {"signals", app_.signals().loaded() ? "loaded" : "loading"}}));
        }});
   Add({"GET",
        "/metrics",

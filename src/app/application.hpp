@@ -33,10 +33,15 @@ class Application {
   // Builds the in-memory projections (the service clocks, the analytics columns, the
   // signals) from the store.
   // REQUIRES: called once, before anything is written through this application.
-  Result<void> LoadProjections() {
+  // kInBackground: the signal index loads on a thread of its own (SignalIndex::StartLoading)
+  // while the server already serves; the others load before this returns.
+  enum class SignalLoading { kNow, kInBackground };
+  Result<void> LoadProjections(SignalLoading signal_loading = SignalLoading::kNow) {
     if (auto r = clocks_.Load(); !r) return r;
     if (auto r = analytics_.Load(); !r) return r;
-    return signals_.Load(Now());
+    if (signal_loading == SignalLoading::kNow) return signals_.Load(Now());
+    signals_.StartLoading();
+    return {};
   }
   // Starts the background jobs (recording SLA warnings and breaches, recording signals,
   // the periodic jobs: signals every `signals_interval`). Serve only.

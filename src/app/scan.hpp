@@ -68,8 +68,10 @@ inline int ScanThreads() {
 // Reads the rows of `table` with ids 1 … last_id in chunks, decoding each row with
 // `decode` on several reader connections at once (decoding SQLite's rows is most of a
 // large start-up), and hands the chunks to `apply` in id order on the calling thread. At
-// most a few chunks wait in memory.
-// REQUIRES: nothing writes to the store meanwhile (every connection sees the same rows).
+// most a few chunks wait in memory. Each chunk is read in a transaction of its own: a row
+// written meanwhile may be read as it was or as it is, which the caller makes up for (the
+// signal index reads again what the change feed says changed) or rules out (nothing
+// writes while analytics loads).
 template <class Row>
 Result<void> ReadChunked(store::Store& store, std::string_view table,
                          const std::vector<std::string_view>& columns, Id last_id, int threads,
@@ -94,7 +96,7 @@ Result<void> ReadChunked(store::Store& store, std::string_view table,
       }
       std::vector<Row> rows;
       auto r = store.Read([&](store::Session& s) {
-        return s.Scan(table, columns, chunk * kChunk + 1, (chunk + 1) * kChunk,
+        return s.Scan(table, columns, chunk * kChunk + 1, std::min((chunk + 1) * kChunk, last_id),
                       [&](const store::ScanRow& row) { rows.push_back(decode(row)); });
       });
       {

@@ -295,17 +295,67 @@ Result<void> SignalIndex::Load(Instant now) {
                 return std::tie(a.arrived_at, a.id) < std::tie(b.arrived_at, b.id);
               });
   }
-  std::lock_guard turn(update_mutex_);
   {
-    std::unique_lock lock(mutex_);
-    accounts_ = std::move(accounts);
-    case_account_ = std::move(case_account);
-    loaded_sequence_ = sequence;
+    std::lock_guard turn(update_mutex_);
+    {
+      std::unique_lock lock(mutex_);
+      accounts_ = std::move(accounts);
+      case_account_ = std::move(case_account);
+    }
+    std::vector<AccountState*> all;
+    for (auto& [id, state] : accounts_) all.push_back(&state);
+    Reevaluate(all, now);
   }
-  std::vector<AccountState*> all;
-  for (auto& [id, state] : accounts_) all.push_back(&state);
-  Reevaluate(all, now);
+  // From here on the change feed reads its batches itself; those that waited for the load
+  // are read now, but for those the load's snapshot held already.
+  {
+    std::lock_guard lock(unread_mutex_);
+    loaded_sequence_ = sequence;
+    loaded_ = true;
+    for (auto& [last, wanted] : before_load_) {
+      if (last > sequence) unread_.Merge(std::move(wanted));
+    }
+    before_load_.clear();
+  }
+  ReadAndApply({});
+  {
+    std::lock_guard lock(unread_mutex_);
+    ready_ = true;
+  }
+  loaded_changed_.notify_all();
   return {};
+}
+
+void SignalIndex::StartLoading() {
+  loader_ = std::thread([this] {
+    for (;;) {
+      auto r = Load(Now());
+      if (r) return;
+      spdlog::error("signals: loading the index failed; trying again in 30 s: {}", r.error().message);
+      std::unique_lock lock(unread_mutex_);
+      if (loaded_changed_.wait_for(lock, std::chrono::seconds(30), [&] { return stop_loading_; })) return;
+    }
+  });
+}
+
+bool SignalIndex::loaded() const {
+  std::lock_guard lock(unread_mutex_);
+  return ready_;
+}
+
+void SignalIndex::WaitLoaded() {
+  std::unique_lock lock(unread_mutex_);
+  loaded_changed_.wait(lock, [&] { return ready_; });
+}
+
+SignalIndex::~SignalIndex() {
+  {
+    std::lock_guard lock(unread_mutex_);
+    stop_loading_ = true;
+  }
+  loaded_changed_.notify_all();
+  if (loader_.joinable()) loader_.join();
+  StopRecorder();
 }
 
 void SignalIndex::Refresh() {
@@ -403,9 +453,23 @@ void SignalIndex::Wanted::Merge(Wanted other) {
 }
 
 void SignalIndex::OnCommitted(const store::CommittedBatch& batch) {
+  if (batch.events.empty()) return;
+  std::int64_t after = 0;
+  {
+    std::lock_guard lock(unread_mutex_);
+    if (!loaded_) {
+      before_load_.emplace_back(batch.events.back().sequence, WantedBy(batch, 0));
+      return;
+    }
+    after = loaded_sequence_;
+  }
+  ReadAndApply(WantedBy(batch, after));
+}
+
+SignalIndex::Wanted SignalIndex::WantedBy(const store::CommittedBatch& batch, std::int64_t after) {
   Wanted wanted;
   for (const domain::Event& event : batch.events) {
-    if (event.sequence <= loaded_sequence_) continue;
+    if (event.sequence <= after) continue;
     if (event.entity == "interaction") {
       const auto [first, last] = IdsOf(event);
       for (Id id = first; id <= last; ++id) wanted.interactions.push_back(id);
@@ -422,7 +486,7 @@ void SignalIndex::OnCommitted(const store::CommittedBatch& batch) {
       wanted.accounts.push_back(event.entity_id);
     }
   }
-  ReadAndApply(std::move(wanted));
+  return wanted;
 }
 
 void SignalIndex::ReadAndApply(Wanted wanted) {

@@ -46,16 +46,26 @@ class SignalIndex {
   explicit SignalIndex(store::Store& store, signals::SignalConfig config = {});
   SignalIndex(const SignalIndex&) = delete;
   SignalIndex& operator=(const SignalIndex&) = delete;
-  ~SignalIndex() { StopRecorder(); }
+  ~SignalIndex();
 
   // Builds every account's facts from the store and evaluates them at `now`; what differs
-  // from the signals recorded as live is queued for the recorder.
-  // REQUIRES: called once, before anything is written through the store.
+  // from the signals recorded as live is queued for the recorder. Then what the change
+  // feed brought meanwhile (committed after what the load read) is read and applied.
+  // REQUIRES: called once (or through StartLoading).
   Result<void> Load(Instant now);
+
+  // Load, as of when it starts, on a thread of its own, trying again every 30 s when it
+  // fails; meanwhile the index answers as loaded() says. What serve does, so that a large
+  // store serves at once (reading every interaction takes about a minute at 10,000,000).
+  void StartLoading();
+  // Until the index has loaded and taken in what the change feed brought meanwhile.
+  bool loaded() const;
+  void WaitLoaded();
 
   // The change feed: reads the interactions, cases, people and accounts the batch changed
   // and evaluates their accounts again, as of when it has its turn. Writer thread. When
-  // the read fails, what the batch changed is read with the next batch or Refresh.
+  // the read fails, what the batch changed is read with the next batch or Refresh; before
+  // the index has loaded, the batch waits for the load.
   void OnCommitted(const store::CommittedBatch& batch);
 
   // Reads what earlier change-feed reads failed to; then evaluates every account again, as
@@ -143,6 +153,8 @@ class SignalIndex {
   static void Diff(const std::vector<signals::Signal>& before,
                    const std::vector<signals::Signal>& after, Instant now,
                    std::vector<Change>& changes);
+  // What `batch` changed, of its events after sequence `after`.
+  static Wanted WantedBy(const store::CommittedBatch& batch, std::int64_t after);
   // Reads `wanted` with what earlier reads failed to, and applies it; on failure keeps
   // it all for the next call.
   void ReadAndApply(Wanted wanted);
@@ -160,10 +172,18 @@ class SignalIndex {
   mutable std::shared_mutex mutex_;  // guards what follows; queries share it
   std::unordered_map<Id, AccountState> accounts_;
   std::unordered_map<Id, Id> case_account_;  // case id → account id
-  std::int64_t loaded_sequence_ = 0;
+  std::int64_t loaded_sequence_ = 0;  // the last event the load read; guarded by unread_mutex_
 
-  std::mutex unread_mutex_;
-  Wanted unread_;  // what failed reads left unread; guarded by unread_mutex_
+  mutable std::mutex unread_mutex_;  // guards what follows
+  Wanted unread_;                     // what failed reads left unread
+  bool loaded_ = false;               // the change feed reads its batches itself
+  bool ready_ = false;                // … and has read those that waited for the load
+  // Before the load: what each batch changed, with the sequence of its last event (a
+  // batch is one transaction: the load's snapshot holds all of it or none).
+  std::vector<std::pair<std::int64_t, Wanted>> before_load_;
+  std::condition_variable loaded_changed_;
+  bool stop_loading_ = false;
+  std::thread loader_;
 
   // The recorder: changes to write, and which row records each live signal.
   std::mutex recorder_mutex_;

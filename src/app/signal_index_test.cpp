@@ -11,6 +11,7 @@
 #include "app/application.hpp"
 #include "app/demo.hpp"
 #include "app/ledger.hpp"
+#include "app/signal_lists.hpp"
 #include "store/records.hpp"
 
 namespace rapport::app {
@@ -339,6 +340,78 @@ TEST_F(SignalIndexTest, AChangeWhoseReadFailedIsReadWithTheNextOneOrByThePeriodi
   SignalIndex full(*store_);
   ASSERT_TRUE(full.Load(Now()));
   EXPECT_EQ(index.EvaluateAll(now), full.EvaluateAll(now));
+}
+
+// Batches the change feed brings before the load: those the load's snapshot holds are
+// not taken twice, and the index ends as one loaded at once.
+TEST_F(SignalIndexTest, BatchesCommittedBeforeTheLoadWaitForIt) {
+  SignalIndex index(*store_);
+  store_->SetCommitListener([&](const store::CommittedBatch& batch) { index.OnCommitted(batch); });
+  const Instant now = Now();
+  Fixture f;
+  ASSERT_TRUE(store_->WriteAndWait([&](store::Session& s) -> Result<void> {
+    domain::Account account;
+    account.name = "Early Co";
+    account.segment = "standard";
+    if (auto r = InsertCreated(s, account, Instant{now.ms - 3 * 3600'000}); !r) return r;
+    f.account = account.meta.id;
+    domain::Case kase;
+    kase.account_id = f.account;
+    kase.subject = "Refund";
+    kase.status = domain::CaseStatus::kOpen;
+    if (auto r = InsertCreated(s, kase, Instant{now.ms - 3 * 3600'000}); !r) return r;
+    f.kase = kase.meta.id;
+    for (std::int64_t minutes : {90, 30}) {
+      auto i = NewContact(f.account, f.kase, domain::Channel::kEmail, domain::Direction::kInbound,
+                          domain::Outcome::kReceived, Instant{now.ms - minutes * 60'000});
+      if (auto r = InsertCreated(s, i, i.arrived_at); !r) return r;
+    }
+    return {};
+  }));
+  // Until it has loaded, the lists say so rather than answer nothing (or 404).
+  EXPECT_FALSE(index.loaded());
+  auto early = ListSignals(index, kAdmin, {}, {f.account, std::nullopt});
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().code, ErrorCode::kUnavailable);
+  ASSERT_TRUE(index.Load(now));
+  EXPECT_TRUE(index.loaded());
+  EXPECT_TRUE(ListSignals(index, kAdmin, {}, {f.account, std::nullopt}));
+  EXPECT_EQ(index.contact_count(), 2u);
+  const auto live = index.Live(kAdmin, {f.account, std::nullopt, std::nullopt, std::nullopt});
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_EQ(live[0].evidence.size(), 2u);
+}
+
+// The server loads the index on a thread of its own while writes go on: whatever the
+// interleaving, it ends as one loaded from the store at once.
+TEST_F(SignalIndexTest, LoadingInTheBackgroundWhileWritesGoOnEndsAsAFullLoad) {
+  DemoOptions options;
+  options.scale = 0.01;
+  options.seed = 3;
+  ASSERT_TRUE(GenerateDemo(*store_, options));
+  const auto accounts = All<domain::Account>();
+  const auto cases = All<domain::Case>();
+  ASSERT_FALSE(cases.empty());
+  SignalIndex index(*store_);
+  store_->SetCommitListener([&](const store::CommittedBatch& batch) { index.OnCommitted(batch); });
+  index.StartLoading();
+  for (int k = 0; k < 40; ++k) {  // each a batch: inbound emails on cases, spread over accounts
+    ASSERT_TRUE(store_->WriteAndWait([&](store::Session& s) -> Result<void> {
+      for (int j = 0; j < 5; ++j) {
+        const domain::Case& c = cases[static_cast<std::size_t>(k * 5 + j) % cases.size()];
+        auto i = NewContact(c.account_id, c.meta.id, domain::Channel::kEmail, domain::Direction::kInbound,
+                            domain::Outcome::kReceived, Instant{options.end.ms - (k * 5 + j) * 60'000});
+        if (auto r = InsertCreated(s, i, i.arrived_at); !r) return r;
+      }
+      return {};
+    }));
+  }
+  index.WaitLoaded();
+  SignalIndex full(*store_);
+  ASSERT_TRUE(full.Load(Now()));
+  EXPECT_EQ(index.account_count(), full.account_count());
+  EXPECT_EQ(index.contact_count(), full.contact_count());
+  EXPECT_EQ(index.EvaluateAll(options.end), full.EvaluateAll(options.end));
 }
 
 TEST_F(SignalIndexTest, ARestartRecordsWhatChangedWhileTheServerWasDown) {

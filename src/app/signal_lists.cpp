@@ -71,6 +71,10 @@ Result<json::value> ListSignals(const SignalIndex& index, const Principal& who,
     if (!after) reader.Bad("cursor", "is not a cursor this server gave");
   }
   if (auto r = reader.Finish(); !r) return std::unexpected(r.error());
+  if (!index.loaded()) {
+    return Fail(ErrorCode::kUnavailable,
+                "the signals are still being read after start-up; try again in a minute");
+  }
 
   if (query.account_id && !index.HasAccount(*query.account_id)) {
     return Fail(ErrorCode::kNotFound, "account " + std::to_string(*query.account_id) + " not found");

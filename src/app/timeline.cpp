@@ -453,6 +453,7 @@ struct HeaderParts {
   std::optional<Instant> last_contact_at;
   json::value active_escalation = nullptr;  // escalations: the open one of the account
   json::array signals;                      // the signal index: the account's live signals
+  bool signals_loaded = true;               // … false while it loads after start-up
 
   json::object Json() && {
     json::object out = std::move(account);
@@ -462,6 +463,7 @@ struct HeaderParts {
         last_contact_at ? json::value(FormatRfc3339(*last_contact_at)) : json::value(nullptr);
     out["active_escalation"] = std::move(active_escalation);
     out["signals"] = std::move(signals);
+    out["signals_loaded"] = signals_loaded;
     return out;
   }
 };
@@ -551,6 +553,7 @@ Result<json::object> Header(Session& s, const Principal& who, const Account& acc
   auto last = LastContact(s, account.meta.id);
   if (!last) return std::unexpected(last.error());
   parts.last_contact_at = *last;
+  parts.signals_loaded = signals.loaded();
   for (const signals::Signal& signal :
        signals.Live(who, {account.meta.id, std::nullopt, std::nullopt, std::nullopt})) {
     parts.signals.push_back(SignalJson(signal));

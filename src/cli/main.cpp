@@ -68,7 +68,9 @@ int Serve(const std::string& data_dir, const store::SqliteOptions& store_options
   app::Application app(**store, std::move(thresholds));
   app.AddObserver(
       [&metrics](const store::CommittedBatch& batch) { metrics.CountBatch(batch.requests); });
-  if (auto r = app.LoadProjections(); !r) return Failed(r.error());
+  if (auto r = app.LoadProjections(app::Application::SignalLoading::kInBackground); !r) {
+    return Failed(r.error());
+  }
   app::AddAdvocacyJobs(app.periodic(), **store, trial_check);
   app.StartBackgroundJobs(signals_every);
   api::Router router(app, metrics, limits);

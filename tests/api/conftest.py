@@ -85,6 +85,13 @@ class Server:
             self.process.kill()
             raise AssertionError(f"server did not start: {line!r} {self.process.stderr.read()}")
         self.base = f"http://127.0.0.1:{match.group(1)}"
+        # The server answers at once and reads its signal index in the background; the
+        # tests start from a loaded one (signal_index_test covers the answers meanwhile).
+        deadline = time.monotonic() + 60
+        while requests.get(self.base + "/healthz", timeout=5).json().get("signals") != "loaded":
+            if time.monotonic() > deadline:
+                raise AssertionError("the signal index did not load within 60 s")
+            time.sleep(0.01)
         return self
 
     def stop(self, sig=signal.SIGTERM):

@@ -215,7 +215,7 @@ def test_events(world, admin):
 def test_healthz_metrics_openapi(server, admin):
     client = server.client()
     health = client.get("/healthz")
-    assert health.status_code == 200 and health.json() == {"status": "ok"}
+    assert health.status_code == 200 and health.json() == {"status": "ok", "signals": "loaded"}
     create(admin, "vendors", {"name": "Metered"})
 
     metrics = client.get("/metrics")

@@ -149,7 +149,7 @@ def test_header_at_a_glance(world):
         "owner": {"id": owner["id"], "name": "Olive Owner"}, "open_cases": 1,
         # The newest contact, not the newer note.
         "last_contact_at": "2025-02-03T10:00:00.000Z",
-        "active_escalation": None, "signals": []}
+        "active_escalation": None, "signals": [], "signals_loaded": True}
     # Every page carries it.
     second = timeline(admin, f"accounts/{account['id']}", limit=2)
     assert timeline(admin, f"accounts/{account['id']}", limit=2,

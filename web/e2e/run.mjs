@@ -51,6 +51,10 @@ const adminEmail = 'admin@demo.rapport';
 const adminToken = rapport(['token', 'create', '--user', adminEmail]);
 rapport(['user', 'password', '--email', adminEmail], { RAPPORT_PASSWORD: password });
 const { child: server, base } = await startServer();
+// The server reads its signal index after it starts serving; the case page's banners need it.
+while ((await (await fetch(base + '/healthz')).json()).signals !== 'loaded') {
+  await new Promise((resolve) => setTimeout(resolve, 20));
+}
 
 async function api(method, path, body) {
   const r = await fetch(base + path, {
