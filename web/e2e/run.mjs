@@ -51,6 +51,8 @@ const adminEmail = 'admin@demo.rapport';
 const adminToken = rapport(['token', 'create', '--user', adminEmail]);
 rapport(['user', 'password', '--email', adminEmail], { RAPPORT_PASSWORD: password });
 const { child: server, base } = await startServer();
+// However the run ends (an uncaught error included), the server goes with it.
+process.on('exit', () => server.kill('SIGKILL'));
 // The server reads its signal index after it starts serving; the case page's banners need it.
 while ((await (await fetch(base + '/healthz')).json()).signals !== 'loaded') {
   await new Promise((resolve) => setTimeout(resolve, 20));
@@ -250,7 +252,7 @@ await test('a vendor agent cannot see another vendor\'s case or its body', async
   check(vendorCase && outsider && insider, 'the demo has no two vendors with agents');
   const page = await signedInPage(outsider.email);
   await page.screenshot({ path: join(artifacts, 'desk-vendor-agent.png'), fullPage: true });
-  check(await page.getByRole('link', { name: 'Advocacy' }).count() === 0,
+  check(await page.getByRole('link', { name: 'Advocacy', exact: true }).count() === 0,
     'a vendor agent is offered the advocacy board, which the API refuses it');
   check(await page.locator(`a[href="/cases/${vendorCase.id}"]`).count() === 0,
     'the desk lists another vendor\'s case');
@@ -267,7 +269,7 @@ await test('a vendor agent cannot see another vendor\'s case or its body', async
 });
 
 await test('an escalation\'s close-out is refused with its reasons, then succeeds', async () => {
-  await agent.getByRole('link', { name: 'Advocacy' }).click();
+  await agent.getByRole('link', { name: 'Advocacy', exact: true }).click();
   await agent.getByRole('heading', { name: 'Advocacy' }).waitFor();
   await agent.locator('#stage-verifying').waitFor();
   await agent.screenshot({ path: join(artifacts, 'advocacy-board.png'), fullPage: true });
