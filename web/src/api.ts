@@ -100,4 +100,6 @@ export async function signOut(): Promise<void> {
 export const can = {
   write: (role: Role) => role !== 'viewer',
   seeAdvocacy: (role: Role) => role !== 'vendor_agent',
+  // Scorecards, coverage hours and deadlines: not for agents (router.cpp AddReports).
+  seeVendorReports: (role: Role) => role !== 'agent',
 };
