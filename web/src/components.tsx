@@ -123,7 +123,7 @@ export function FormErrorSummary({ errors }: { errors: FormErrors | null }) {
   const marked = Object.keys(errors.byField).length;
   return (
     <div class="error" role="alert">
-      <p>{errors.summary}{marked ? ' — see the fields marked below.' : ''}</p>
+      <p>{errors.summary}{marked ? ' — see the marked fields.' : ''}</p>
       {errors.other.length ? <ul>{errors.other.map((m) => <li key={m}>{m}</li>)}</ul> : null}
     </div>
   );

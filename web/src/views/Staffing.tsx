@@ -76,7 +76,9 @@ export function Staffing({ me }: { me: User }) {
   });
   const [vendors, setVendors] = useState<Vendor[]>([]);
   const [queues, setQueues] = useState<Queue[]>([]);
-  const [answer, setAnswer] = useState<{ mode: Mode; body: IntervalAnswer | PlanAnswer } | null>(null);
+  const [answer, setAnswer] = useState<
+    { mode: 'interval'; body: IntervalAnswer } | { mode: 'plan'; body: PlanAnswer } | null
+  >(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
@@ -85,11 +87,18 @@ export function Staffing({ me }: { me: User }) {
       .then(([v, q]) => {
         setVendors(v);
         setQueues(q);
+        // A vendor agent's forecast is always its own vendor's: the one it is offered.
+        if (me.role === 'vendor_agent' && v.length) setInputs((now) => ({ ...now, vendor_id: String(v[0].id) }));
       })
       .catch(setError);
   }, []);
 
   const fields = [...modeFields[mode], ...targetFields];
+  function switchTo(next: Mode) {
+    setMode(next);
+    setError(null);
+    setAnswer(null);
+  }
   const errors = formErrors(error, fields);
 
   async function compute(e: Event) {
@@ -99,8 +108,9 @@ export function Staffing({ me }: { me: User }) {
     setBusy(true);
     setError(null);
     try {
-      const body = await get<IntervalAnswer | PlanAnswer>(reportPath('/api/v1/reports/staffing', { ...asked }));
-      setAnswer({ mode, body });
+      const path = reportPath('/api/v1/reports/staffing', { ...asked });
+      if (mode === 'interval') setAnswer({ mode, body: await get<IntervalAnswer>(path) });
+      else setAnswer({ mode, body: await get<PlanAnswer>(path) });
     } catch (err) {
       setAnswer(null);
       setError(err);
@@ -127,12 +137,12 @@ export function Staffing({ me }: { me: User }) {
           <legend>Calculate for</legend>
           <label class="check">
             <input type="radio" name="mode" value="interval" checked={mode === 'interval'}
-              onChange={() => { setMode('interval'); setError(null); }} />
+              onChange={() => switchTo('interval')} />
             One interval's contacts
           </label>
           <label class="check">
             <input type="radio" name="mode" value="plan" checked={mode === 'plan'}
-              onChange={() => { setMode('plan'); setError(null); }} />
+              onChange={() => switchTo('plan')} />
             The coming week, forecast from past weeks
           </label>
         </fieldset>
@@ -197,8 +207,8 @@ export function Staffing({ me }: { me: User }) {
         <button type="submit" disabled={busy}>Calculate</button>
       </form>
       <FormErrorSummary errors={errors} />
-      {answer?.mode === 'interval' ? <IntervalResult answer={answer.body as IntervalAnswer} /> : null}
-      {answer?.mode === 'plan' ? <PlanResult answer={answer.body as PlanAnswer} /> : null}
+      {answer?.mode === 'interval' ? <IntervalResult answer={answer.body} /> : null}
+      {answer?.mode === 'plan' ? <PlanResult answer={answer.body} /> : null}
     </main>
   );
 }

@@ -16,8 +16,6 @@ export interface Vendor {
 
 export interface Agreement {
   id: number;
-  kind: 'customer' | 'vendor';
-  vendor_id: number | null;
   start_date: string;
   end_date: string;
   queue_ids: number[];
@@ -47,7 +45,7 @@ export function hourOfWeekText(day: string, hour: number): string {
 
 // The vendor a page is about. `missing`: the API says there is no such vendor for the
 // caller (a vendor agent asking for another vendor gets the same 404 as for none).
-export function useVendor(id: number) {
+function useVendor(id: number) {
   const [vendor, setVendor] = useState<Vendor | null>(null);
   const [missing, setMissing] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -77,7 +75,7 @@ export async function getAll<T>(path: string): Promise<T[]> {
   return items;
 }
 
-export type VendorTab = 'scorecard' | 'coverage';
+type VendorTab = 'scorecard' | 'coverage';
 
 // The heading of a vendor's page with its tabs; while the vendor loads, or when it does not
 // exist for the caller, the page's whole content.

@@ -57,7 +57,7 @@ interface Asked {
 const fields = ['agreement_id', 'from', 'to', 'queue_id'];
 
 export function VendorCoverage({ id }: { id: number }) {
-  return <VendorPage id={id} tab="coverage">{() => <Coverage vendorId={id} />}</VendorPage>;
+  return <VendorPage id={id} tab="coverage">{() => <Coverage key={id} vendorId={id} />}</VendorPage>;
 }
 
 function Coverage({ vendorId }: { vendorId: number }) {

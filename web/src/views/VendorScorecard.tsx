@@ -60,7 +60,7 @@ interface ScorecardReport {
 }
 
 export function VendorScorecard({ id }: { id: number }) {
-  return <VendorPage id={id} tab="scorecard">{() => <Scorecards vendorId={id} />}</VendorPage>;
+  return <VendorPage id={id} tab="scorecard">{() => <Scorecards key={id} vendorId={id} />}</VendorPage>;
 }
 
 function Scorecards({ vendorId }: { vendorId: number }) {
