@@ -190,7 +190,7 @@ export async function vendorTests({ test, check, signedInPage, api, base, artifa
     const shown = await page.locator(`table.plan time[datetime="${busiest.start}"]`).locator('xpath=../..').textContent();
     check(shown.includes(String(busiest.forecast_contacts)) && shown.includes(`${busiest.service_level_percent} %`),
       `the busiest interval shows ${shown}`);
-    await page.screenshot({ path: join(artifacts, 'staffing-plan.png') });
+    await page.screenshot({ path: join(artifacts, 'staffing-plan.png'), fullPage: true });
     await page.context().close();
   });
 
