@@ -39,6 +39,13 @@ std::optional<std::int64_t> ParseInteger(std::string_view text) {
   return value;
 }
 
+// A bound as people write it: "0.01", "1000000000" (JSON's serialisation says 1E-2, 1E9).
+std::string Decimal(double value) {
+  char text[64];
+  auto [end, ec] = std::to_chars(text, text + sizeof text, value, std::chars_format::fixed);
+  return ec == std::errc() ? std::string(text, end) : json::serialize(json::value(value));
+}
+
 json::value Rounded(std::optional<double> value, double scale) {
   if (!value) return nullptr;
   return std::round(*value * scale * 100) / 100;
@@ -107,9 +114,8 @@ std::optional<double> ParamReader::Number(std::string_view name, double min, dou
   auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
   if (ec != std::errc() || end != text->data() + text->size() || !std::isfinite(value) ||
       value < min || value > max) {
-    errors_.Add(std::string(name), "must be a number from " + json::serialize(json::value(min)) +
-                                       " to " + json::serialize(json::value(max)) + ", not '" +
-                                       *text + "'");
+    errors_.Add(std::string(name),
+                "must be a number from " + Decimal(min) + " to " + Decimal(max) + ", not '" + *text + "'");
     return std::nullopt;
   }
   return value;

@@ -75,10 +75,13 @@ Result<json::value> Analytics::Staffing(const Principal& who, const ReportParams
   target.patience_seconds = reader.Number("patience_seconds", 0.001, 86'400);
   auto aht = reader.Number("aht_seconds", 1, 86'400);
 
-  if (calls) {  // the calculator: one interval
+  // The calculator: one interval. Chosen by the parameter's presence, so that a bad `calls`
+  // is named as such and not taken for a forecast with a stray interval_minutes.
+  if (reader.Has("calls")) {
     auto interval_minutes = reader.Number("interval_minutes", 1, 1440).value_or(30);
-    if (!aht) reader.Bad("aht_seconds", "is required with calls");
+    if (!reader.Has("aht_seconds")) reader.Bad("aht_seconds", "is required with calls");
     if (auto r = reader.Finish(); !r) return std::unexpected(r.error());
+    RAPPORT_CHECK(calls && aht);
     const double traffic = *calls * *aht / (interval_minutes * 60);
     auto staffing = analytics::AgentsRequired(traffic, *aht, target);
     if (!staffing) return std::unexpected(staffing.error());

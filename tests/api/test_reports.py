@@ -961,6 +961,19 @@ def test_staffing_without_history_needs_a_handle_time(world):
 
 
 @pytest.mark.usefixtures("close_connections")
+def test_staffing_calculator_names_only_the_bad_inputs(world):
+    # A bad `calls` still asks for the calculator: its interval_minutes is no unknown
+    # parameter, a bad handle time is not also "required", and bounds read as people write them.
+    response = world["agent"].get(f"{API}/reports/staffing?" + urlencode(
+        [("calls", "-1"), ("interval_minutes", "15"), ("aht_seconds", "x"),
+         ("service_level_percent", "100")]))
+    problem = assert_problem(response, 400, "calls", "from 0 to 1000000000, not '-1'")
+    messages = {e["field"]: e["message"] for e in problem["errors"]}
+    assert set(messages) == {"calls", "aht_seconds", "service_level_percent"}, messages
+    assert messages["service_level_percent"] == "must be a number from 0.01 to 99.99, not '100'"
+    assert messages["aht_seconds"] == "must be a number from 1 to 86400, not 'x'"
+
+
 def test_staffing_weeks_are_local_weeks_across_summer_time(server, admin):
     """Berlin: CET to CEST on 2024-03-31, back on 2024-10-27. The history is the four local
     weeks before the planned week, and the planned week is a local week (167 or 169 hours)."""

@@ -13,6 +13,7 @@ import { chromium } from 'playwright-core';
 import { escalationTests } from './escalation.mjs';
 import { dashboardTests } from './dashboard.mjs';
 import { measureFirstLoad } from './first-load.mjs';
+import { vendorTests } from './vendors.mjs';
 
 const bin = process.env.RAPPORT_BIN || '../build/src/cli/rapport';
 const web = process.env.RAPPORT_WEB || '../build/web-dist';
@@ -303,6 +304,7 @@ await test('an escalation\'s close-out is refused with its reasons, then succeed
 
 await escalationTests({ test, check, signedInPage, api, patchRecord, rapport, password, base, artifacts, adminEmail });
 await dashboardTests({ test, check, signedInPage, api, base, artifacts, adminEmail, vendorAgent: outsider });
+await vendorTests({ test, check, signedInPage, api, base, artifacts, rapport, password });
 
 await test('the workspace never breaks its own Content-Security-Policy', async () => {
   check(policyViolations.length === 0, policyViolations.join('\n'));

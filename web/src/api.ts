@@ -119,4 +119,6 @@ export const can = {
   write: (role: Role) => role !== 'viewer',
   seeAdvocacy: (role: Role) => role !== 'vendor_agent',
   seeReview: (role: Role) => role === 'admin' || role === 'manager' || role === 'viewer',
+  // Scorecards, coverage hours and deadlines: not for agents (router.cpp AddReports).
+  seeVendorReports: (role: Role) => role !== 'agent',
 };

@@ -1,6 +1,8 @@
-// Small pieces shared by the views: live SLA clocks, sanitised bodies, signal banners.
+// Small pieces shared by the views: live SLA clocks, sanitised bodies, signal banners, form
+// errors beside their fields.
 import DOMPurify from 'dompurify';
 import { useEffect, useState } from 'preact/hooks';
+import { ApiError } from './api';
 import { duration, label } from './format';
 import type { Clock, Signal } from './types';
 
@@ -81,4 +83,61 @@ export function ErrorNote({ error }: { error: unknown }) {
       {text}
     </p>
   );
+}
+
+// A form's refusal by the API (problem+json): each error whose field the form shows goes
+// beside that field; the rest (fields the form does not show, or none) in the summary.
+// `shown`: the form's controls, named as the API names its fields; `as`: API fields a
+// control stands for under another name (a month picker for from and to).
+export interface FormErrors {
+  summary: string;
+  byField: Record<string, string>;
+  other: string[];
+}
+
+export function formErrors(
+  error: unknown,
+  shown: readonly string[],
+  as: Record<string, string> = {},
+): FormErrors | null {
+  if (!error) return null;
+  if (!(error instanceof ApiError)) {
+    return { summary: error instanceof Error ? error.message : String(error), byField: {}, other: [] };
+  }
+  const byField: Record<string, string> = {};
+  const other: string[] = [];
+  for (const { field, message } of error.problem.errors ?? []) {
+    const control = as[field] ?? field;
+    if (shown.includes(control)) {
+      const text = control === field ? message : `${field} ${message}`;
+      byField[control] = byField[control] ? `${byField[control]}; ${text}` : text;
+    } else {
+      other.push(field ? `${field}: ${message}` : message);
+    }
+  }
+  return { summary: error.message, byField, other };
+}
+
+export function FormErrorSummary({ errors }: { errors: FormErrors | null }) {
+  if (!errors) return null;
+  const marked = Object.keys(errors.byField).length;
+  return (
+    <div class="error" role="alert">
+      <p>{errors.summary}{marked ? ' — see the marked fields.' : ''}</p>
+      {errors.other.length ? <ul>{errors.other.map((m) => <li key={m}>{m}</li>)}</ul> : null}
+    </div>
+  );
+}
+
+// The attributes tying a control to its error message (FieldError with the same name).
+export function invalidProps(
+  name: string,
+  errors: FormErrors | null,
+): { 'aria-invalid'?: boolean; 'aria-describedby'?: string } {
+  return errors?.byField[name] ? { 'aria-invalid': true, 'aria-describedby': `${name}-error` } : {};
+}
+
+export function FieldError({ name, errors }: { name: string; errors: FormErrors | null }) {
+  const message = errors?.byField[name];
+  return message ? <p id={`${name}-error`} class="field-error">{message}</p> : null;
 }

@@ -10,6 +10,11 @@ import { CasePage } from './views/CasePage';
 import { Desk, prefetchDesk } from './views/Desk';
 import { EscalationPage } from './views/EscalationPage';
 import { SignIn } from './views/SignIn';
+import { Staffing } from './views/Staffing';
+import { VendorCoverage } from './views/VendorCoverage';
+import { VendorDeadlines } from './views/VendorDeadlines';
+import { VendorScorecard } from './views/VendorScorecard';
+import { Vendors } from './views/Vendors';
 
 const Dashboard = lazyView(() => import('./views/Dashboard').then((m) => m.Dashboard));
 const Review = lazyView(() => import('./views/Review').then((m) => m.Review));
@@ -34,6 +39,8 @@ function App() {
   const escalationMatch = /^\/escalations\/(\d+)$/.exec(path);
   const advocacy = can.seeAdvocacy(me.role);
   const review = can.seeReview(me.role);
+  const vendorMatch = /^\/vendors\/(\d+)(\/coverage)?$/.exec(path);
+  const vendorReports = can.seeVendorReports(me.role);
   let view;
   if (caseMatch) view = <CasePage id={Number(caseMatch[1])} me={me} />;
   else if (path === '/') view = <Desk />;
@@ -41,6 +48,11 @@ function App() {
   else if (advocacy && escalationMatch) view = <EscalationPage id={Number(escalationMatch[1])} me={me} />;
   else if (path === '/dashboard') view = <Dashboard me={me} />;
   else if (review && path === '/review') view = <Review />;
+  else if (vendorReports && path === '/vendors') view = <Vendors />;
+  else if (vendorReports && vendorMatch && vendorMatch[2]) view = <VendorCoverage id={Number(vendorMatch[1])} />;
+  else if (vendorReports && vendorMatch) view = <VendorScorecard id={Number(vendorMatch[1])} />;
+  else if (vendorReports && path === '/deadlines') view = <VendorDeadlines me={me} />;
+  else if (path === '/staffing') view = <Staffing me={me} />;
   else {
     view = (
       <main><h1>Not found</h1><p><a href="/" onClick={onLinkClick}>Back to the desk</a></p></main>
@@ -60,6 +72,16 @@ function App() {
           {review ? (
             <a href="/review" onClick={onLinkClick} aria-current={path === '/review' ? 'page' : undefined}>Review</a>
           ) : null}
+          {vendorReports ? (
+            <>
+              <a href="/vendors" onClick={onLinkClick}
+                aria-current={path.startsWith('/vendors') ? 'page' : undefined}>Vendors</a>
+              <a href="/deadlines" onClick={onLinkClick}
+                aria-current={path === '/deadlines' ? 'page' : undefined}>Deadlines</a>
+            </>
+          ) : null}
+          <a href="/staffing" onClick={onLinkClick}
+            aria-current={path === '/staffing' ? 'page' : undefined}>Staffing</a>
         </nav>
         <span class="who">
           {me.name} · {label(me.role)}
