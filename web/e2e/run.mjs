@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { measureFirstLoad } from './first-load.mjs';
+import { liveTests } from './live.mjs';
 
 const bin = process.env.RAPPORT_BIN || '../build/src/cli/rapport';
 const web = process.env.RAPPORT_WEB || '../build/web-dist';
@@ -291,6 +292,8 @@ await test('an escalation\'s close-out is refused with its reasons, then succeed
   check(stored.stage === 'closed', `the escalation is ${stored.stage}`);
   await agent.screenshot({ path: join(artifacts, 'escalation-closed.png'), fullPage: true });
 });
+
+await liveTests({ test, check, signedInPage, api, patchRecord, rapport, base, artifacts, target, password });
 
 await test('the workspace never breaks its own Content-Security-Policy', async () => {
   check(policyViolations.length === 0, policyViolations.join('\n'));

@@ -2,6 +2,7 @@
 import DOMPurify from 'dompurify';
 import { useEffect, useState } from 'preact/hooks';
 import { duration, label } from './format';
+import { useLiveState } from './live';
 import type { Clock, Signal } from './types';
 
 // One timer for every clock on the page.
@@ -80,5 +81,17 @@ export function ErrorNote({ error }: { error: unknown }) {
     <p class="error" role="alert">
       {text}
     </p>
+  );
+}
+
+// Whether the view's live updates flow (live.ts).
+export function LiveBadge() {
+  const state = useLiveState();
+  const text = { connecting: 'Connecting…', live: 'Live', retrying: 'Reconnecting…' }[state];
+  return (
+    <span class={`live live-${state}`} data-state={state} role="status"
+      title={state === 'live' ? 'Changes by others show here as they happen' : undefined}>
+      {text}
+    </span>
   );
 }

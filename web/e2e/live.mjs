@@ -1,0 +1,102 @@
+// Live updates (web/src/live.ts, GET /api/v1/stream): what another user writes through the
+// API shows on an open case page and on the desk without a reload, and a page whose sign-in
+// ended elsewhere learns it from its stream. Also measures, roughly, how long an event takes from the
+// write that commits it to a page's EventSource. Called by run.mjs.
+import { join } from 'node:path';
+
+export async function liveTests({ test, check, signedInPage, api, patchRecord, rapport, base,
+  artifacts, target, password }) {
+  // The browser's user is an agent; the writes come from the API helper's admin.
+  const email = `live.agent.${Date.now()}@demo.rapport`;
+  await api('POST', '/api/v1/users', { name: 'Lee Live', email, role: 'agent' });
+  rapport(['user', 'password', '--email', email], { RAPPORT_PASSWORD: password });
+  let page;
+
+  await test('a case page shows another user\'s reply without a reload', async () => {
+    page = await signedInPage(email);
+    await page.goto(`${base}/cases/${target.id}`);
+    await page.getByRole('heading', { name: new RegExp(`Case #${target.id}`) }).waitFor();
+    await page.locator('.live[data-state=live]').waitFor();
+    const body = `Any news on my order? (${Date.now()})`;
+    await api('POST', '/api/v1/interactions', {
+      channel: 'email', direction: 'inbound', account_id: target.account_id, case_id: target.id,
+      arrived_at: new Date().toISOString(), subject: 'Chasing', body, outcome: 'received',
+    });
+    await page.locator('.timeline li', { hasText: body }).first().waitFor();
+    const newest = await page.locator('.timeline li').first().textContent();
+    check(newest.includes('Chasing'), `the newest item is ${newest}`);
+    // A status change by someone else: the case's head follows.
+    const kase = await api('GET', `/api/v1/cases/${target.id}`);
+    const next = kase.status === 'new' || kase.status === 'pending_internal' ? 'open' : 'pending_internal';
+    await patchRecord(`/api/v1/cases/${target.id}`, { status: next });
+    await page.locator('.case-head .status', { hasText: next.replace('_', ' ') }).waitFor();
+    await page.screenshot({ path: join(artifacts, 'case-live.png'), fullPage: true });
+  });
+
+  await test('the desk lists a case created elsewhere without a reload', async () => {
+    await page.getByRole('link', { name: 'Desk' }).click();
+    await page.locator('table.desk tbody tr').first().waitFor();
+    await page.locator('.live[data-state=live]').waitFor();
+    // Every open case shown, so that the new one is on the page wherever it sorts.
+    for (let i = 0; i < 50; i++) {
+      const more = page.getByRole('button', { name: /^Show \d+ more$/ });
+      if (await more.count() === 0) break;
+      const shown = await page.locator('table.desk tbody tr').count();
+      await more.click();
+      await page.waitForFunction((n) => document.querySelectorAll('table.desk tbody tr').length > n, shown);
+    }
+    const count = await page.locator('.desk-count [role=status]').textContent();
+    const total = Number(/of (\d+) open/.exec(count)[1]);
+    const subject = `Live desk case ${Date.now()}`;
+    const created = await api('POST', '/api/v1/cases', { account_id: target.account_id, subject });
+    await page.locator('table.desk tbody tr', { hasText: subject }).waitFor();
+    await page.getByText(`of ${total + 1} open cases`).waitFor();
+    const row = page.locator('table.desk tbody tr', { hasText: subject });
+    const account = await api('GET', `/api/v1/accounts/${target.account_id}`);
+    check((await row.locator('.account-name').textContent()) === account.name,
+      'the desk shows the account\'s id, not its name');
+    check(await row.locator(`a[href="/cases/${created.id}"]`).count() > 0, 'the row does not link the case');
+    await page.screenshot({ path: join(artifacts, 'desk-live.png'), fullPage: true });
+  });
+
+  await test('an event reaches the browser soon after its write commits', async () => {
+    // A second EventSource in the page, timing each notice on the shared clock.
+    await page.evaluate(() => new Promise((resolve) => {
+      window.__arrivals = {};
+      const es = new EventSource('/api/v1/stream');
+      es.onmessage = (e) => {
+        const change = JSON.parse(e.data);
+        window.__arrivals[change.entity_id] = Date.now();
+      };
+      es.onopen = resolve;
+      window.__timing = es;
+    }));
+    const latencies = [];
+    for (let i = 0; i < 7; i++) {
+      const started = Date.now();
+      const account = await api('POST', '/api/v1/accounts', { name: `Timing ${i} ${started}`, segment: 'smb' });
+      const arrived = await page.waitForFunction((id) => window.__arrivals[id], account.id)
+        .then((h) => h.jsonValue());
+      latencies.push(arrived - started);
+    }
+    await page.evaluate(() => window.__timing.close());
+    latencies.sort((a, b) => a - b);
+    console.log(`  live: write request to EventSource message, median ${latencies[3]} ms ` +
+      `(${latencies.join(', ')} ms; loopback, the write's own round trip included)`);
+  });
+
+  await test('a page whose sign-in ended elsewhere returns to the sign-in form', async () => {
+    await page.goto(`${base}/cases/${target.id}`);
+    await page.locator('.live[data-state=live]').waitFor();
+    const cookie = (await page.context().cookies()).find((c) => c.name === 'rapport_session');
+    const ended = await fetch(`${base}/api/v1/session`, {
+      method: 'DELETE', headers: { Cookie: `rapport_session=${cookie.value}` },
+    });
+    check(ended.status === 204, `sign-out answered ${ended.status}`);
+    // A change the case page does not show: the stream ends at it (its sign-in no longer
+    // names its user), and the page learns why.
+    await api('POST', '/api/v1/accounts', { name: `Unrelated ${Date.now()}`, segment: 'smb' });
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await page.context().close();
+  });
+}
