@@ -746,9 +746,8 @@ void Router::AddLive() {
          for (auto& item : page.items) {
            json::object kase = CaseSummary(item.kase);
            kase["account_name"] = item.account_name;
-           items.push_back(json::object{
-               {"case", std::move(kase)},
-               {"clock", item.clock ? domain::ToJson(*item.clock) : json::value(nullptr)}});
+           items.push_back(
+               json::object{{"case", std::move(kase)}, {"clock", domain::ToJson(item.clock)}});
          }
          json::object body{{"items", std::move(items)},
                            {"total", page.total},

@@ -396,7 +396,8 @@ struct Server::Impl {
   // A streaming response: the head, then the source's bytes as it produces them (chunked
   // in HTTP/1.1; in HTTP/1.0 the end of the connection ends the body), until the source,
   // the client or the server ends it. The connection is not used again.
-  asio::awaitable<void> ServeStream(std::shared_ptr<beast::tcp_stream> stream,
+  // Parameters by reference, as for Reply.
+  asio::awaitable<void> ServeStream(const std::shared_ptr<beast::tcp_stream>& stream,
                                     HttpResponse& response, unsigned version) {
     std::shared_ptr<BodySource> source = std::move(response.stream);
     const bool chunked = version >= 11;

@@ -44,7 +44,12 @@ class LiveFeedTest : public ::testing::Test {
       done.set_value(std::move(r));
     });
     auto result = done.get_future().get();
-    EXPECT_TRUE(result) << collection << ": " << (result ? "" : result.error().message);
+    std::string why;
+    if (!result) {
+      why = result.error().message;
+      for (const auto& f : result.error().fields) why += "; " + f.field + ": " + f.message;
+    }
+    EXPECT_TRUE(result) << collection << ": " << why;
     return result ? result->body.as_object().at("id").as_int64() : 0;
   }
 
@@ -162,7 +167,7 @@ TEST_F(LiveFeedTest, OthersGetNoticesOfWhatTheyMaySee) {
   const Id vendor_b = Create("vendors", {{"name", "Beta"}});
   const Id queue_a = Create("queues", {{"name", "A"}, {"channel", "phone"}, {"vendor_id", vendor_a}});
   const Id queue_b = Create("queues", {{"name", "B"}, {"channel", "email"}, {"vendor_id", vendor_b}});
-  const Id account = Create("accounts", {{"name", "Globex"}});
+  const Id account = Create("accounts", {{"name", "Globex"}, {"segment", "key"}});
   const Principal agent{kSystemUserId, domain::Role::kAgent, std::nullopt};
   const Principal vendor_agent{kSystemUserId, domain::Role::kVendorAgent, vendor_a};
   auto for_agent = app_->live().Follow(agent, false, std::nullopt);

@@ -235,7 +235,8 @@ def test_a_signed_in_browser_streams_until_its_session_ends(server, world, strea
     account = create(world["clients"]["admin"], "accounts", {"name": "Cookie", "segment": "smb"})
     s.events(about("account", account["id"]))
 
-    ended = requests.delete(f"{server.base}{API}/session", headers=cookie, timeout=30)
+    ended = requests.delete(f"{server.base}{API}/session", timeout=30,
+                            headers=dict(cookie, **{"X-CSRF-Token": signed_in.json()["csrf_token"]}))
     assert ended.status_code == 204
     deadline = time.monotonic() + 10
     for message in s.messages():  # the next heartbeat finds the session gone

@@ -88,9 +88,12 @@ export async function liveTests({ test, check, signedInPage, api, patchRecord, r
   await test('a page whose sign-in ended elsewhere returns to the sign-in form', async () => {
     await page.goto(`${base}/cases/${target.id}`);
     await page.locator('.live[data-state=live]').waitFor();
-    const cookie = (await page.context().cookies()).find((c) => c.name === 'rapport_session');
+    // Signed out elsewhere: another tab, with the same cookie and its CSRF token.
+    const cookie = `rapport_session=${(await page.context().cookies())
+      .find((c) => c.name === 'rapport_session').value}`;
+    const session = await (await fetch(`${base}/api/v1/session`, { headers: { Cookie: cookie } })).json();
     const ended = await fetch(`${base}/api/v1/session`, {
-      method: 'DELETE', headers: { Cookie: `rapport_session=${cookie.value}` },
+      method: 'DELETE', headers: { Cookie: cookie, 'X-CSRF-Token': session.csrf_token },
     });
     check(ended.status === 204, `sign-out answered ${ended.status}`);
     // A change the case page does not show: the stream ends at it (its sign-in no longer

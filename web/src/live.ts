@@ -110,9 +110,11 @@ export function useLiveState(): LiveState {
 }
 
 // Runs `refresh` when a change `matters` to the view, and when changes may have been
-// missed: 300 ms after the first such change (later ones join it), one run at a time (a
-// change during a run makes another run after it). `refresh` shows its own errors.
-export function useLiveRefresh(matters: (change: Change) => boolean, refresh: () => Promise<unknown>) {
+// missed: `delayMs` after the first such change (later ones join it, so a busy feed costs
+// at most one read per delay), one run at a time (a change during a run makes another run
+// after it). `refresh` shows its own errors.
+export function useLiveRefresh(matters: (change: Change) => boolean,
+  refresh: () => Promise<unknown>, delayMs = 300) {
   const latest = useRef({ matters, refresh });
   latest.current = { matters, refresh };
   useEffect(() => {
@@ -120,7 +122,7 @@ export function useLiveRefresh(matters: (change: Change) => boolean, refresh: ()
     let running = false;
     let again = false;
     const schedule = () => {
-      if (timer === undefined) timer = window.setTimeout(run, 300);
+      if (timer === undefined) timer = window.setTimeout(run, delayMs);
     };
     const run = async () => {
       timer = undefined;

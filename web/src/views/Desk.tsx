@@ -82,6 +82,7 @@ export function Desk() {
     (change) => change.entity === 'case' || change.entity === 'interaction' ||
       change.entity === 'account',
     () => reload(!list ? pageRows : list.next ? list.rows.length : 'all'),
+    1000,  // a busy floor changes cases all the time: at most one read a second
   );
 
   async function more() {
