@@ -766,8 +766,9 @@ void Router::AddLive() {
        "customer 360 shows them: every interaction, and the events naming an account that "
        "they may see (a vendor agent: not another vendor's cases). Resumes after Last-Event-ID "
        "(or `after`), replaying what was missed, up to 10,000 events; further back it "
-       "starts with an `event: reset` message. A `: heartbeat` comment comes every 15 s of "
-       "quiet. The stream ends when the caller's sign-in does, and when the server stops.",
+       "starts with an `event: reset` message. A `: heartbeat` comment comes after 15 s of "
+       "quiet (--heartbeat-seconds). The stream ends when the caller's sign-in does, and when "
+       "the server stops; at most --max-streams are open at once.",
        {{"parameters",
          {Parameter("after", "query", {{"type", "integer"}},
                     "start after this sequence (default: now); Last-Event-ID wins"),
