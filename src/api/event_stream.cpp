@@ -20,7 +20,7 @@ std::optional<StreamSlots::Slot> StreamSlots::Take() {
   return Slot(open_);
 }
 
-void EventStream::Start(std::function<void()> wake) { follower_->OnCommitted(std::move(wake)); }
+void EventStream::Start(std::function<void()> wake) { follower_->WakeOnCommit(std::move(wake)); }
 
 std::optional<BodySource::Chunk> EventStream::Next() {
   if (!allowed_()) return std::nullopt;
@@ -33,8 +33,8 @@ std::optional<BodySource::Chunk> EventStream::Next() {
   Chunk chunk;
   chunk.more = step->more;
   if (step->reset) {
-    chunk.bytes += SseMessage("reset", *step->reset,
-                              "{\"sequence\":" + std::to_string(*step->reset) + "}");
+    chunk.bytes +=
+        SseMessage("reset", *step->reset, "{\"sequence\":" + std::to_string(*step->reset) + "}");
   }
   for (const auto& item : step->items) chunk.bytes += SseMessage({}, item.sequence, item.json);
   return chunk;

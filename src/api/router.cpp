@@ -725,7 +725,8 @@ void Router::AddLive() {
            if (name == "limit") {
              auto n = ParseId(value);
              if (!n || *n > app::kMaxPageSize) {
-               bad.Add("limit", "must be an integer from 1 to " + std::to_string(app::kMaxPageSize));
+               bad.Add("limit",
+                       "must be an integer from 1 to " + std::to_string(app::kMaxPageSize));
              } else {
                limit = static_cast<std::size_t>(*n);
              }
@@ -821,8 +822,8 @@ void Router::AddLive() {
          HttpResponse response{200, "text/event-stream", {}, {}};
          // Proxies that buffer answers (nginx) pass this one on as it comes.
          response.headers.emplace_back("X-Accel-Buffering", "no");
-         response.stream =
-             std::make_shared<EventStream>(std::move(*follower), std::move(allowed), std::move(*slot));
+         response.stream = std::make_shared<EventStream>(std::move(*follower),
+                                                         std::move(allowed), std::move(*slot));
          respond(std::move(response));
        }});
 }

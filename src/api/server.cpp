@@ -112,7 +112,9 @@ std::optional<HttpRequest> Convert(const http::request_header<>& in) {
   }
   if (auto it = in.find(http::field::cookie); it != in.end()) out.cookie = std::string(it->value());
   if (auto it = in.find("X-CSRF-Token"); it != in.end()) out.csrf_token = std::string(it->value());
-  if (auto it = in.find("Last-Event-ID"); it != in.end()) out.last_event_id = std::string(it->value());
+  if (auto it = in.find("Last-Event-ID"); it != in.end()) {
+    out.last_event_id = std::string(it->value());
+  }
   if (auto it = in.find("X-Forwarded-Proto"); it != in.end()) {
     out.https = beast::iequals(it->value(), "https");
   }

@@ -51,7 +51,7 @@ LiveFeed::Follower::~Follower() {
   feed_.followers_.erase(this);
 }
 
-void LiveFeed::Follower::OnCommitted(std::function<void()> wake) {
+void LiveFeed::Follower::WakeOnCommit(std::function<void()> wake) {
   std::lock_guard lock(feed_.mu_);
   wake_ = std::move(wake);
 }

@@ -67,7 +67,7 @@ class LiveFeed {
 
     // `wake` is called after each commit from then on, on the writer thread: it must be
     // quick and must not call into the feed.
-    void OnCommitted(std::function<void()> wake);
+    void WakeOnCommit(std::function<void()> wake);
 
     struct Step {
       // Set once, first, when the position asked for could not be resumed (further behind
@@ -75,7 +75,7 @@ class LiveFeed {
       // log's end when it began, and what the caller shows should be read again.
       std::optional<std::int64_t> reset;
       std::vector<Item> items;  // the events after the position the caller may see
-      bool more = false;  // more events are known to follow: call again without waiting
+      bool more = false;        // more events are known to follow: call again without waiting
     };
     // Reads the events after the position (at most kLiveReadBatch of them, from the window
     // or the store) and moves the position past them.
@@ -87,8 +87,7 @@ class LiveFeed {
    private:
     friend class LiveFeed;
     Follower(LiveFeed& feed, Principal who, bool whole_events, std::int64_t position, bool reset)
-        : feed_(feed), who_(who), whole_events_(whole_events), position_(position),
-          reset_(reset) {}
+        : feed_(feed), who_(who), whole_events_(whole_events), position_(position), reset_(reset) {}
     // Whether the caller is told of `event`.
     Result<bool> Shown(const domain::Event& event);
     std::string Render(const domain::Event& event) const;
@@ -112,9 +111,9 @@ class LiveFeed {
   std::mutex mu_;
   // The most recent events, by sequence. The log is gap-free in commit order, so the window
   // holds every event after window_.front().sequence - 1.
-  std::deque<domain::Event> window_;          // guarded by mu_
-  std::int64_t last_sequence_ = 0;            // guarded by mu_: the latest known committed
-  std::set<Follower*> followers_;             // guarded by mu_
+  std::deque<domain::Event> window_;  // guarded by mu_
+  std::int64_t last_sequence_ = 0;    // guarded by mu_: the latest known committed
+  std::set<Follower*> followers_;     // guarded by mu_
 };
 
 }  // namespace rapport::app

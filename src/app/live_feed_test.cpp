@@ -57,8 +57,8 @@ class LiveFeedTest : public ::testing::Test {
   void AppendEvents(int count) {
     auto written = store_->WriteAndWait([count](store::Session& s) -> Result<void> {
       for (int i = 0; i < count; ++i) {
-        domain::Event event{0,  Now(), kSystemUserId, "user", kSystemUserId, "touched", "{}",
-                            std::nullopt};
+        domain::Event event{0,         Now(), kSystemUserId, "user", kSystemUserId,
+                            "touched", "{}",  std::nullopt};
         if (auto r = s.AppendEvent(event); !r) return r;
       }
       return {};
@@ -100,7 +100,7 @@ TEST_F(LiveFeedTest, AFollowerIsWokenAndReadsEachCommittedEventOnceInOrder) {
   auto follower = app_->live().Follow(kAdmin, true, std::nullopt);
   ASSERT_TRUE(follower);
   std::atomic<int> wakes{0};
-  (*follower)->OnCommitted([&] { ++wakes; });
+  (*follower)->WakeOnCommit([&] { ++wakes; });
   EXPECT_TRUE(Drain(**follower).empty());  // from now: nothing yet
 
   const std::int64_t before = LastSequence();
@@ -165,8 +165,10 @@ TEST_F(LiveFeedTest, ResumesFromTheStoreBehindTheWindowAndResetsBeyondTheReplayL
 TEST_F(LiveFeedTest, OthersGetNoticesOfWhatTheyMaySee) {
   const Id vendor_a = Create("vendors", {{"name", "Alpha"}});
   const Id vendor_b = Create("vendors", {{"name", "Beta"}});
-  const Id queue_a = Create("queues", {{"name", "A"}, {"channel", "phone"}, {"vendor_id", vendor_a}});
-  const Id queue_b = Create("queues", {{"name", "B"}, {"channel", "email"}, {"vendor_id", vendor_b}});
+  const Id queue_a =
+      Create("queues", {{"name", "A"}, {"channel", "phone"}, {"vendor_id", vendor_a}});
+  const Id queue_b =
+      Create("queues", {{"name", "B"}, {"channel", "email"}, {"vendor_id", vendor_b}});
   const Id account = Create("accounts", {{"name", "Globex"}, {"segment", "key"}});
   const Principal agent{kSystemUserId, domain::Role::kAgent, std::nullopt};
   const Principal vendor_agent{kSystemUserId, domain::Role::kVendorAgent, vendor_a};
@@ -174,10 +176,15 @@ TEST_F(LiveFeedTest, OthersGetNoticesOfWhatTheyMaySee) {
   auto for_vendor = app_->live().Follow(vendor_agent, false, std::nullopt);
   ASSERT_TRUE(for_agent && for_vendor);
 
-  const Id case_b = Create("cases", {{"account_id", account}, {"subject", "B"}, {"queue_id", queue_b}});
-  const Id case_a = Create("cases", {{"account_id", account}, {"subject", "A"}, {"queue_id", queue_a}});
-  Create("interactions", {{"channel", "email"}, {"direction", "inbound"}, {"queue_id", queue_b},
-                          {"case_id", case_b}, {"arrived_at", "2025-03-04T10:00:00Z"},
+  const Id case_b =
+      Create("cases", {{"account_id", account}, {"subject", "B"}, {"queue_id", queue_b}});
+  const Id case_a =
+      Create("cases", {{"account_id", account}, {"subject", "A"}, {"queue_id", queue_a}});
+  Create("interactions", {{"channel", "email"},
+                          {"direction", "inbound"},
+                          {"queue_id", queue_b},
+                          {"case_id", case_b},
+                          {"arrived_at", "2025-03-04T10:00:00Z"},
                           {"body", "secret"}});
   Create("vendors", {{"name", "Gamma"}});  // names no account: for the log's readers only
 
