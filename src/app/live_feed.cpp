@@ -12,10 +12,21 @@ namespace json = boost::json;
 
 void LiveFeed::OnCommitted(const store::CommittedBatch& batch) {
   if (batch.events.empty()) return;
+  std::vector<std::shared_ptr<const domain::Event>> events;
+  events.reserve(batch.events.size());
+  for (const domain::Event& event : batch.events) {
+    events.push_back(std::make_shared<const domain::Event>(event));
+  }
   std::lock_guard lock(mu_);
-  for (const domain::Event& event : batch.events) window_.push_back(event);
-  while (window_.size() > kLiveWindow) window_.pop_front();
-  last_sequence_ = std::max(last_sequence_, window_.back().sequence);
+  for (auto& event : events) {
+    window_bytes_ += event->change.size();
+    window_.push_back(std::move(event));
+  }
+  while (!window_.empty() && (window_.size() > kLiveWindow || window_bytes_ > kLiveWindowBytes)) {
+    window_bytes_ -= window_.front()->change.size();
+    window_.pop_front();
+  }
+  last_sequence_ = std::max(last_sequence_, batch.events.back().sequence);
   for (Follower* follower : followers_) {
     if (follower->wake_) follower->wake_();
   }
@@ -59,17 +70,17 @@ void LiveFeed::Follower::WakeOnCommit(std::function<void()> wake) {
 Result<LiveFeed::Follower::Step> LiveFeed::Follower::Next() {
   Step step;
   if (std::exchange(reset_, false)) step.reset = position_;
-  std::vector<domain::Event> events;
+  std::vector<std::shared_ptr<const domain::Event>> events;
   bool in_window = false;
   {
     std::lock_guard lock(feed_.mu_);
     if (position_ >= feed_.last_sequence_) return step;
     const auto& window = feed_.window_;
-    in_window = !window.empty() && window.front().sequence <= position_ + 1;
+    in_window = !window.empty() && window.front()->sequence <= position_ + 1;
     if (in_window) {
       auto from = std::upper_bound(
           window.begin(), window.end(), position_,
-          [](std::int64_t sequence, const domain::Event& e) { return sequence < e.sequence; });
+          [](std::int64_t sequence, const auto& e) { return sequence < e->sequence; });
       auto count = std::min<std::ptrdiff_t>(window.end() - from, kLiveReadBatch);
       events.assign(from, from + count);
     }
@@ -78,16 +89,18 @@ Result<LiveFeed::Follower::Step> LiveFeed::Follower::Next() {
     auto read = feed_.store_.Read([&](store::Session& s) -> Result<void> {
       auto got = s.EventsAfter(position_, kLiveReadBatch);
       if (!got) return std::unexpected(got.error());
-      events = std::move(*got);
+      for (domain::Event& event : *got) {
+        events.push_back(std::make_shared<const domain::Event>(std::move(event)));
+      }
       return {};
     });
     if (!read) return std::unexpected(read.error());
   }
-  for (const domain::Event& event : events) {
-    auto shown = Shown(event);
+  for (const auto& event : events) {
+    auto shown = Shown(*event);
     if (!shown) return std::unexpected(shown.error());
-    position_ = event.sequence;
-    if (*shown) step.items.push_back({event.sequence, Render(event)});
+    position_ = event->sequence;
+    if (*shown) step.items.push_back({event->sequence, Render(*event)});
   }
   step.more = events.size() == kLiveReadBatch;
   return step;

@@ -34,8 +34,10 @@
 
 namespace rapport::app {
 
-// Events kept in memory for followers (the most recent).
+// Events kept in memory for followers: the most recent, at most this many and about this
+// many bytes of their changes (a created interaction carries its body).
 inline constexpr std::size_t kLiveWindow = 4096;
+inline constexpr std::size_t kLiveWindowBytes = 16 << 20;
 // The most events a follower resuming from an old position is replayed; further behind, it
 // is told to start afresh (Step::reset) rather than fed the log's history.
 inline constexpr std::int64_t kMaxReplay = 10'000;
@@ -110,10 +112,12 @@ class LiveFeed {
   Ledger& ledger_;
   std::mutex mu_;
   // The most recent events, by sequence. The log is gap-free in commit order, so the window
-  // holds every event after window_.front().sequence - 1.
-  std::deque<domain::Event> window_;  // guarded by mu_
-  std::int64_t last_sequence_ = 0;    // guarded by mu_: the latest known committed
-  std::set<Follower*> followers_;     // guarded by mu_
+  // holds every event after window_.front()->sequence - 1. Shared: a follower copies
+  // pointers under the lock, not events.
+  std::deque<std::shared_ptr<const domain::Event>> window_;  // guarded by mu_
+  std::size_t window_bytes_ = 0;                             // guarded by mu_: their changes
+  std::int64_t last_sequence_ = 0;  // guarded by mu_: the latest known committed
+  std::set<Follower*> followers_;   // guarded by mu_
 };
 
 }  // namespace rapport::app

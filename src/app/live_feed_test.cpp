@@ -53,12 +53,12 @@ class LiveFeedTest : public ::testing::Test {
     return result ? result->body.as_object().at("id").as_int64() : 0;
   }
 
-  // `count` events on the system user, in one write.
-  void AppendEvents(int count) {
-    auto written = store_->WriteAndWait([count](store::Session& s) -> Result<void> {
+  // `count` events on the system user, in one write, each with `change`.
+  void AppendEvents(int count, const std::string& change = "{}") {
+    auto written = store_->WriteAndWait([&](store::Session& s) -> Result<void> {
       for (int i = 0; i < count; ++i) {
-        domain::Event event{0,         Now(), kSystemUserId, "user", kSystemUserId,
-                            "touched", "{}",  std::nullopt};
+        domain::Event event{0,         Now(),  kSystemUserId, "user", kSystemUserId,
+                            "touched", change, std::nullopt};
         if (auto r = s.AppendEvent(event); !r) return r;
       }
       return {};
@@ -158,6 +158,20 @@ TEST_F(LiveFeedTest, ResumesFromTheStoreBehindTheWindowAndResetsBeyondTheReplayL
   resets(LastSequence() + 5);  // ahead of the log (a store restored from a backup)
   AppendEvents(static_cast<int>(kMaxReplay));
   resets(start);  // further behind than kMaxReplay
+}
+
+// The window keeps about kLiveWindowBytes of changes: large events leave it sooner, and a
+// follower behind them reads them from the log.
+TEST_F(LiveFeedTest, LargeEventsLeaveTheWindowAndAreReadFromTheLog) {
+  const std::int64_t start = LastSequence();
+  const std::string big = "\"" + std::string(1 << 20, 'x') + "\"";
+  AppendEvents(24, big);
+  auto follower = app_->live().Follow(kAdmin, true, start);
+  ASSERT_TRUE(follower);
+  auto got = Drain(**follower);
+  ASSERT_EQ(got.size(), 24u);
+  EXPECT_EQ(got.front(), start + 1);
+  EXPECT_EQ(got.back(), LastSequence());
 }
 
 // Callers who may not read the event log are told of what the customer 360 shows them, as
