@@ -18,12 +18,22 @@ export async function liveTests({ test, check, signedInPage, api, patchRecord, r
     await page.getByRole('heading', { name: new RegExp(`Case #${target.id}`) }).waitFor();
     await page.locator('.live[data-state=live]').waitFor();
     await page.evaluate(() => { window.__sameDocument = true; });  // gone if the page reloads
+    // Older items loaded by hand stay loaded when the page reads the newest again.
+    const older = page.getByRole('button', { name: 'Older items' });
+    const firstPage = await page.locator('.timeline li').count();
+    if (await older.count() > 0) {
+      await older.click();
+      await page.waitForFunction((n) => document.querySelectorAll('.timeline li').length > n, firstPage);
+    }
+    const loaded = await page.locator('.timeline li').count();
     const body = `Any news on my order? (${Date.now()})`;
     await api('POST', '/api/v1/interactions', {
       channel: 'email', direction: 'inbound', account_id: target.account_id, case_id: target.id,
       arrived_at: new Date().toISOString(), subject: 'Chasing', body, outcome: 'received',
     });
     await page.locator('.timeline li', { hasText: body }).first().waitFor();
+    const now = await page.locator('.timeline li').count();
+    check(now > loaded, `the timeline dropped loaded items (${loaded} before, ${now} after)`);
     // A status change by someone else: the case's head follows.
     const kase = await api('GET', `/api/v1/cases/${target.id}`);
     const next = kase.status === 'new' || kase.status === 'pending_internal' ? 'open' : 'pending_internal';

@@ -87,7 +87,7 @@ function close() {
 }
 
 // Calls `listener` with each change until the returned function is called.
-export function subscribe(listener: Listener): () => void {
+function subscribe(listener: Listener): () => void {
   listeners.add(listener);
   window.clearTimeout(closeTimer);
   if (!source && retryTimer === undefined) open();

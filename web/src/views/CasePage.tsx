@@ -11,8 +11,6 @@ import { useLiveRefresh } from '../live';
 import { onLinkClick } from '../router';
 import type { Case, Timeline, TimelineItem } from '../types';
 
-// The case status machine (domain/entities.cpp IsLegalTransition): only legal moves are
-// offered.
 const itemKey = (item: TimelineItem) => `${item.kind}-${item.entity_id}-${item.sequence ?? ''}`;
 
 // The newest page read again, followed by the older items loaded before that it no longer
@@ -24,6 +22,8 @@ function mergeNewest(page: Timeline, loaded: Timeline | null): Timeline {
   return { ...page, items: [...page.items, ...older], next_cursor: loaded.next_cursor };
 }
 
+// The case status machine (domain/entities.cpp IsLegalTransition): only legal moves are
+// offered.
 const nextStatuses: Record<string, string[]> = {
   new: ['open'],
   open: ['pending_customer', 'pending_internal', 'resolved'],
@@ -52,7 +52,8 @@ export function CasePage({ id, me }: { id: number; me: User }) {
           .catch(() => setQueueChannel(null));
       }
       const page = await get<Timeline>(`/api/v1/accounts/${answer.body.account_id}/timeline?limit=50`);
-      setTimeline((loaded) => mergeNewest(page, loaded?.header.account_id === page.header.account_id ? loaded : null));
+      setTimeline((loaded) =>
+        mergeNewest(page, loaded?.header.account_id === page.header.account_id ? loaded : null));
       setError(null);
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) setMissing(true);
