@@ -4,6 +4,7 @@
 
 #include <boost/json/value.hpp>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,8 +24,11 @@ struct HttpRequest {
   std::string cookie;       // the Cookie header as sent
   std::string csrf_token;   // X-CSRF-Token: required on cookie-authenticated writes
   bool https = false;       // X-Forwarded-Proto: https (TLS ends at a reverse proxy)
+  std::optional<std::string> last_event_id;  // Last-Event-ID: a resumed event stream
   std::string body;
 };
+
+class BodySource;
 
 struct HttpResponse {
   int status = 200;
@@ -35,6 +39,9 @@ struct HttpResponse {
   // own thread, so that answers completed on the store's writer thread cost it nothing.
   boost::json::value json = nullptr;
   bool has_json = false;
+  // Set on a streaming response (server-sent events): the server writes the head, then the
+  // body as the source produces it, until it ends; the connection then closes.
+  std::shared_ptr<BodySource> stream = {};
 };
 
 // Each handler answers exactly once, possibly on another thread.
@@ -51,6 +58,25 @@ class BodySink {
   virtual std::optional<HttpResponse> Feed(std::string_view chunk) = 0;
   virtual HttpResponse Finish() = 0;
   virtual void Abort() = 0;
+};
+
+// The body of a streaming response, produced as things happen (GET /api/v1/stream). The
+// server writes the head and calls Start once; then, on the connection's thread, it writes
+// what Next answers, calling again at once while `more` is set, else when `wake` is called
+// (from any thread: something new may be ready) or, when nothing was written for the
+// heartbeat interval, writes what Heartbeat answers (so that proxies keep an idle
+// connection open). An absent answer ends the stream; so do the client leaving and the
+// server stopping.
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  virtual void Start(std::function<void()> wake) = 0;
+  struct Chunk {
+    std::string bytes;
+    bool more = false;
+  };
+  virtual std::optional<Chunk> Next() = 0;
+  virtual std::optional<std::string> Heartbeat() = 0;
 };
 
 }  // namespace rapport::api

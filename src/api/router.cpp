@@ -192,6 +192,22 @@ json::object PageOf(std::string_view name) {
 
 const json::object kIdParam = Parameter("id", "path", {{"type", "integer"}}, "record id", true);
 
+// Who reads the event log (GET /api/v1/events) — and so is streamed whole events.
+constexpr unsigned kEventLogReaders = kAdmin | kManager;
+
+// An open case as the desk and the at-risk list show it.
+json::object CaseSummary(const domain::Case& c) {
+  return json::object{
+      {"id", c.meta.id},
+      {"subject", c.subject},
+      {"account_id", c.account_id},
+      {"priority", domain::Name(c.priority)},
+      {"status", domain::Name(c.status)},
+      {"queue_id", c.queue_id ? json::value(*c.queue_id) : json::value(nullptr)},
+      {"vendor_id", c.vendor_id ? json::value(*c.vendor_id) : json::value(nullptr)},
+      {"assignee_id", c.assignee_id ? json::value(*c.assignee_id) : json::value(nullptr)}};
+}
+
 }  // namespace
 
 int HttpStatus(ErrorCode code) {
@@ -253,7 +269,8 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
       advocacy_(app.store()),
       sessions_(app.store(), SessionOptionsOf(limits)),
       metrics_(metrics),
-      limits_(limits) {
+      limits_(limits),
+      streams_(limits.max_streams) {
   Add({"GET",
        "/healthz",
        kPublic,
@@ -292,7 +309,7 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
        }});
   Add({"GET",
        "/api/v1/events",
-       kAdmin | kManager,
+       kEventLogReaders,
        "The event log (audit trail and change feed), oldest first.",
        {{"parameters",
          {Parameter("after", "query", {{"type", "integer"}}, "sequence to start after"),
@@ -357,19 +374,8 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
          json::array items;
          for (auto& item : app_.clocks().AtRisk(Now(), within, only_vendor,
                                                static_cast<std::size_t>(limit))) {
-           const domain::Case& c = item.kase;
-           items.push_back(json::object{
-               {"case",
-                {{"id", c.meta.id},
-                 {"subject", c.subject},
-                 {"account_id", c.account_id},
-                 {"priority", domain::Name(c.priority)},
-                 {"status", domain::Name(c.status)},
-                 {"queue_id", c.queue_id ? json::value(*c.queue_id) : json::value(nullptr)},
-                 {"vendor_id", c.vendor_id ? json::value(*c.vendor_id) : json::value(nullptr)},
-                 {"assignee_id",
-                  c.assignee_id ? json::value(*c.assignee_id) : json::value(nullptr)}}},
-               {"clock", domain::ToJson(item.clock)}});
+           items.push_back(json::object{{"case", CaseSummary(item.kase)},
+                                        {"clock", domain::ToJson(item.clock)}});
          }
          respond(Json(200, json::object{{"items", std::move(items)}}));
        }});
@@ -468,6 +474,7 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
        }});
   AddImports();
   AddSessions();
+  AddLive();
   BuildOpenApi();
 }
 
@@ -657,6 +664,170 @@ void Router::AddSessions() {
          std::string_view session = CookieValue(call.request.cookie, kSessionCookie);
          if (!call.request.authorization.empty() || session.empty()) return cleared({});
          sessions_.SignOut(session, std::move(cleared));
+       }});
+}
+
+namespace {
+
+// The desk's cursor: "<due ms>:<case id>", or "-:<case id>" among the cases with no clock
+// running.
+std::string FormatOpenCaseCursor(const app::Clocks::OpenCasePosition& at) {
+  return (at.due ? std::to_string(at.due->ms) : std::string("-")) + ":" +
+         std::to_string(at.case_id);
+}
+
+std::optional<app::Clocks::OpenCasePosition> ParseOpenCaseCursor(std::string_view text) {
+  auto colon = text.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  auto id = ParseId(text.substr(colon + 1));
+  if (!id) return std::nullopt;
+  std::string_view due = text.substr(0, colon);
+  if (due == "-") return app::Clocks::OpenCasePosition{std::nullopt, *id};
+  std::int64_t ms = 0;
+  auto [end, ec] = std::from_chars(due.data(), due.data() + due.size(), ms);
+  if (due.empty() || ec != std::errc() || end != due.data() + due.size()) return std::nullopt;
+  return app::Clocks::OpenCasePosition{Instant{ms}, *id};
+}
+
+// A sequence of the event log: a non-negative integer.
+std::optional<std::int64_t> ParseSequence(std::string_view text) {
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || n < 0) {
+    return std::nullopt;
+  }
+  return n;
+}
+
+}  // namespace
+
+void Router::AddLive() {
+  Add({"GET",
+       "/api/v1/sla/open-cases",
+       kEveryRole,
+       "Every open case the caller may see, soonest due first: one row per case with its most "
+       "urgent clock (cases with none running — paused, met or under no policy — last, by id) "
+       "and its account's name; cursor-paged, with the number of open cases in all (a vendor "
+       "agent sees its own vendor's).",
+       {{"parameters",
+         {Parameter("limit", "query", {{"type", "integer"}}, "page size, 1 to 500 (default 100)"),
+          Parameter("cursor", "query", {{"type", "string"}}, "next_cursor of the previous page")}},
+        {"responses",
+         {{"200", JsonResponse("a page: items ({case, clock}), total, next_cursor",
+                               {{"type", "object"},
+                                {"properties",
+                                 {{"items", {{"type", "array"}, {"items", {{"type", "object"}}}}},
+                                  {"total", {{"type", "integer"}}},
+                                  {"next_cursor", {{"type", "string"}, {"nullable", true}}}}}})},
+          {"400", ProblemResponse("a bad limit or cursor, or an unknown parameter")}}}},
+       [this](const Call& call, Respond respond) {
+         std::size_t limit = 100;
+         std::optional<app::Clocks::OpenCasePosition> after;
+         FieldErrors bad;
+         for (const auto& [name, value] : call.request.query) {
+           if (name == "limit") {
+             auto n = ParseId(value);
+             if (!n || *n > app::kMaxPageSize) {
+               bad.Add("limit",
+                       "must be an integer from 1 to " + std::to_string(app::kMaxPageSize));
+             } else {
+               limit = static_cast<std::size_t>(*n);
+             }
+           } else if (name == "cursor") {
+             after = ParseOpenCaseCursor(value);
+             if (!after) bad.Add("cursor", "is not a cursor this server gave");
+           } else {
+             bad.Add(name, "is not a parameter here");
+           }
+         }
+         if (!bad.empty()) {
+           return respond(Problem({ErrorCode::kBadRequest, "bad query", bad.list()}));
+         }
+         std::optional<domain::Id> only_vendor;
+         if (call.who.IsVendorAgent()) only_vendor = call.who.vendor_id;
+         auto page = app_.clocks().OpenCases(Now(), only_vendor, after, limit);
+         json::array items;
+         for (auto& item : page.items) {
+           json::object kase = CaseSummary(item.kase);
+           kase["account_name"] = item.account_name;
+           items.push_back(
+               json::object{{"case", std::move(kase)}, {"clock", domain::ToJson(item.clock)}});
+         }
+         json::object body{{"items", std::move(items)},
+                           {"total", page.total},
+                           {"next_cursor", page.next ? json::value(FormatOpenCaseCursor(*page.next))
+                                                     : json::value(nullptr)}};
+         respond(Json(200, std::move(body)));
+       }});
+
+  Add({"GET",
+       "/api/v1/stream",
+       kEveryRole,
+       "The change feed, live, as server-sent events (text/event-stream): each committed "
+       "event the caller may know of, as it commits, with its sequence as the message id. "
+       "Admins and managers get whole events, as GET /api/v1/events answers them; everyone "
+       "else notices (sequence, at, entity, entity_id, action, account_id) of what the "
+       "customer 360 shows them: every interaction, and the events naming an account that "
+       "they may see (a vendor agent: not another vendor's cases). Resumes after Last-Event-ID "
+       "(or `after`), replaying what was missed, up to 10,000 events; further back it "
+       "starts with an `event: reset` message. A `: heartbeat` comment comes after 15 s of "
+       "quiet (--heartbeat-seconds). The stream ends when the caller's sign-in does, and when "
+       "the server stops; at most --max-streams are open at once.",
+       {{"parameters",
+         {Parameter("after", "query", {{"type", "integer"}},
+                    "start after this sequence (default: now); Last-Event-ID wins"),
+          Parameter("Last-Event-ID", "header", {{"type", "integer"}},
+                    "the id of the last message received: resume after it")}},
+        {"responses",
+         {{"200", {{"description", "the stream"},
+                   {"content", {{"text/event-stream", {{"schema", {{"type", "string"}}}}}}}}},
+          {"400", ProblemResponse("a bad `after` or Last-Event-ID, or an unknown parameter")},
+          {"503", ProblemResponse("the server holds as many streams as it may; retry later")}}}},
+       [this](const Call& call, Respond respond) {
+         std::optional<std::int64_t> after;
+         FieldErrors bad;
+         for (const auto& [name, value] : call.request.query) {
+           if (name != "after") {
+             bad.Add(name, "is not a parameter here");
+           } else if (!(after = ParseSequence(value))) {
+             bad.Add("after", "must be an event sequence (an integer, 0 or more)");
+           }
+         }
+         if (call.request.last_event_id) {
+           auto resumed = ParseSequence(*call.request.last_event_id);
+           if (!resumed) bad.Add("Last-Event-ID", "is not an event id this server sent");
+           after = resumed;
+         }
+         if (!bad.empty()) {
+           return respond(Problem({ErrorCode::kBadRequest, "bad query", bad.list()}));
+         }
+         auto slot = streams_.Take();
+         if (!slot) {
+           auto busy = StatusProblem(503, "unavailable",
+                                     "the server holds as many event streams as it may (" +
+                                         std::to_string(limits_.max_streams) +
+                                         ", --max-streams); retry later");
+           busy.headers.emplace_back("Retry-After", "10");
+           return respond(std::move(busy));
+         }
+         const bool whole = (RoleBitOf(call.who.role) & kEventLogReaders) != 0;
+         auto follower = app_.live().Follow(call.who, whole, after);
+         if (!follower) return respond(Problem(follower.error()));
+         // The stream lasts while the credentials it was opened with name the same caller.
+         HttpRequest credentials;
+         credentials.authorization = call.request.authorization;
+         credentials.cookie = call.request.cookie;
+         auto allowed = [this, credentials = std::move(credentials), who = call.who] {
+           auto now = Authenticate(credentials);
+           return now && now->user_id == who.user_id && now->role == who.role &&
+                  now->vendor_id == who.vendor_id;
+         };
+         HttpResponse response{200, "text/event-stream", {}, {}};
+         // Proxies that buffer answers (nginx) pass this one on as it comes.
+         response.headers.emplace_back("X-Accel-Buffering", "no");
+         response.stream = std::make_shared<EventStream>(std::move(*follower),
+                                                         std::move(allowed), std::move(*slot));
+         respond(std::move(response));
        }});
 }
 
@@ -1274,14 +1445,12 @@ std::variant<HttpResponse, std::pair<const Route*, Call>> Router::Admit(
   }
   app::Principal who;
   if (!(route->roles & kPublic)) {
-    std::string_view auth = request.authorization;
+    Result<app::Principal> principal = Authenticate(request);
+    if (!principal) return Problem(principal.error());
     std::string_view session = CookieValue(request.cookie, kSessionCookie);
-    Result<app::Principal> principal;
-    if (auth.empty() && !session.empty()) {
+    if (request.authorization.empty() && !session.empty()) {
       // The workspace: a session cookie, which a browser sends with any request to us, so
       // writes must also prove they come from our page (a token only it can read).
-      principal = app_.authenticator().AuthenticateSession(session);
-      if (!principal) return Problem(principal.error());
       bool safe = request.method == "GET" || request.method == "HEAD";
       if (!safe && !app::CsrfTokenMatches(session, request.csrf_token)) {
         return Problem({ErrorCode::kForbidden,
@@ -1291,12 +1460,7 @@ std::variant<HttpResponse, std::pair<const Route*, Call>> Router::Admit(
                             : "the X-CSRF-Token header does not belong to this session",
                         {}});
       }
-    } else {
-      std::string_view token;
-      if (auth.starts_with("Bearer ")) token = auth.substr(7);
-      principal = app_.authenticator().Authenticate(token);
     }
-    if (!principal) return Problem(principal.error());
     if (!(route->roles & RoleBitOf(principal->role))) {
       return Problem({ErrorCode::kForbidden,
                       "the " + std::string(domain::Name(principal->role)) + " role may not " +
@@ -1306,6 +1470,15 @@ std::variant<HttpResponse, std::pair<const Route*, Call>> Router::Admit(
     who = *principal;
   }
   return std::pair<const Route*, Call>{route, Call{request, who, std::move(params)}};
+}
+
+Result<app::Principal> Router::Authenticate(const HttpRequest& request) {
+  std::string_view auth = request.authorization;
+  std::string_view session = CookieValue(request.cookie, kSessionCookie);
+  if (auth.empty() && !session.empty()) return app_.authenticator().AuthenticateSession(session);
+  std::string_view token;
+  if (auth.starts_with("Bearer ")) token = auth.substr(7);
+  return app_.authenticator().Authenticate(token);
 }
 
 void Router::Handle(HttpRequest request, Respond respond) {

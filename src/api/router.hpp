@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "api/event_stream.hpp"
 #include "api/http.hpp"
 #include "api/metrics.hpp"
 #include "app/advocacy.hpp"
@@ -55,6 +56,7 @@ class StaticSite;
 struct Limits {
   std::size_t max_json_depth = 32;
   std::chrono::seconds session_lifetime = std::chrono::hours(12);  // of a sign-in
+  std::size_t max_streams = 512;  // GET /api/v1/stream's open at once; beyond, 503
 };
 
 class Router {
@@ -95,6 +97,12 @@ class Router {
   void AddAdvocacy();
   // Sign-in sessions of the web workspace: POST/GET/DELETE /api/v1/session.
   void AddSessions();
+  // The desk's list (GET /api/v1/sla/open-cases) and the live change feed (GET
+  // /api/v1/stream).
+  void AddLive();
+  // The caller a request's credentials name: its bearer token, else the workspace's
+  // session cookie.
+  Result<app::Principal> Authenticate(const HttpRequest& request);
   // Matches, authenticates and authorises: the route and its caller, or the refusal.
   std::variant<HttpResponse, std::pair<const Route*, Call>> Admit(const HttpRequest& request,
                                                                   std::string& label);
@@ -107,6 +115,7 @@ class Router {
   const StaticSite* site_ = nullptr;
   Metrics& metrics_;
   Limits limits_;
+  StreamSlots streams_;
   std::vector<Route> routes_;
   boost::json::value openapi_;
 };

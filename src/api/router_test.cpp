@@ -114,6 +114,23 @@ TEST(Cookies, FindsOneCookieAmongOthers) {
   EXPECT_EQ(CookieValue("", "rapport_session"), "");
 }
 
+TEST(EventStreamTest, MessagesAreServerSentEvents) {
+  EXPECT_EQ(SseMessage({}, 42, "{\"a\":1}"), "id: 42\ndata: {\"a\":1}\n\n");
+  EXPECT_EQ(SseMessage("reset", 7, "{}"), "event: reset\nid: 7\ndata: {}\n\n");
+}
+
+TEST(EventStreamTest, SlotsAreCappedAndFreedWhenTheirStreamEnds) {
+  StreamSlots slots(2);
+  auto a = slots.Take();
+  auto b = slots.Take();
+  ASSERT_TRUE(a && b);
+  EXPECT_FALSE(slots.Take());
+  a.reset();
+  auto c = slots.Take();
+  EXPECT_TRUE(c);
+  EXPECT_FALSE(slots.Take());
+}
+
 TEST(Csrf, TokenBelongsToItsSessionOnly) {
   std::string session = app::NewToken(), other = app::NewToken();
   EXPECT_TRUE(app::CsrfTokenMatches(session, app::CsrfTokenFor(session)));

@@ -112,6 +112,9 @@ std::optional<HttpRequest> Convert(const http::request_header<>& in) {
   }
   if (auto it = in.find(http::field::cookie); it != in.end()) out.cookie = std::string(it->value());
   if (auto it = in.find("X-CSRF-Token"); it != in.end()) out.csrf_token = std::string(it->value());
+  if (auto it = in.find("Last-Event-ID"); it != in.end()) {
+    out.last_event_id = std::string(it->value());
+  }
   if (auto it = in.find("X-Forwarded-Proto"); it != in.end()) {
     out.https = beast::iequals(it->value(), "https");
   }
@@ -128,6 +131,30 @@ http::response<http::string_body> ToBeast(HttpResponse&& in, unsigned version, b
   out.prepare_payload();
   return out;
 }
+
+// What a streaming response's coroutine waits for: its source's wake-up (posted from the
+// store's writer thread), the client leaving, or the heartbeat timer.
+struct StreamWait {
+  explicit StreamWait(const asio::any_io_executor& executor) : timer(executor) {}
+  asio::steady_timer timer;  // cancelled to wake the coroutine early
+  bool woken = false;        // connection thread only
+  bool closed = false;       // connection thread only: the client left (or the server stops)
+  std::atomic<bool> posted{false};  // a wake-up is on its way: one at a time is enough
+};
+
+// The source's `wake`: called on any thread; wakes the coroutine on its own.
+struct WakeStream {
+  std::shared_ptr<StreamWait> wait;
+  asio::any_io_executor executor;
+  void operator()() const {
+    if (wait->posted.exchange(true)) return;
+    asio::post(executor, [wait = wait] {
+      wait->posted = false;
+      wait->woken = true;
+      wait->timer.cancel();
+    });
+  }
+};
 
 }  // namespace
 
@@ -260,6 +287,10 @@ struct Server::Impl {
       } else {
         response = co_await Dispatch(router, *request);
       }
+      if (response.stream) {
+        co_await ServeStream(stream, response, message.version());
+        break;
+      }
       keep_alive = keep_alive && !stopping;
       bool written = co_await Reply(*stream, response, message.version(), keep_alive);
       if (!written || !keep_alive) break;
@@ -362,6 +393,93 @@ struct Server::Impl {
     keep_alive = keep_alive && !stopping;
     bool written = co_await Reply(stream, *answer, version, keep_alive);
     co_return written && keep_alive;
+  }
+
+  // A streaming response: the head, then the source's bytes as it produces them (chunked
+  // in HTTP/1.1; in HTTP/1.0 the end of the connection ends the body), until the source,
+  // the client or the server ends it. The connection is not used again.
+  // Parameters by reference, as for Reply.
+  asio::awaitable<void> ServeStream(const std::shared_ptr<beast::tcp_stream>& stream,
+                                    HttpResponse& response, unsigned version) {
+    std::shared_ptr<BodySource> source = std::move(response.stream);
+    const bool chunked = version >= 11;
+    http::response<http::empty_body> head{static_cast<http::status>(response.status), version};
+    head.set(http::field::server, "rapport");
+    head.set(http::field::content_type, response.content_type);
+    for (auto& [name, value] : response.headers) head.set(name, value);
+    head.keep_alive(false);
+    head.chunked(chunked);
+    http::response_serializer<http::empty_body> serializer{head};
+    stream->expires_after(options.write_timeout);
+    auto [head_ec, head_bytes] = co_await http::async_write_header(
+        *stream, serializer, asio::as_tuple(asio::use_awaitable));
+    (void)head_bytes;
+    bool ok = !head_ec;
+    auto wait = std::make_shared<StreamWait>(stream->get_executor());
+    if (ok) {
+      WatchForClose(stream, wait);
+      source->Start(WakeStream{wait, stream->get_executor()});
+    }
+    auto last_write = std::chrono::steady_clock::now();
+    while (ok && !wait->closed && !stopping) {
+      wait->woken = false;
+      std::optional<BodySource::Chunk> chunk = source->Next();
+      if (!chunk) break;
+      if (!chunk->bytes.empty()) {
+        ok = co_await WriteStreamed(*stream, chunk->bytes, chunked);
+        last_write = std::chrono::steady_clock::now();
+      }
+      if (!ok || chunk->more || wait->woken) continue;
+      wait->timer.expires_at(last_write + options.heartbeat);
+      auto [timer_ec] = co_await wait->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (timer_ec || wait->woken || wait->closed || stopping) continue;
+      std::optional<std::string> beat = source->Heartbeat();
+      if (!beat) break;
+      ok = co_await WriteStreamed(*stream, *beat, chunked);
+      last_write = std::chrono::steady_clock::now();
+    }
+    source.reset();  // no more wake-ups
+    if (ok && chunked && !wait->closed) {
+      // The end of the body, so that the client tells an end from a failure.
+      auto last = http::make_chunk_last();
+      stream->expires_after(options.write_timeout);
+      auto [ec, n] = co_await asio::async_write(*stream, last, asio::as_tuple(asio::use_awaitable));
+      (void)ec;
+      (void)n;
+    }
+    beast::error_code ignored;
+    stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream->socket().close(ignored);
+  }
+
+  // A client of a stream sends nothing after its request: a read that completes means it
+  // left, unless the server's stop cancelled it. The socket is read directly, outside the
+  // stream's timeouts, which its writes set; the handler holds the stream and the buffer
+  // until the read completes.
+  static void WatchForClose(const std::shared_ptr<beast::tcp_stream>& stream,
+                            const std::shared_ptr<StreamWait>& wait) {
+    auto scratch = std::make_shared<std::array<char, 512>>();
+    stream->socket().async_read_some(
+        asio::buffer(*scratch), [stream, wait, scratch](beast::error_code ec, std::size_t) {
+          wait->closed = ec != asio::error::operation_aborted;
+          wait->timer.cancel();
+        });
+  }
+
+  // REQUIRES: `bytes` is not empty (an empty chunk would end a chunked body).
+  asio::awaitable<bool> WriteStreamed(beast::tcp_stream& stream, const std::string& bytes,
+                                      bool chunked) {
+    stream.expires_after(options.write_timeout);
+    const asio::const_buffer buffer(bytes.data(), bytes.size());
+    if (chunked) {
+      auto chunk = http::make_chunk(buffer);
+      auto [ec, n] = co_await asio::async_write(stream, chunk, asio::as_tuple(asio::use_awaitable));
+      (void)n;
+      co_return !ec;
+    }
+    auto [ec, n] = co_await asio::async_write(stream, buffer, asio::as_tuple(asio::use_awaitable));
+    (void)n;
+    co_return !ec;
   }
 
   // After refusing a request whose bytes we did not read, closing at once would make the

@@ -6,7 +6,11 @@
 // bounded (headers + body limit), which caps how much a client may pipeline. Upload routes
 // (Router::IsUpload) read their body in chunks as it arrives, up to upload_limit, and hand
 // each chunk to the route's sink on the connection's thread (which waits while the store
-// commits an import batch).
+// commits an import batch). A streaming response (HttpResponse::stream: server-sent events)
+// holds its connection until it ends: the connection's coroutine waits on a timer between
+// writes, so it blocks neither its thread's other connections nor the store's writer, whose
+// wake-up is a post to that thread. A stream ends when the client goes (a read watches for
+// it), when a write times out, and when the server stops.
 #pragma once
 
 #include <chrono>
@@ -29,6 +33,8 @@ struct ServerOptions {
   std::size_t header_limit = 16 * 1024;
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds write_timeout{30};
+  // An event stream (GET /api/v1/stream) quiet this long gets a heartbeat comment.
+  std::chrono::seconds heartbeat{15};
 };
 
 class Server {

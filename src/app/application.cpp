@@ -3,7 +3,7 @@
 namespace rapport::app {
 
 Application::Application(store::Store& store, signals::SignalConfig signal_config)
-    : store_(store), clocks_(store), analytics_(store), signals_(store, std::move(signal_config)), ledger_(store, &clocks_), authenticator_(store) {
+    : store_(store), clocks_(store), analytics_(store), signals_(store, std::move(signal_config)), ledger_(store, &clocks_), authenticator_(store), live_(store, ledger_) {
   store_.SetCommitListener([this](const store::CommittedBatch& batch) {
     ledger_.OnCommitted(batch);
     clocks_.OnCommitted(batch);
@@ -11,6 +11,7 @@ Application::Application(store::Store& store, signals::SignalConfig signal_confi
     signals_.OnCommitted(batch);
     authenticator_.OnCommitted(batch);
     for (const auto& observer : observers_) observer(batch);
+    live_.OnCommitted(batch);
   });
 }
 

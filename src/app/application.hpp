@@ -12,6 +12,7 @@
 #include "app/auth.hpp"
 #include "app/clocks.hpp"
 #include "app/ledger.hpp"
+#include "app/live_feed.hpp"
 #include "app/periodic.hpp"
 #include "app/signal_index.hpp"
 #include "store/store.hpp"
@@ -52,6 +53,7 @@ class Application {
   Clocks& clocks() { return clocks_; }
   Analytics& analytics() { return analytics_; }
   SignalIndex& signals() { return signals_; }
+  LiveFeed& live() { return live_; }
   Authenticator& authenticator() { return authenticator_; }
   // REQUIRES: jobs are added before StartBackgroundJobs.
   PeriodicJobs& periodic() { return periodic_; }
@@ -67,6 +69,7 @@ class Application {
   Ledger ledger_;
   Authenticator authenticator_;
   std::vector<store::CommitListener> observers_;
+  LiveFeed live_;  // told of a batch last: what its followers read has applied it
   PeriodicJobs periodic_;
 };
 

@@ -782,6 +782,73 @@ std::vector<Clocks::AtRiskItem> Clocks::AtRisk(Instant now, std::int64_t within_
   return out;
 }
 
+Clocks::OpenCasesPage Clocks::OpenCases(Instant now, std::optional<Id> only_vendor,
+                                        std::optional<OpenCasePosition> after,
+                                        std::size_t limit) const {
+  std::shared_lock lock(mutex_);
+  OpenCasesPage page;
+  auto mine = [&](const Entry& entry) {
+    return !only_vendor || entry.tracked.record.vendor_id == only_vendor;
+  };
+  if (only_vendor) {
+    for (const auto& [id, entry] : open_) page.total += mine(*entry) ? 1 : 0;
+  } else {
+    page.total = open_.size();
+  }
+  // One more than a page tells whether another follows.
+  std::vector<std::pair<OpenCasePosition, const Entry*>> found;
+  auto add = [&](OpenCasePosition position, const Entry& entry) {
+    found.emplace_back(position, &entry);
+    return found.size() > limit;
+  };
+  if (!after || after->due) {
+    // A case stands at its soonest due key; its other keys are passed over.
+    auto it = after ? due_.lower_bound(Key{*after->due, {after->case_id + 1, ClockMetric{}}})
+                    : due_.begin();
+    for (; it != due_.end(); ++it) {
+      const Entry& entry = *open_.at(it->second.first);
+      if (!mine(entry) || *std::min_element(entry.due_keys.begin(), entry.due_keys.end()) != *it) {
+        continue;
+      }
+      if (add({it->first, it->second.first}, entry)) break;
+    }
+  }
+  if (found.size() <= limit) {
+    const Id from = after && !after->due ? after->case_id : 0;
+    std::vector<Id> idle;
+    for (const auto& [id, entry] : open_) {
+      if (id > from && entry->due_keys.empty() && mine(*entry)) idle.push_back(id);
+    }
+    std::sort(idle.begin(), idle.end());
+    for (Id id : idle) {
+      if (add({std::nullopt, id}, *open_.at(id))) break;
+    }
+  }
+  if (found.size() > limit) {
+    found.pop_back();
+    page.next = found.back().first;
+  }
+  for (const auto& [position, entry] : found) {
+    OpenCase item{entry->tracked.record, std::nullopt, {}};
+    auto clocks = ComputeClocks(config_, entry->tracked, now);
+    if (!entry->due_keys.empty()) {
+      const ClockMetric soonest =
+          std::min_element(entry->due_keys.begin(), entry->due_keys.end())->second.second;
+      for (ClockRecord& clock : clocks) {
+        if (clock.metric == soonest) item.clock = std::move(clock);
+      }
+    } else if (!clocks.empty()) {
+      item.clock = std::move(clocks.front());
+    }
+    if (auto account = config_.accounts.find(item.kase.account_id);
+        account != config_.accounts.end()) {
+      item.account_name = account->second.name;
+    }
+    page.items.push_back(std::move(item));
+  }
+  return page;
+}
+
 void Clocks::RecorderLoop() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {

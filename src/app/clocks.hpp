@@ -114,6 +114,27 @@ class Clocks {
   std::vector<AtRiskItem> AtRisk(Instant now, std::int64_t within_minutes,
                                  std::optional<Id> only_vendor, std::size_t limit) const;
 
+  // Every open case, soonest due first: those with a running or breached clock by the due
+  // instant of their soonest one, then those with none running (paused, met, or under no
+  // policy) by id; only that vendor's with `only_vendor`. A page of at most `limit` after
+  // `after`, with the number of such cases in all.
+  struct OpenCase {
+    domain::Case kase;
+    std::optional<domain::ClockRecord> clock;  // its soonest due clock, else its first
+    std::string account_name;
+  };
+  struct OpenCasePosition {
+    std::optional<Instant> due;  // unset: among the cases with no clock running
+    Id case_id = 0;
+  };
+  struct OpenCasesPage {
+    std::vector<OpenCase> items;
+    std::size_t total = 0;
+    std::optional<OpenCasePosition> next;  // where the next page starts; unset: the last page
+  };
+  OpenCasesPage OpenCases(Instant now, std::optional<Id> only_vendor,
+                          std::optional<OpenCasePosition> after, std::size_t limit) const;
+
   std::size_t open_cases() const;
 
  private:

@@ -793,23 +793,25 @@ void Ledger::OnCommitted(const store::CommittedBatch& batch) {
   }
 }
 
+json::object EventJson(const domain::Event& e) {
+  boost::system::error_code ec;
+  auto change = boost::json::parse(e.change, ec);
+  return json::object{{"sequence", e.sequence},
+                      {"at", FormatRfc3339(e.at)},
+                      {"actor_id", e.actor_id},
+                      {"entity", e.entity},
+                      {"entity_id", e.entity_id},
+                      {"action", e.action},
+                      {"account_id", e.account_id ? json::value(*e.account_id) : nullptr},
+                      {"change", ec ? json::value(e.change) : change}};
+}
+
 Result<json::array> Ledger::Events(std::int64_t after_sequence, std::int64_t limit) {
   json::array out;
   auto read = store_.Read([&](Session& s) -> Result<void> {
     auto events = s.EventsAfter(after_sequence, limit);
     if (!events) return std::unexpected(events.error());
-    for (const auto& e : *events) {
-      boost::system::error_code ec;
-      auto change = boost::json::parse(e.change, ec);
-      out.push_back(json::object{{"sequence", e.sequence},
-                                 {"at", FormatRfc3339(e.at)},
-                                 {"actor_id", e.actor_id},
-                                 {"entity", e.entity},
-                                 {"entity_id", e.entity_id},
-                                 {"action", e.action},
-                                 {"account_id", e.account_id ? json::value(*e.account_id) : nullptr},
-                                 {"change", ec ? json::value(e.change) : change}});
-    }
+    for (const auto& e : *events) out.push_back(EventJson(e));
     return {};
   });
   if (!read) return std::unexpected(read.error());

@@ -107,6 +107,10 @@ domain::Event ImportedEvent(std::string_view entity, const ImportedIds& ids, Id 
 // The ids an event names: those of an "imported" event, or the one of any other event.
 std::pair<Id, Id> IdsOf(const domain::Event& event);
 
+// An event as the event log's readers see it (GET /api/v1/events): every column, the
+// change as JSON.
+json::object EventJson(const domain::Event& event);
+
 // How a create checks idempotency on (source, external_id): look the key up before the
 // insert, or insert and look up only when the unique index refuses (bulk imports, where
 // almost every record is new).

@@ -284,24 +284,12 @@ Result<bool> Visible(Session& s, Loaded<T>& loaded, const Principal& who, Id id)
   return *found && CanSee(who, **found);
 }
 
-// Whether the caller may see an event of the account. A vendor agent sees those of the
-// account and its people (without money), and of the cases and agreements it may see as
-// records (its own vendor's); nothing of kinds not known here, which may carry what it
-// may not see (money at risk, other vendors' cases).
+// Whether the caller may see an event of the account (visibility.hpp's rule).
 Result<bool> MaySee(Session& s, Lookups& lookups, const Principal& who, const Event& event) {
-  if (!who.IsVendorAgent() || event.entity == "account" || event.entity == "person") return true;
-  if (event.entity == "case") return Visible(s, lookups.cases, who, event.entity_id);
-  if (event.entity == "agreement") return Visible(s, lookups.agreements, who, event.entity_id);
-  if (event.entity == "signal") {
-    // As the signal lists show them: those of its own vendor's cases and of no case.
-    boost::system::error_code ec;
-    const json::value change = json::parse(event.change, ec);
-    const json::value* case_id = ec || !change.is_object() ? nullptr : change.as_object().if_contains("case_id");
-    if (!case_id || case_id->is_null()) return true;
-    if (!case_id->is_int64()) return false;
-    return Visible(s, lookups.cases, who, case_id->as_int64());
-  }
-  return false;
+  return MaySeeAccountEvent(who, event, [&](std::string_view table, Id id) {
+    return table == "cases" ? Visible(s, lookups.cases, who, id)
+                            : Visible(s, lookups.agreements, who, id);
+  });
 }
 
 // Drops from an event's change (a record, or {"patch": ...}) the fields of T the caller

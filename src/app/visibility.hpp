@@ -94,4 +94,31 @@ boost::json::value Present(const Principal& who, const T& record) {
   return Redacted(who, record, domain::ToJson(record));
 }
 
+// Whether the caller may see `event`, an event naming an account (Event::account_id): the
+// rule of the account's timeline (timeline.cpp) and of the live stream (live_feed.cpp).
+// A vendor agent sees those of the account and its people, of the cases and agreements it
+// may see as records (its own vendor's), and the signals of those cases or of no case;
+// nothing of other kinds, which may carry what it may not see (money at risk, other
+// vendors' cases). Every other role sees them all.
+// `visible(table, id)` answers Result<bool>: whether the caller may see that record
+// ("cases" or "agreements"); a missing record is not visible.
+template <class Visible>
+Result<bool> MaySeeAccountEvent(const Principal& who, const domain::Event& event,
+                                Visible&& visible) {
+  if (!who.IsVendorAgent() || event.entity == "account" || event.entity == "person") return true;
+  if (event.entity == "case") return visible("cases", event.entity_id);
+  if (event.entity == "agreement") return visible("agreements", event.entity_id);
+  if (event.entity == "signal") {
+    // As the signal lists show them: those of its own vendor's cases and of no case.
+    boost::system::error_code ec;
+    const boost::json::value change = boost::json::parse(event.change, ec);
+    const boost::json::value* case_id =
+        ec || !change.is_object() ? nullptr : change.as_object().if_contains("case_id");
+    if (!case_id || case_id->is_null()) return true;
+    if (!case_id->is_int64()) return false;
+    return visible("cases", case_id->as_int64());
+  }
+  return false;
+}
+
 }  // namespace rapport::app

@@ -250,6 +250,15 @@ int main(int argc, char** argv) {
       ->add_option("--session-seconds", session_seconds,
                    "how long a web sign-in lasts (seconds; default 12 hours)")
       ->check(CLI::Range(1, 30 * 86400));
+  serve
+      ->add_option("--max-streams", limits.max_streams,
+                   "event streams (GET /api/v1/stream) open at once; beyond, 503 (default 512)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
+  int heartbeat_seconds = static_cast<int>(server_options.heartbeat.count());
+  serve
+      ->add_option("--heartbeat-seconds", heartbeat_seconds,
+                   "seconds of quiet after which an event stream gets a heartbeat (default 15)")
+      ->check(CLI::Range(1, 3600));
   auto* web_option = serve->add_option(
       "--web", web_root, "the built web workspace to serve at / (default: the build's)");
 
@@ -319,6 +328,7 @@ int main(int argc, char** argv) {
   try {
     if (serve->parsed()) {
       server_options.read_timeout = std::chrono::seconds(read_timeout_seconds);
+      server_options.heartbeat = std::chrono::seconds(heartbeat_seconds);
       limits.session_lifetime = std::chrono::seconds(session_seconds);
       return Serve(data_dir, store_options, server_options, std::chrono::seconds(signals_every),
                    signals_config, std::chrono::seconds(trial_check_seconds), web_root,

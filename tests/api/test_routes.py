@@ -236,6 +236,7 @@ def test_healthz_metrics_openapi(server, admin):
     expected = {"/healthz": {"get"}, "/metrics": {"get"}, f"{API}/openapi.json": {"get"},
                 f"{API}/me": {"get"}, f"{API}/events": {"get"},
                 f"{API}/interactions/batch": {"post"}, f"{API}/sla/at-risk": {"get"},
+                f"{API}/sla/open-cases": {"get"}, f"{API}/stream": {"get"},
                 f"{API}/reports/service-level": {"get"}, f"{API}/reports/scorecard": {"get"},
                 f"{API}/reports/coverage": {"get"}, f"{API}/reports/staffing": {"get"},
                 f"{API}/reports/deadlines": {"get"}, f"{API}/imports/csv": {"post"},

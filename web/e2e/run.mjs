@@ -14,6 +14,7 @@ import { escalationTests } from './escalation.mjs';
 import { dashboardTests } from './dashboard.mjs';
 import { measureFirstLoad } from './first-load.mjs';
 import { vendorTests } from './vendors.mjs';
+import { liveTests } from './live.mjs';
 
 const bin = process.env.RAPPORT_BIN || '../build/src/cli/rapport';
 const web = process.env.RAPPORT_WEB || '../build/web-dist';
@@ -305,6 +306,7 @@ await test('an escalation\'s close-out is refused with its reasons, then succeed
 await escalationTests({ test, check, signedInPage, api, patchRecord, rapport, password, base, artifacts, adminEmail });
 await dashboardTests({ test, check, signedInPage, api, base, artifacts, adminEmail, vendorAgent: outsider });
 await vendorTests({ test, check, signedInPage, api, base, artifacts, rapport, password });
+await liveTests({ test, check, signedInPage, api, patchRecord, rapport, base, artifacts, target, password });
 
 await test('the workspace never breaks its own Content-Security-Policy', async () => {
   check(policyViolations.length === 0, policyViolations.join('\n'));

@@ -4,6 +4,7 @@ import DOMPurify from 'dompurify';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from './api';
 import { duration, label } from './format';
+import { useLiveState } from './live';
 import type { Clock, Signal } from './types';
 
 // One timer for every clock on the page.
@@ -140,4 +141,15 @@ export function invalidProps(
 export function FieldError({ name, errors }: { name: string; errors: FormErrors | null }) {
   const message = errors?.byField[name];
   return message ? <p id={`${name}-error`} class="field-error">{message}</p> : null;
+}
+// Whether the view's live updates flow (live.ts).
+export function LiveBadge() {
+  const state = useLiveState();
+  const text = { connecting: 'Connecting…', live: 'Live', retrying: 'Reconnecting…' }[state];
+  return (
+    <span class={`live live-${state}`} data-state={state} role="status"
+      title={state === 'live' ? 'Changes by others show here as they happen' : undefined}>
+      {text}
+    </span>
+  );
 }

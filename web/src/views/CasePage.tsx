@@ -1,12 +1,26 @@
 // A case with its customer 360: the case and its clocks, the account's header block and
 // live signals with what to do, the timeline (bodies sanitised), and the agent's actions:
-// reply (an outbound email), add a note, change status (PATCH with If-Match).
+// reply (an outbound email), add a note, change status (PATCH with If-Match). All of it is
+// read again when the case or anything of its account changes (live.ts), keeping the older
+// timeline items already loaded.
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, call, can, get, type Role, type User } from '../api';
-import { ClockBadge, ErrorNote, SafeBody, SignalBanner } from '../components';
+import { ClockBadge, ErrorNote, LiveBadge, SafeBody, SignalBanner } from '../components';
 import { label, when } from '../format';
+import { useLiveRefresh } from '../live';
 import { onLinkClick } from '../router';
 import type { Case, Timeline, TimelineItem } from '../types';
+
+const itemKey = (item: TimelineItem) => `${item.kind}-${item.entity_id}-${item.sequence ?? ''}`;
+
+// The newest page read again, followed by the older items loaded before that it no longer
+// reaches (new items push them down; their cursor still names the next older page).
+function mergeNewest(page: Timeline, loaded: Timeline | null): Timeline {
+  if (!loaded || loaded.items.length <= page.items.length) return page;
+  const fresh = new Set(page.items.map(itemKey));
+  const older = loaded.items.filter((i) => !fresh.has(itemKey(i)));
+  return { ...page, items: [...page.items, ...older], next_cursor: loaded.next_cursor };
+}
 
 // The case status machine (domain/entities.cpp IsLegalTransition): only legal moves are
 // offered.
@@ -37,7 +51,9 @@ export function CasePage({ id, me }: { id: number; me: User }) {
           .then((q) => setQueueChannel(q.channel))
           .catch(() => setQueueChannel(null));
       }
-      setTimeline(await get<Timeline>(`/api/v1/accounts/${answer.body.account_id}/timeline?limit=50`));
+      const page = await get<Timeline>(`/api/v1/accounts/${answer.body.account_id}/timeline?limit=50`);
+      setTimeline((loaded) =>
+        mergeNewest(page, loaded?.header.account_id === page.header.account_id ? loaded : null));
       setError(null);
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) setMissing(true);
@@ -50,6 +66,11 @@ export function CasePage({ id, me }: { id: number; me: User }) {
     setMissing(false);
     load();
   }, [id]);
+  useLiveRefresh(
+    (change) => (change.entity === 'case' && change.entity_id === id) ||
+      (kase !== null && change.account_id === kase.account_id),
+    load,
+  );
 
   async function more() {
     if (!timeline?.next_cursor || !kase) return;
@@ -80,9 +101,12 @@ export function CasePage({ id, me }: { id: number; me: User }) {
   return (
     <main class="case-page">
       <section class="case-head" aria-labelledby="case-title">
-        <h1 id="case-title">
-          Case #{kase.id}: {kase.subject}
-        </h1>
+        <div class="view-head">
+          <h1 id="case-title">
+            Case #{kase.id}: {kase.subject}
+          </h1>
+          <LiveBadge />
+        </div>
         <p class="facts">
           <span class={`status status-${kase.status}`}>{label(kase.status)}</span>
           <span class={`priority-${kase.priority}`}>{kase.priority} priority</span>
@@ -144,7 +168,7 @@ export function CasePage({ id, me }: { id: number; me: User }) {
         <h2 id="timeline-title">Timeline</h2>
         <ol>
           {timeline?.items.map((item) => (
-            <Item key={`${item.kind}-${item.entity_id}-${item.sequence ?? ''}`} item={item}
+            <Item key={itemKey(item)} item={item}
               current={item.case_id === kase.id || (item.entity === 'case' && item.entity_id === kase.id)} />
           ))}
         </ol>

@@ -1,0 +1,48 @@
+#include "api/event_stream.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace rapport::api {
+
+std::string SseMessage(std::string_view event, std::int64_t id, std::string_view data) {
+  std::string out;
+  out.reserve(data.size() + event.size() + 40);
+  if (!event.empty()) out.append("event: ").append(event).append("\n");
+  out.append("id: ").append(std::to_string(id)).append("\ndata: ").append(data).append("\n\n");
+  return out;
+}
+
+std::optional<StreamSlots::Slot> StreamSlots::Take() {
+  if (open_.fetch_add(1) >= limit_) {
+    open_.fetch_sub(1);
+    return std::nullopt;
+  }
+  return Slot(open_);
+}
+
+void EventStream::Start(std::function<void()> wake) { follower_->WakeOnCommit(std::move(wake)); }
+
+std::optional<BodySource::Chunk> EventStream::Next() {
+  if (!allowed_()) return std::nullopt;
+  auto step = follower_->Next();
+  if (!step) {
+    // The client reconnects and resumes from its last event.
+    spdlog::warn("event stream ended: {}", step.error().message);
+    return std::nullopt;
+  }
+  Chunk chunk;
+  chunk.more = step->more;
+  if (step->reset) {
+    chunk.bytes +=
+        SseMessage("reset", *step->reset, "{\"sequence\":" + std::to_string(*step->reset) + "}");
+  }
+  for (const auto& item : step->items) chunk.bytes += SseMessage({}, item.sequence, item.json);
+  return chunk;
+}
+
+std::optional<std::string> EventStream::Heartbeat() {
+  if (!allowed_()) return std::nullopt;
+  return ": heartbeat\n\n";
+}
+
+}  // namespace rapport::api
