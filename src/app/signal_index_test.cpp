@@ -180,6 +180,22 @@ Result<void> InsertCreated(store::Session& s, auto& record, Instant at) {
   return s.AppendEvent(event);
 }
 
+// A standard account created at `at` with an open case, into `f`.
+Result<void> InsertAccountWithOpenCase(store::Session& s, std::string name, Instant at, Fixture& f) {
+  domain::Account account;
+  account.name = std::move(name);
+  account.segment = "standard";
+  if (auto r = InsertCreated(s, account, at); !r) return r;
+  f.account = account.meta.id;
+  domain::Case kase;
+  kase.account_id = f.account;
+  kase.subject = "Refund";
+  kase.status = domain::CaseStatus::kOpen;
+  if (auto r = InsertCreated(s, kase, at); !r) return r;
+  f.kase = kase.meta.id;
+  return {};
+}
+
 TEST_F(SignalIndexTest, RecordsRaisedAndClearedSignalsWithEventsOnTheAccount) {
   SignalIndex index(*store_);
   ASSERT_TRUE(index.Load(Now()));
@@ -192,20 +208,8 @@ TEST_F(SignalIndexTest, RecordsRaisedAndClearedSignalsWithEventsOnTheAccount) {
     return NewContact(f.account, f.kase, domain::Channel::kEmail, domain::Direction::kInbound,
                       domain::Outcome::kReceived, at);
   };
-  ASSERT_TRUE(store_->WriteAndWait([&](store::Session& s) -> Result<void> {
-    domain::Account account;
-    account.name = "Signal Co";
-    account.segment = "standard";
-    if (auto r = InsertCreated(s, account, Instant{now.ms - 2 * 3600'000}); !r) return r;
-    f.account = account.meta.id;
-    domain::Case kase;
-    kase.account_id = f.account;
-    kase.subject = "Refund";
-    kase.status = domain::CaseStatus::kOpen;
-    if (auto r = InsertCreated(s, kase, Instant{now.ms - 2 * 3600'000}); !r) return r;
-    f.kase = kase.meta.id;
-    return {};
-  }));
+  ASSERT_TRUE(store_->WriteAndWait(
+      [&](store::Session& s) { return InsertAccountWithOpenCase(s, "Signal Co", Instant{now.ms - 2 * 3600'000}, f); }));
   ASSERT_TRUE(store_->WriteAndWait([&](store::Session& s) -> Result<void> {
     for (std::int64_t minutes : {90, 30}) {
       auto i = email(Instant{now.ms - minutes * 60'000});
@@ -289,20 +293,8 @@ TEST_F(SignalIndexTest, AChangeWhoseReadFailedIsReadWithTheNextOneOrByThePeriodi
   flaky.SetCommitListener([&](const store::CommittedBatch& batch) { index.OnCommitted(batch); });
   const Instant now = Now();
   Fixture f;
-  ASSERT_TRUE(store_->WriteAndWait([&](store::Session& s) -> Result<void> {
-    domain::Account account;
-    account.name = "Flaky Co";
-    account.segment = "standard";
-    if (auto r = InsertCreated(s, account, Instant{now.ms - 3 * 3600'000}); !r) return r;
-    f.account = account.meta.id;
-    domain::Case kase;
-    kase.account_id = f.account;
-    kase.subject = "Refund";
-    kase.status = domain::CaseStatus::kOpen;
-    if (auto r = InsertCreated(s, kase, Instant{now.ms - 3 * 3600'000}); !r) return r;
-    f.kase = kase.meta.id;
-    return {};
-  }));
+  ASSERT_TRUE(store_->WriteAndWait(
+      [&](store::Session& s) { return InsertAccountWithOpenCase(s, "Flaky Co", Instant{now.ms - 3 * 3600'000}, f); }));
   auto email = [&](std::int64_t minutes_ago) {
     return store_->WriteAndWait([&](store::Session& s) -> Result<void> {
       auto i = NewContact(f.account, f.kase, domain::Channel::kEmail, domain::Direction::kInbound,
@@ -350,17 +342,7 @@ TEST_F(SignalIndexTest, BatchesCommittedBeforeTheLoadWaitForIt) {
   const Instant now = Now();
   Fixture f;
   ASSERT_TRUE(store_->WriteAndWait([&](store::Session& s) -> Result<void> {
-    domain::Account account;
-    account.name = "Early Co";
-    account.segment = "standard";
-    if (auto r = InsertCreated(s, account, Instant{now.ms - 3 * 3600'000}); !r) return r;
-    f.account = account.meta.id;
-    domain::Case kase;
-    kase.account_id = f.account;
-    kase.subject = "Refund";
-    kase.status = domain::CaseStatus::kOpen;
-    if (auto r = InsertCreated(s, kase, Instant{now.ms - 3 * 3600'000}); !r) return r;
-    f.kase = kase.meta.id;
+    if (auto r = InsertAccountWithOpenCase(s, "Early Co", Instant{now.ms - 3 * 3600'000}, f); !r) return r;
     for (std::int64_t minutes : {90, 30}) {
       auto i = NewContact(f.account, f.kase, domain::Channel::kEmail, domain::Direction::kInbound,
                           domain::Outcome::kReceived, Instant{now.ms - minutes * 60'000});

@@ -34,7 +34,7 @@ def test_pipelined_requests_are_answered_in_order(server):
     answer = raw_exchange(server.base, request)
     statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", answer)
     assert statuses == [b"200", b"200", b"404"]
-    assert answer.index(b'{"status":"ok"}') < answer.index(b'"openapi"')
+    assert answer.index(b'{"status":"ok"') < answer.index(b'"openapi"')
 
 
 def test_a_client_that_stalls_is_disconnected(data_dir):

@@ -3,7 +3,7 @@
 
 def test_health_and_openapi(server):
     client = server.client()
-    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz").json() == {"status": "ok", "signals": "loaded"}
     doc = client.get("/api/v1/openapi.json").json()
     assert doc["openapi"].startswith("3.")
     assert "/api/v1/cases/{id}" in doc["paths"]

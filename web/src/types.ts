@@ -52,6 +52,8 @@ export interface TimelineHeader {
   last_contact_at: string | null;
   active_escalation: { id: number; stage: string; [k: string]: unknown } | null;
   signals: Signal[];
+  // False while the server still reads its signal index after start-up (signals is empty).
+  signals_loaded: boolean;
 }
 
 export interface TimelineItem {

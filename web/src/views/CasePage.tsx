@@ -149,6 +149,9 @@ export function CasePage({ id, me }: { id: number; me: User }) {
                 </>
               ) : null}
             </dl>
+            {!header.signals_loaded ? (
+              <p class="muted" role="status">Signals are still being read after the server started.</p>
+            ) : null}
             {header.signals.length > 0 ? (
               <div class="signals" aria-label="Signals">
                 {header.signals.map((s) => (
