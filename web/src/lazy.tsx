@@ -1,5 +1,5 @@
-// Views fetched only when first shown (the dashboard and the review, which carry ECharts):
-// the desk's first load and the main bundle never include them.
+// Views fetched only when first shown (all but the desk and the case page; the dashboard and
+// the review carry ECharts): the desk's first load and the main bundle never include them.
 import type { ComponentType } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ErrorNote } from './components';

@@ -5,19 +5,21 @@ import { label } from './format';
 import { lazyView } from './lazy';
 import { onLinkClick, usePath } from './router';
 import './style.css';
-import { Board } from './views/Board';
 import { CasePage } from './views/CasePage';
 import { Desk, prefetchDesk } from './views/Desk';
-import { EscalationPage } from './views/EscalationPage';
 import { SignIn } from './views/SignIn';
-import { Staffing } from './views/Staffing';
-import { VendorCoverage } from './views/VendorCoverage';
-import { VendorDeadlines } from './views/VendorDeadlines';
-import { VendorScorecard } from './views/VendorScorecard';
-import { Vendors } from './views/Vendors';
 
+// The desk and the case page are in the main bundle; every other view is fetched the first
+// time it is shown, so that an agent's first load carries only what the desk needs.
+const Board = lazyView(() => import('./views/Board').then((m) => m.Board));
+const EscalationPage = lazyView(() => import('./views/EscalationPage').then((m) => m.EscalationPage));
 const Dashboard = lazyView(() => import('./views/Dashboard').then((m) => m.Dashboard));
 const Review = lazyView(() => import('./views/Review').then((m) => m.Review));
+const Vendors = lazyView(() => import('./views/Vendors').then((m) => m.Vendors));
+const VendorScorecard = lazyView(() => import('./views/VendorScorecard').then((m) => m.VendorScorecard));
+const VendorCoverage = lazyView(() => import('./views/VendorCoverage').then((m) => m.VendorCoverage));
+const VendorDeadlines = lazyView(() => import('./views/VendorDeadlines').then((m) => m.VendorDeadlines));
+const Staffing = lazyView(() => import('./views/Staffing').then((m) => m.Staffing));
 
 function App() {
   const [me, setMe] = useState<User | null | undefined>(undefined);
