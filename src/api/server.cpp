@@ -415,7 +415,8 @@ struct Server::Impl {
         *stream, serializer, asio::as_tuple(asio::use_awaitable));
     (void)head_bytes;
     bool ok = !head_ec;
-    auto wait = std::make_shared<StreamWait>(stream->get_executor());
+    const auto executor = stream->get_executor();
+    auto wait = std::make_shared<StreamWait>(executor);
     if (ok) {
       WatchForClose(stream, wait);
       source->Start(WakeStream{wait, stream->get_executor()});
@@ -428,6 +429,10 @@ struct Server::Impl {
       if (!chunk->bytes.empty()) {
         ok = co_await WriteStreamed(*stream, chunk->bytes, chunked);
         last_write = std::chrono::steady_clock::now();
+      } else if (chunk->more) {
+        // A stretch of events this caller may not see: let the thread's other connections
+        // run before reading on.
+        co_await asio::post(executor, asio::use_awaitable);
       }
       if (!ok || chunk->more || wait->woken) continue;
       wait->timer.expires_at(last_write + options.heartbeat);

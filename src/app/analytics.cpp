@@ -141,6 +141,7 @@ Result<void> Analytics::Load() {
       store_, "interactions", kInteractionColumns, last_interaction, ScanThreads(), ContactOf,
       [&](auto& rows) {
         for (const auto& row : rows) projection.contacts.Upsert(row, projection.categories);
+        return true;
       });
   if (!contacts) return contacts;
   std::unique_lock lock(mutex_);

@@ -1,5 +1,9 @@
 #include "app/application.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include "app/sessions.hpp"
+
 namespace rapport::app {
 
 Application::Application(store::Store& store, signals::SignalConfig signal_config)
@@ -19,6 +23,13 @@ void Application::StartBackgroundJobs(std::chrono::milliseconds signals_interval
   clocks_.StartRecorder();
   signals_.StartRecorder();
   periodic_.Add("signals", signals_interval, [this](Instant) { signals_.Refresh(); });
+  periodic_.Add("sessions", std::chrono::hours(1), [this](Instant now) {
+    if (auto purged = PurgeExpiredSessions(store_, now); !purged) {
+      spdlog::error("sessions job: {}", purged.error().message);
+    } else if (*purged > 0) {
+      spdlog::info("sessions job: {} expired sign-in session(s) deleted", *purged);
+    }
+  });
   periodic_.Start();
 }
 

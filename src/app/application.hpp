@@ -45,7 +45,8 @@ class Application {
     return {};
   }
   // Starts the background jobs (recording SLA warnings and breaches, recording signals,
-  // the periodic jobs: signals every `signals_interval`). Serve only.
+  // the periodic jobs: signals every `signals_interval`, expired sign-in sessions deleted
+  // hourly). Serve only.
   void StartBackgroundJobs(std::chrono::milliseconds signals_interval = std::chrono::minutes(1));
 
   store::Store& store() { return store_; }

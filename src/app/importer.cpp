@@ -62,6 +62,10 @@ class CachingSession final : public Session {
   Result<void> Update(const store::TableSpec& spec, const store::Row& row) override {
     return inner_.Update(spec, row);
   }
+  Result<std::int64_t> Delete(const store::TableSpec& spec,
+                              const std::vector<store::Condition>& where) override {
+    return inner_.Delete(spec, where);
+  }
   Result<void> AppendEvent(domain::Event& event) override { return inner_.AppendEvent(event); }
   Result<std::vector<domain::Event>> EventsAfter(std::int64_t sequence,
                                                  std::int64_t limit) override {

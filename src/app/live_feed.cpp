@@ -72,9 +72,11 @@ Result<LiveFeed::Follower::Step> LiveFeed::Follower::Next() {
   if (std::exchange(reset_, false)) step.reset = position_;
   std::vector<std::shared_ptr<const domain::Event>> events;
   bool in_window = false;
+  std::int64_t seen = 0;  // the last event every commit listener has applied
   {
     std::lock_guard lock(feed_.mu_);
-    if (position_ >= feed_.last_sequence_) return step;
+    seen = feed_.last_sequence_;
+    if (position_ >= seen) return step;
     const auto& window = feed_.window_;
     in_window = !window.empty() && window.front()->sequence <= position_ + 1;
     if (in_window) {
@@ -89,20 +91,31 @@ Result<LiveFeed::Follower::Step> LiveFeed::Follower::Next() {
     auto read = feed_.store_.Read([&](store::Session& s) -> Result<void> {
       auto got = s.EventsAfter(position_, kLiveReadBatch);
       if (!got) return std::unexpected(got.error());
+      // Not past what the listeners have applied: a follower told of an event reads what
+      // it changed (the rest comes with its commit's wake-up).
       for (domain::Event& event : *got) {
+        if (event.sequence > seen) break;
         events.push_back(std::make_shared<const domain::Event>(std::move(event)));
       }
       return {};
     });
     if (!read) return std::unexpected(read.error());
   }
+  // A step renders about a MiB at most (whole events carry their changes, bodies
+  // included); what is left waits for the next step, so that a slow client holds little.
+  constexpr std::size_t kStepBytes = 1 << 20;
+  std::size_t bytes = 0, used = 0;
   for (const auto& event : events) {
+    if (bytes >= kStepBytes) break;
     auto shown = Shown(*event);
     if (!shown) return std::unexpected(shown.error());
     position_ = event->sequence;
-    if (*shown) step.items.push_back({event->sequence, Render(*event)});
+    ++used;
+    if (!*shown) continue;
+    step.items.push_back({event->sequence, Render(*event)});
+    bytes += step.items.back().json.size();
   }
-  step.more = events.size() == kLiveReadBatch;
+  step.more = used < events.size() || events.size() == kLiveReadBatch;
   return step;
 }
 

@@ -68,7 +68,7 @@ inline int ScanThreads() {
 // Reads the rows of `table` with ids 1 … last_id in chunks, decoding each row with
 // `decode` on several reader connections at once (decoding SQLite's rows is most of a
 // large start-up), and hands the chunks to `apply` in id order on the calling thread. At
-// most a few chunks wait in memory. Each chunk is read in a transaction of its own: a row
+// most a few chunks wait in memory; `apply` answers false to stop (kUnavailable). Each chunk is read in a transaction of its own: a row
 // written meanwhile may be read as it was or as it is, which the caller makes up for (the
 // signal index reads again what the change feed says changed) or rules out (nothing
 // writes while analytics loads).
@@ -76,7 +76,7 @@ template <class Row>
 Result<void> ReadChunked(store::Store& store, std::string_view table,
                          const std::vector<std::string_view>& columns, Id last_id, int threads,
                          const std::function<Row(const store::ScanRow&)>& decode,
-                         const std::function<void(std::vector<Row>&)>& apply) {
+                         const std::function<bool(std::vector<Row>&)>& apply) {
   constexpr Id kChunk = 1 << 16;
   const Id chunks = (last_id + kChunk - 1) / kChunk;
   const Id window = 2 * threads;  // chunks read ahead of the one applied
@@ -124,7 +124,14 @@ Result<void> ReadChunked(store::Store& store, std::string_view table,
     }
     changed.notify_all();
     try {
-      apply(rows);
+      if (!apply(rows)) {  // the caller stops: so do the readers
+        {
+          std::lock_guard lock(mutex);
+          failed = Error{ErrorCode::kUnavailable, "loading " + std::string(table) + " was stopped", {}};
+        }
+        changed.notify_all();
+        break;
+      }
     } catch (...) {  // a broken invariant: stop the readers before the exception leaves
       {
         std::lock_guard lock(mutex);

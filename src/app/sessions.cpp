@@ -113,6 +113,19 @@ bool CsrfTokenMatches(std::string_view session_token, std::string_view csrf) {
   return csrf.size() == want.size() && sodium_memcmp(want.data(), csrf.data(), want.size()) == 0;
 }
 
+Result<std::int64_t> PurgeExpiredSessions(store::Store& store, Instant now) {
+  constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
+  std::int64_t purged = 0;
+  auto r = store.WriteAndWait([&](store::Session& s) -> Result<void> {
+    auto deleted = s.Delete(SessionSpec(), {{"expires_at", store::Condition::Op::kLt, now.ms - kDayMs}});
+    if (!deleted) return std::unexpected(deleted.error());
+    purged = *deleted;
+    return {};
+  });
+  if (!r) return std::unexpected(r.error());
+  return purged;
+}
+
 Result<std::optional<StoredSession>> FindSession(store::Session& s, const std::string& sha256) {
   auto id = s.FindId("sessions", {"hash"}, {sha256});
   if (!id) return std::unexpected(id.error());

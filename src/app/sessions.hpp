@@ -34,6 +34,11 @@ std::string CsrfTokenFor(std::string_view session_token);
 // Whether `csrf` is the CSRF token of `session_token` (constant time).
 bool CsrfTokenMatches(std::string_view session_token, std::string_view csrf);
 
+// Deletes the sessions that expired more than a day before `now` (an ended session expires
+// too); they can no longer sign anyone in, and the events of signing in and out stay.
+// Answers how many. The periodic job "sessions" of serve.
+Result<std::int64_t> PurgeExpiredSessions(store::Store& store, Instant now);
+
 // A stored session, found by the SHA-256 of its value.
 struct StoredSession {
   Id id = 0;

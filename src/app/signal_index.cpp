@@ -227,6 +227,7 @@ Result<void> SignalIndex::Load(Instant now) {
     auto max_case = s.MaxId("cases");
     if (!max_case) return std::unexpected(max_case.error());
     for (Id first = 1; first <= *max_case; first += kChunk) {
+      if (stop_loading_) return Fail(ErrorCode::kUnavailable, "loading the signal index was stopped");
       const Id last_id = first + kChunk - 1;
       auto cases = store::All<domain::Case>(s, {{"id", store::Condition::Op::kGe, first},
                                                 {"id", store::Condition::Op::kLt, last_id + 1}});
@@ -252,6 +253,7 @@ Result<void> SignalIndex::Load(Instant now) {
   auto contacts = ReadChunked<domain::Interaction>(
       store_, "interactions", kInteractionColumns, last_interaction, ScanThreads(), InteractionOf,
       [&](std::vector<domain::Interaction>& rows) {
+        if (stop_loading_) return false;
         for (const domain::Interaction& i : rows) {
           if (!i.account_id) continue;
           auto it = accounts.find(*i.account_id);
@@ -260,6 +262,7 @@ Result<void> SignalIndex::Load(Instant now) {
             it->second.facts.contacts.push_back(std::move(*c));
           }
         }
+        return true;
       });
   if (!contacts) return contacts;
 
@@ -330,10 +333,10 @@ void SignalIndex::StartLoading() {
   loader_ = std::thread([this] {
     for (;;) {
       auto r = Load(Now());
-      if (r) return;
+      if (r || stop_loading_) return;
       spdlog::error("signals: loading the index failed; trying again in 30 s: {}", r.error().message);
       std::unique_lock lock(unread_mutex_);
-      if (loaded_changed_.wait_for(lock, std::chrono::seconds(30), [&] { return stop_loading_; })) return;
+      if (loaded_changed_.wait_for(lock, std::chrono::seconds(30), [&] { return stop_loading_.load(); })) return;
     }
   });
 }
@@ -490,6 +493,10 @@ SignalIndex::Wanted SignalIndex::WantedBy(const store::CommittedBatch& batch, st
 }
 
 void SignalIndex::ReadAndApply(Wanted wanted) {
+  // One reader at a time, from its read to its apply: the writer's batches, the load's
+  // catch-up and the periodic retry each apply what they read in the order they read it,
+  // so that an older reading never lands after a newer one.
+  std::lock_guard feed(feed_mutex_);
   {
     std::lock_guard lock(unread_mutex_);
     wanted.Merge(std::exchange(unread_, {}));

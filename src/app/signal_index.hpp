@@ -19,6 +19,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -182,8 +183,9 @@ class SignalIndex {
   // batch is one transaction: the load's snapshot holds all of it or none).
   std::vector<std::pair<std::int64_t, Wanted>> before_load_;
   std::condition_variable loaded_changed_;
-  bool stop_loading_ = false;
+  std::atomic<bool> stop_loading_ = false;  // the destructor's: Load gives up between chunks
   std::thread loader_;
+  std::mutex feed_mutex_;  // ReadAndApply's, held from its read to its apply
 
   // The recorder: changes to write, and which row records each live signal.
   std::mutex recorder_mutex_;

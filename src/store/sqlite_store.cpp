@@ -302,11 +302,10 @@ class SqliteSession final : public Session {
     return std::optional<Row>{std::move(rows->front())};
   }
 
-  Result<std::vector<Row>> Select(const TableSpec& spec, const Query& query) override {
-    std::string sql = "SELECT " + spec.column_list + " FROM " + std::string(spec.table);
-    Row params;
+  // The conditions as SQL joined with AND, their values appended to `params`.
+  static std::string WhereOf(const TableSpec& spec, const std::vector<Condition>& conditions, Row& params) {
     std::string where;
-    for (const Condition& c : query.where) {
+    for (const Condition& c : conditions) {
       RAPPORT_CHECK(HasColumn(spec, c.column));
       if (!where.empty()) where += " AND ";
       where += "\"" + std::string(c.column) + "\"";
@@ -318,6 +317,13 @@ class SqliteSession final : public Session {
       where += c.op == Condition::Op::kEq ? "=?" : c.op == Condition::Op::kGe ? ">=?" : "<?";
       params.push_back(c.value);
     }
+    return where;
+  }
+
+  Result<std::vector<Row>> Select(const TableSpec& spec, const Query& query) override {
+    std::string sql = "SELECT " + spec.column_list + " FROM " + std::string(spec.table);
+    Row params;
+    std::string where = WhereOf(spec, query.where, params);
     std::string order = " ORDER BY id";
     if (!query.newest_by.empty()) {
       RAPPORT_CHECK(HasColumn(spec, query.newest_by) && !query.after_id);
@@ -431,6 +437,14 @@ class SqliteSession final : public Session {
       return Fail(ErrorCode::kNotFound, std::string(spec.table) + " row is gone");
     }
     return {};
+  }
+
+  Result<std::int64_t> Delete(const TableSpec& spec, const std::vector<Condition>& where) override {
+    RAPPORT_CHECK(!where.empty());
+    Row params;
+    const std::string sql = "DELETE FROM " + std::string(spec.table) + " WHERE " + WhereOf(spec, where, params);
+    if (auto r = Run(sql, params, 0); !r) return std::unexpected(r.error());
+    return static_cast<std::int64_t>(sqlite3_changes(conn_.db()));
   }
 
   Result<void> AppendEvent(Event& event) override {

@@ -98,6 +98,10 @@ class Session {
   virtual Result<Id> Insert(const TableSpec& spec, const Row& row) = 0;
   // Replaces the row whose id is row[0]; kNotFound when it is gone.
   virtual Result<void> Update(const TableSpec& spec, const Row& row) = 0;
+  // Deletes the rows matching every condition (at least one) and answers how many. Only
+  // for rows that are no record's history, such as sign-in sessions past their expiry:
+  // entities are never deleted.
+  virtual Result<std::int64_t> Delete(const TableSpec& spec, const std::vector<Condition>& where) = 0;
 
   // The event log. AppendEvent fills in event.sequence.
   virtual Result<void> AppendEvent(Event& event) = 0;
