@@ -12,12 +12,22 @@ std::string SseMessage(std::string_view event, std::int64_t id, std::string_view
   return out;
 }
 
-std::optional<StreamSlots::Slot> StreamSlots::Take() {
-  if (open_.fetch_add(1) >= limit_) {
-    open_.fetch_sub(1);
+std::optional<StreamSlots::Slot> StreamSlots::Take(std::int64_t user_id) {
+  std::lock_guard lock(mutex_);
+  std::size_t& mine = by_user_[user_id];
+  if (open_ >= limit_ || mine >= per_user_) {
+    if (mine == 0) by_user_.erase(user_id);
     return std::nullopt;
   }
-  return Slot(open_);
+  ++open_;
+  ++mine;
+  return Slot(*this, user_id);
+}
+
+void StreamSlots::Give(std::int64_t user_id) {
+  std::lock_guard lock(mutex_);
+  --open_;
+  if (--by_user_[user_id] == 0) by_user_.erase(user_id);
 }
 
 void EventStream::Start(std::function<void()> wake) { follower_->WakeOnCommit(std::move(wake)); }

@@ -17,9 +17,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include "api/http.hpp"
@@ -31,30 +33,39 @@ namespace rapport::api {
 // REQUIRES: `data` holds no line break (JSON serialised compactly has none).
 std::string SseMessage(std::string_view event, std::int64_t id, std::string_view data);
 
-// At most `limit` streams open at once: each holds a slot until it ends.
+// At most `limit` streams open at once, and at most `per_user` of them one user's (a person
+// with a few tabs, never one token holding every slot): each holds a slot until it ends.
 class StreamSlots {
  public:
-  explicit StreamSlots(std::size_t limit) : limit_(limit) {}
+  StreamSlots(std::size_t limit, std::size_t per_user) : limit_(limit), per_user_(per_user) {}
 
   class Slot {
    public:
-    explicit Slot(std::atomic<std::size_t>& open) : open_(&open) {}
-    Slot(Slot&& other) noexcept : open_(std::exchange(other.open_, nullptr)) {}
+    Slot(StreamSlots& slots, std::int64_t user_id) : slots_(&slots), user_id_(user_id) {}
+    Slot(Slot&& other) noexcept
+        : slots_(std::exchange(other.slots_, nullptr)), user_id_(other.user_id_) {}
     Slot& operator=(Slot&&) = delete;
     ~Slot() {
-      if (open_) open_->fetch_sub(1);
+      if (slots_) slots_->Give(user_id_);
     }
 
    private:
-    std::atomic<std::size_t>* open_;
+    StreamSlots* slots_;
+    std::int64_t user_id_;
   };
 
-  // A slot, or nullopt when `limit` streams are open.
-  std::optional<Slot> Take();
+  // A slot for a stream of `user_id`, or nullopt when `limit` streams are open or
+  // `per_user` of that user's.
+  std::optional<Slot> Take(std::int64_t user_id);
 
  private:
+  void Give(std::int64_t user_id);
+
   const std::size_t limit_;
-  std::atomic<std::size_t> open_{0};
+  const std::size_t per_user_;
+  std::mutex mutex_;
+  std::size_t open_ = 0;                                   // guarded by mutex_
+  std::unordered_map<std::int64_t, std::size_t> by_user_;  // guarded by mutex_
 };
 
 class EventStream final : public BodySource {

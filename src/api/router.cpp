@@ -270,7 +270,7 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
       sessions_(app.store(), SessionOptionsOf(limits)),
       metrics_(metrics),
       limits_(limits),
-      streams_(limits.max_streams) {
+      streams_(limits.max_streams, kStreamsPerUser) {
   Add({"GET",
        "/healthz",
        kPublic,
@@ -801,12 +801,13 @@ void Router::AddLive() {
          if (!bad.empty()) {
            return respond(Problem({ErrorCode::kBadRequest, "bad query", bad.list()}));
          }
-         auto slot = streams_.Take();
+         auto slot = streams_.Take(call.who.user_id);
          if (!slot) {
            auto busy = StatusProblem(503, "unavailable",
                                      "the server holds as many event streams as it may (" +
                                          std::to_string(limits_.max_streams) +
-                                         ", --max-streams); retry later");
+                                         ", --max-streams; " + std::to_string(kStreamsPerUser) +
+                                         " per user); retry later");
            busy.headers.emplace_back("Retry-After", "10");
            return respond(std::move(busy));
          }

@@ -53,6 +53,9 @@ struct Route {
 
 class StaticSite;
 
+// GET /api/v1/stream's open at once for one user (tabs of one person); beyond, 503.
+inline constexpr std::size_t kStreamsPerUser = 16;
+
 struct Limits {
   std::size_t max_json_depth = 32;
   std::chrono::seconds session_lifetime = std::chrono::hours(12);  // of a sign-in

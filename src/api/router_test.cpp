@@ -120,15 +120,26 @@ TEST(EventStreamTest, MessagesAreServerSentEvents) {
 }
 
 TEST(EventStreamTest, SlotsAreCappedAndFreedWhenTheirStreamEnds) {
-  StreamSlots slots(2);
-  auto a = slots.Take();
-  auto b = slots.Take();
+  StreamSlots slots(2, 2);
+  auto a = slots.Take(1);
+  auto b = slots.Take(2);
   ASSERT_TRUE(a && b);
-  EXPECT_FALSE(slots.Take());
+  EXPECT_FALSE(slots.Take(3));
   a.reset();
-  auto c = slots.Take();
+  auto c = slots.Take(3);
   EXPECT_TRUE(c);
-  EXPECT_FALSE(slots.Take());
+  EXPECT_FALSE(slots.Take(1));
+}
+
+TEST(EventStreamTest, OneUserCannotTakeEverySlot) {
+  StreamSlots slots(10, 2);
+  auto a = slots.Take(7);
+  auto b = slots.Take(7);
+  ASSERT_TRUE(a && b);
+  EXPECT_FALSE(slots.Take(7));  // its third
+  EXPECT_TRUE(slots.Take(8));   // another user's first (freed at once)
+  b.reset();
+  EXPECT_TRUE(slots.Take(7));
 }
 
 TEST(Csrf, TokenBelongsToItsSessionOnly) {
