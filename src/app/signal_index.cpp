@@ -200,6 +200,12 @@ std::optional<std::optional<Id>> SignalIndex::CaseVendor(Id case_id) const {
 }
 
 Result<void> SignalIndex::Load(Instant now) {
+  {
+    // What waited for an earlier attempt is in this one's snapshot: only what commits from
+    // here on needs keeping (so that failing attempts do not pile batches up).
+    std::lock_guard lock(unread_mutex_);
+    before_load_.clear();
+  }
   std::unordered_map<Id, AccountState> accounts;
   std::unordered_map<Id, Id> case_account;
   std::vector<domain::SignalRecord> recorded;
