@@ -1,13 +1,12 @@
 #include "app/live_feed.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <filesystem>
 #include <future>
 
 #include "app/application.hpp"
+#include "app/store_test_fixture.hpp"
 
 namespace rapport::app {
 namespace {
@@ -17,24 +16,17 @@ namespace json = boost::json;
 
 const Principal kAdmin{kSystemUserId, domain::Role::kAdmin, std::nullopt};
 
-class LiveFeedTest : public ::testing::Test {
+class LiveFeedTest : public StoreTest {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("rapport-live-feed-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto store = store::OpenSqlite({.path = (dir_ / "rapport.db").string()});
-    ASSERT_TRUE(store) << store.error().message;
-    store_ = std::move(*store);
+    StoreTest::SetUp();
+    if (HasFatalFailure()) return;
     app_ = std::make_unique<Application>(*store_);
     ASSERT_TRUE(app_->LoadProjections());
   }
   void TearDown() override {
     app_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    StoreTest::TearDown();
   }
 
   // Creates a record through the ledger, as POST does, and waits for it.
@@ -90,8 +82,6 @@ class LiveFeedTest : public ::testing::Test {
     }
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<store::Store> store_;
   std::unique_ptr<Application> app_;
 };
 

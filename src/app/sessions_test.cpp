@@ -1,12 +1,11 @@
 #include "app/sessions.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <future>
 
 #include "app/ledger.hpp"
+#include "app/store_test_fixture.hpp"
 #include "app/tokens.hpp"
 
 namespace rapport::app {
@@ -14,22 +13,8 @@ namespace {
 
 constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
 
-class SessionsTest : public ::testing::Test {
+class SessionsTest : public StoreTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("rapport-sessions-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto store = store::OpenSqlite({.path = (dir_ / "rapport.db").string()});
-    ASSERT_TRUE(store) << store.error().message;
-    store_ = std::move(*store);
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
 
   SignedIn SignIn(Sessions& sessions) {
     std::promise<Result<SignedIn>> done;
@@ -52,8 +37,6 @@ class SessionsTest : public ::testing::Test {
 
   static constexpr const char* kEmail = "ada@example.com";
   static constexpr const char* kPassword = "a password of length";
-  std::filesystem::path dir_;
-  std::unique_ptr<store::Store> store_;
 };
 
 // Sessions a day past their expiry are deleted by the periodic job; younger ones stay.

@@ -1,10 +1,8 @@
 #include "app/signal_index.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <filesystem>
 #include <future>
 #include <set>
 
@@ -12,6 +10,7 @@
 #include "app/demo.hpp"
 #include "app/ledger.hpp"
 #include "app/signal_lists.hpp"
+#include "app/store_test_fixture.hpp"
 #include "store/records.hpp"
 
 namespace rapport::app {
@@ -24,22 +23,8 @@ using signals::Signal;
 constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
 const Principal kAdmin{kSystemUserId, domain::Role::kAdmin, std::nullopt};
 
-class SignalIndexTest : public ::testing::Test {
+class SignalIndexTest : public StoreTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("rapport-signal-index-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto store = store::OpenSqlite({.path = (dir_ / "rapport.db").string()});
-    ASSERT_TRUE(store) << store.error().message;
-    store_ = std::move(*store);
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
 
   // Applies a merge patch through the ledger, as PATCH does, and waits for it.
   static void Patch(Ledger& ledger, std::string_view collection, Id id, boost::json::object patch) {
@@ -71,8 +56,6 @@ class SignalIndexTest : public ::testing::Test {
     return out;
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<store::Store> store_;
 };
 
 std::set<Rule> RulesOf(const std::vector<Signal>& signals) {
