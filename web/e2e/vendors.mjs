@@ -198,7 +198,7 @@ export async function vendorTests({ test, check, signedInPage, api, base, artifa
     check(vendorAgent, 'the demo has no agent of a vendor with a coverage calendar');
     const other = vendors.find((v) => v.id !== vendorAgent.vendor_id);
     const page = await signedInPage(vendorAgent.email);
-    check(await page.getByRole('link', { name: 'Advocacy' }).count() === 0, 'advocacy offered');
+    check(await page.getByRole('link', { name: 'Advocacy', exact: true }).count() === 0, 'advocacy offered');
     await page.getByRole('link', { name: 'Vendors', exact: true }).click();
     await page.getByRole('heading', { name: 'Vendors' }).waitFor();
     const listed = await page.locator('table.report tbody th').allTextContents();
@@ -232,7 +232,7 @@ export async function vendorTests({ test, check, signedInPage, api, base, artifa
     const page = await signedInPage(agent.email);
     check(await page.getByRole('link', { name: 'Staffing' }).count() === 1, 'staffing not offered');
     check(await page.getByRole('link', { name: 'Vendors', exact: true }).count() === 0, 'vendors offered');
-    check(await page.getByRole('link', { name: 'Deadlines' }).count() === 0, 'deadlines offered');
+    check(await page.getByRole('link', { name: 'Deadlines', exact: true }).count() === 0, 'deadlines offered');
     await page.goto(`${base}/vendors/${vendors[0].id}`);
     await page.getByRole('heading', { name: 'Not found' }).waitFor();
     await page.context().close();
