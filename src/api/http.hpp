@@ -25,10 +25,14 @@ struct HttpRequest {
   std::string csrf_token;   // X-CSRF-Token: required on cookie-authenticated writes
   bool https = false;       // X-Forwarded-Proto: https (TLS ends at a reverse proxy)
   std::optional<std::string> last_event_id;  // Last-Event-ID: a resumed event stream
+  bool accepts_gzip = false;  // Accept-Encoding names gzip (without q=0)
   std::string body;
 };
 
 class BodySource;
+
+// Whether an Accept-Encoding header's value accepts gzip (named, and not with q=0).
+bool AcceptsGzip(std::string_view accept_encoding);
 
 struct HttpResponse {
   int status = 200;

@@ -1430,7 +1430,7 @@ std::variant<HttpResponse, std::pair<const Route*, Call>> Router::Admit(
   }
   label = route ? route->method + " " + route->pattern : "unmatched";
   if (!route && allowed.empty() && site_ && request.method == "GET") {
-    if (auto page = site_->Serve(request.path)) {
+    if (auto page = site_->Serve(request.path, request.accepts_gzip)) {
       label = "GET /(workspace)";
       return std::move(*page);
     }

@@ -161,13 +161,13 @@ TEST(StaticSiteTest, ServesFilesIndexForRoutesAndNothingUnderApi) {
   ASSERT_TRUE(site.has_value());
   EXPECT_EQ(site->files(), 2u);
   for (const char* path : {"/", "/cases/7", "/index.html"}) {
-    auto page = site->Serve(path);
+    auto page = site->Serve(path, false);
     ASSERT_TRUE(page.has_value()) << path;
     EXPECT_EQ(page->status, 200);
     EXPECT_EQ(page->content_type, "text/html; charset=utf-8");
     EXPECT_EQ(page->body, "<!doctype html>");
   }
-  auto asset = site->Serve("/assets/app-1234.js");
+  auto asset = site->Serve("/assets/app-1234.js", false);
   ASSERT_TRUE(asset.has_value());
   EXPECT_EQ(asset->content_type, "text/javascript; charset=utf-8");
   bool immutable = false;
@@ -175,10 +175,57 @@ TEST(StaticSiteTest, ServesFilesIndexForRoutesAndNothingUnderApi) {
     immutable = immutable || (name == "Cache-Control" && value.find("immutable") != std::string::npos);
   }
   EXPECT_TRUE(immutable);
-  EXPECT_EQ(site->Serve("/assets/gone.js")->status, 404);
-  EXPECT_FALSE(site->Serve("/api/v1/cases").has_value());
-  EXPECT_FALSE(site->Serve("/api").has_value());
+  EXPECT_EQ(site->Serve("/assets/gone.js", false)->status, 404);
+  EXPECT_FALSE(site->Serve("/api/v1/cases", false).has_value());
+  EXPECT_FALSE(site->Serve("/api", false).has_value());
   std::filesystem::remove_all(root);
+}
+
+// Text that compresses is answered gzip-encoded to clients that accept it, and says that
+// the answer varies with Accept-Encoding; what gzip would not make smaller never is.
+TEST(StaticSiteTest, AnswersGzipToClientsThatAcceptIt) {
+  auto root = std::filesystem::temp_directory_path() /
+              ("rapport-site-gzip-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(root / "assets");
+  std::ofstream(root / "index.html") << "<!doctype html>";
+  std::string script;
+  for (int i = 0; i < 200; ++i) script += "console.log('the same line again');\n";
+  std::ofstream(root / "assets" / "app-1234.js") << script;
+  auto site = StaticSite::Load(root.string());
+  ASSERT_TRUE(site.has_value());
+  auto header = [](const HttpResponse& r, std::string_view name) -> std::string {
+    for (const auto& [n, v] : r.headers) {
+      if (n == name) return v;
+    }
+    return "";
+  };
+  auto gzipped = site->Serve("/assets/app-1234.js", true);
+  ASSERT_TRUE(gzipped.has_value());
+  EXPECT_EQ(header(*gzipped, "Content-Encoding"), "gzip");
+  EXPECT_EQ(header(*gzipped, "Vary"), "Accept-Encoding");
+  ASSERT_GE(gzipped->body.size(), 2u);
+  EXPECT_EQ(static_cast<unsigned char>(gzipped->body[0]), 0x1f);  // gzip's magic
+  EXPECT_EQ(static_cast<unsigned char>(gzipped->body[1]), 0x8b);
+  EXPECT_LT(gzipped->body.size(), script.size() / 10);
+  auto plain = site->Serve("/assets/app-1234.js", false);
+  EXPECT_EQ(plain->body, script);
+  EXPECT_EQ(header(*plain, "Content-Encoding"), "");
+  EXPECT_EQ(header(*plain, "Vary"), "Accept-Encoding");
+  auto tiny = site->Serve("/index.html", true);  // gzip would make it larger
+  EXPECT_EQ(tiny->body, "<!doctype html>");
+  EXPECT_EQ(header(*tiny, "Content-Encoding"), "");
+  std::filesystem::remove_all(root);
+}
+
+TEST(AcceptsGzip, ReadsTheCodingsAndTheirWeights) {
+  EXPECT_TRUE(AcceptsGzip("gzip, deflate, br"));
+  EXPECT_TRUE(AcceptsGzip("br;q=1.0, GZIP;q=0.5"));
+  EXPECT_TRUE(AcceptsGzip("deflate,gzip"));
+  EXPECT_FALSE(AcceptsGzip("gzip;q=0"));
+  EXPECT_FALSE(AcceptsGzip("gzip; q=0.000"));
+  EXPECT_FALSE(AcceptsGzip("deflate, br"));
+  EXPECT_FALSE(AcceptsGzip("x-gzip-not"));
+  EXPECT_FALSE(AcceptsGzip(""));
 }
 
 }  // namespace

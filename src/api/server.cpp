@@ -15,6 +15,29 @@
 
 namespace rapport::api {
 
+bool AcceptsGzip(std::string_view accept_encoding) {
+  // Comma-separated codings, each perhaps with ";q=…": gzip is accepted unless its q is 0.
+  std::size_t start = 0;
+  while (start <= accept_encoding.size()) {
+    std::size_t end = accept_encoding.find(',', start);
+    if (end == std::string_view::npos) end = accept_encoding.size();
+    std::string item;
+    for (char c : accept_encoding.substr(start, end - start)) {
+      if (c != ' ' && c != '\t') item.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    }
+    const std::string coding = item.substr(0, item.find(';'));
+    if (coding == "gzip") {
+      const auto q = item.find(";q=");
+      if (q == std::string::npos) return true;
+      const std::string weight = item.substr(q + 3);
+      return weight.find_first_not_of("0.") != std::string::npos;  // "0", "0.0", "0.000": refused
+    }
+    start = end + 1;
+  }
+  return false;
+}
+
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -114,6 +137,9 @@ std::optional<HttpRequest> Convert(const http::request_header<>& in) {
   if (auto it = in.find("X-CSRF-Token"); it != in.end()) out.csrf_token = std::string(it->value());
   if (auto it = in.find("Last-Event-ID"); it != in.end()) {
     out.last_event_id = std::string(it->value());
+  }
+  if (auto it = in.find(http::field::accept_encoding); it != in.end()) {
+    out.accepts_gzip = AcceptsGzip(it->value());
   }
   if (auto it = in.find("X-Forwarded-Proto"); it != in.end()) {
     out.https = beast::iequals(it->value(), "https");

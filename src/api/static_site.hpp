@@ -2,7 +2,8 @@
 // into memory once at start-up and answered for GET requests outside /api/: an unknown
 // path gets index.html so that the workspace's client-side routes load, a missing file
 // under /assets/ a 404. Hashed assets may be cached for a year; index.html is revalidated
-// on every load so that a new build is picked up. Every answer carries the workspace's
+// on every load so that a new build is picked up. Text files are also kept gzip-compressed
+// and answered so to clients that accept it. Every answer carries the workspace's
 // Content-Security-Policy (no inline script, nothing from other origins).
 // Threads: immutable after Load(); Serve() is safe to call concurrently.
 #pragma once
@@ -31,8 +32,9 @@ class StaticSite {
   // Reads every file under `root` (kNotFound when it holds no index.html).
   static Result<StaticSite> Load(const std::string& root);
 
-  // The answer for a GET of `path`, or nullopt when the path is not the site's (/api/…).
-  std::optional<HttpResponse> Serve(std::string_view path) const;
+  // The answer for a GET of `path`, or nullopt when the path is not the site's (/api/…);
+  // gzip-encoded (compressed once, at Load) when the client accepts it and it is smaller.
+  std::optional<HttpResponse> Serve(std::string_view path, bool accepts_gzip) const;
 
   std::size_t files() const { return files_.size(); }
   std::size_t bytes() const;
@@ -41,6 +43,7 @@ class StaticSite {
   struct File {
     std::string content_type;
     std::string body;
+    std::optional<std::string> gzipped;  // text that compresses
   };
   std::map<std::string, File, std::less<>> files_;  // by URL path: "/assets/index-3f2a.js"
 };
