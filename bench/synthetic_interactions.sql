@@ -19,7 +19,9 @@
 PRAGMA journal_mode = OFF;
 PRAGMA synchronous = OFF;
 PRAGMA cache_size = -262144;
-DROP INDEX interactions_account;
+-- The interactions indexes as the migrations leave them (src/store/sql/sqlite/0004…).
+DROP INDEX interactions_account_newest;
+DROP INDEX interactions_person;
 DROP INDEX interactions_case;
 DROP INDEX interactions_arrived;
 DROP INDEX interactions_external;
@@ -112,7 +114,8 @@ DROP TABLE temp.sizes;
 COMMIT;
 CREATE UNIQUE INDEX interactions_external ON interactions(source, external_id)
   WHERE external_id IS NOT NULL;
-CREATE INDEX interactions_account ON interactions(account_id, arrived_at);
+CREATE INDEX interactions_account_newest ON interactions(account_id, arrived_at, id);
+CREATE INDEX interactions_person ON interactions(person_id, arrived_at, id);
 CREATE INDEX interactions_case ON interactions(case_id);
 CREATE INDEX interactions_arrived ON interactions(arrived_at);
 PRAGMA journal_mode = WAL;
