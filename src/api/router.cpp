@@ -263,6 +263,21 @@ HttpResponse Problem(const Error& error) {
   return response;
 }
 
+namespace {
+
+// A 400 naming each bad query parameter.
+HttpResponse BadQuery(const FieldErrors& bad) {
+  return Problem({ErrorCode::kBadRequest, "bad query", bad.list()});
+}
+
+// The vendor whose cases a caller is limited to: a vendor agent's own; nobody else is.
+std::optional<domain::Id> OnlyVendorOf(const app::Principal& who) {
+  if (who.IsVendorAgent()) return who.vendor_id;
+  return std::nullopt;
+}
+
+}  // namespace
+
 Router::Router(app::Application& app, Metrics& metrics, Limits limits)
     : app_(app),
       ledger_(app.ledger()),
@@ -366,11 +381,8 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
              bad.Add(name, "is not a parameter here");
            }
          }
-         if (!bad.empty()) {
-           return respond(Problem({ErrorCode::kBadRequest, "bad query", bad.list()}));
-         }
-         std::optional<domain::Id> only_vendor;
-         if (call.who.IsVendorAgent()) only_vendor = call.who.vendor_id;
+         if (!bad.empty()) return respond(BadQuery(bad));
+         const std::optional<domain::Id> only_vendor = OnlyVendorOf(call.who);
          json::array items;
          for (auto& item : app_.clocks().AtRisk(Now(), within, only_vendor,
                                                static_cast<std::size_t>(limit))) {
@@ -740,11 +752,8 @@ void Router::AddLive() {
              bad.Add(name, "is not a parameter here");
            }
          }
-         if (!bad.empty()) {
-           return respond(Problem({ErrorCode::kBadRequest, "bad query", bad.list()}));
-         }
-         std::optional<domain::Id> only_vendor;
-         if (call.who.IsVendorAgent()) only_vendor = call.who.vendor_id;
+         if (!bad.empty()) return respond(BadQuery(bad));
+         const std::optional<domain::Id> only_vendor = OnlyVendorOf(call.who);
          auto page = app_.clocks().OpenCases(Now(), only_vendor, after, limit);
          json::array items;
          for (auto& item : page.items) {
@@ -798,9 +807,7 @@ void Router::AddLive() {
            if (!resumed) bad.Add("Last-Event-ID", "is not an event id this server sent");
            after = resumed;
          }
-         if (!bad.empty()) {
-           return respond(Problem({ErrorCode::kBadRequest, "bad query", bad.list()}));
-         }
+         if (!bad.empty()) return respond(BadQuery(bad));
          auto slot = streams_.Take(call.who.user_id);
          if (!slot) {
            auto busy = StatusProblem(503, "unavailable",
