@@ -170,14 +170,18 @@ struct SignalIndex::Reread {
 };
 
 SignalIndex::SignalIndex(store::Store& store, signals::SignalConfig config)
-    : store_(store), config_(std::move(config)) {}
+    : store_(store), config_(std::move(config)) {
+  feed_ = std::thread([this] { FeedLoop(); });
+}
 
 std::size_t SignalIndex::account_count() const {
+  CatchUp();
   std::shared_lock lock(mutex_);
   return accounts_.size();
 }
 
 std::size_t SignalIndex::contact_count() const {
+  CatchUp();
   std::shared_lock lock(mutex_);
   std::size_t n = 0;
   for (const auto& [id, state] : accounts_) n += state.facts.contacts.size();
@@ -185,11 +189,13 @@ std::size_t SignalIndex::contact_count() const {
 }
 
 bool SignalIndex::HasAccount(Id account_id) const {
+  CatchUp();
   std::shared_lock lock(mutex_);
   return accounts_.contains(account_id);
 }
 
 std::optional<std::optional<Id>> SignalIndex::CaseVendor(Id case_id) const {
+  CatchUp();
   std::shared_lock lock(mutex_);
   auto owner = case_account_.find(case_id);
   if (owner == case_account_.end()) return std::nullopt;
@@ -315,12 +321,14 @@ Result<void> SignalIndex::Load(Instant now) {
     for (auto& [id, state] : accounts_) all.push_back(&state);
     Reevaluate(all, now);
   }
-  // From here on the change feed reads its batches itself; those that waited for the load
-  // are read now, but for those the load's snapshot held already.
+  // From here on the feed reads the batches; those that waited for the load are read now,
+  // but for those the load's snapshot held already. They are all that was noted so far:
+  // taken in once this reading is done, before the index says it is ready.
   {
     std::lock_guard lock(unread_mutex_);
     loaded_sequence_ = sequence;
     loaded_ = true;
+    taken_sequence_ = noted_sequence_;
     for (auto& [last, wanted] : before_load_) {
       if (last > sequence) unread_.Merge(std::move(wanted));
     }
@@ -331,7 +339,7 @@ Result<void> SignalIndex::Load(Instant now) {
     std::lock_guard lock(unread_mutex_);
     ready_ = true;
   }
-  loaded_changed_.notify_all();
+  progress_.notify_all();
   return {};
 }
 
@@ -342,7 +350,7 @@ void SignalIndex::StartLoading() {
       if (r || stop_loading_) return;
       spdlog::error("signals: loading the index failed; trying again in 30 s: {}", r.error().message);
       std::unique_lock lock(unread_mutex_);
-      if (loaded_changed_.wait_for(lock, std::chrono::seconds(30), [&] { return stop_loading_.load(); })) return;
+      if (progress_.wait_for(lock, std::chrono::seconds(30), [&] { return stop_loading_.load(); })) return;
     }
   });
 }
@@ -354,7 +362,7 @@ bool SignalIndex::loaded() const {
 
 void SignalIndex::WaitLoaded() {
   std::unique_lock lock(unread_mutex_);
-  loaded_changed_.wait(lock, [&] { return ready_; });
+  progress_.wait(lock, [&] { return ready_; });
 }
 
 SignalIndex::~SignalIndex() {
@@ -362,8 +370,9 @@ SignalIndex::~SignalIndex() {
     std::lock_guard lock(unread_mutex_);
     stop_loading_ = true;
   }
-  loaded_changed_.notify_all();
+  progress_.notify_all();
   if (loader_.joinable()) loader_.join();
+  StopFeed();
   StopRecorder();
 }
 
@@ -463,16 +472,51 @@ void SignalIndex::Wanted::Merge(Wanted other) {
 
 void SignalIndex::OnCommitted(const store::CommittedBatch& batch) {
   if (batch.events.empty()) return;
-  std::int64_t after = 0;
+  const std::int64_t last = batch.events.back().sequence;
   {
     std::lock_guard lock(unread_mutex_);
+    noted_sequence_ = std::max(noted_sequence_, last);
     if (!loaded_) {
-      before_load_.emplace_back(batch.events.back().sequence, WantedBy(batch, 0));
+      before_load_.emplace_back(last, WantedBy(batch, 0));
       return;
     }
-    after = loaded_sequence_;
+    pending_.Merge(WantedBy(batch, loaded_sequence_));
   }
-  ReadAndApply(WantedBy(batch, after));
+  feed_wake_.notify_one();
+}
+
+void SignalIndex::FeedLoop() {
+  std::unique_lock lock(unread_mutex_);
+  for (;;) {
+    // Before the load, batches wait for it (before_load_): nothing to take.
+    auto noted = [&] { return loaded_ && taken_sequence_ < noted_sequence_; };
+    feed_wake_.wait(lock, [&] { return stop_feed_ || noted(); });
+    if (!noted()) return;  // stopping, nothing left
+    const std::int64_t upto = noted_sequence_;
+    Wanted wanted = std::exchange(pending_, {});
+    lock.unlock();
+    ReadAndApply(std::move(wanted));
+    lock.lock();
+    taken_sequence_ = std::max(taken_sequence_, upto);
+    progress_.notify_all();
+  }
+}
+
+void SignalIndex::StopFeed() {
+  {
+    std::lock_guard lock(unread_mutex_);
+    stop_feed_ = true;
+  }
+  feed_wake_.notify_one();
+  if (feed_.joinable()) feed_.join();
+  progress_.notify_all();
+}
+
+bool SignalIndex::CatchUp() const {
+  std::unique_lock lock(unread_mutex_);
+  if (!ready_) return true;
+  const std::int64_t target = noted_sequence_;
+  return progress_.wait_for(lock, kCatchUpLimit, [&] { return taken_sequence_ >= target || stop_feed_; });
 }
 
 SignalIndex::Wanted SignalIndex::WantedBy(const store::CommittedBatch& batch, std::int64_t after) {
@@ -662,6 +706,7 @@ void SignalIndex::Apply(Reread& reread, const Moves& moves) {
 // ---- queries --------------------------------------------------------------------------
 
 std::vector<Signal> SignalIndex::Live(const Principal& who, const Query& query) const {
+  CatchUp();
   std::vector<Signal> out;
   std::shared_lock lock(mutex_);
   auto visible_case = [&](const AccountState& state, Id case_id) {
@@ -699,6 +744,7 @@ std::vector<Signal> SignalIndex::Live(const Principal& who, const Query& query) 
 }
 
 std::vector<Signal> SignalIndex::EvaluateAll(Instant now) const {
+  CatchUp();
   std::shared_lock lock(mutex_);
   std::vector<Id> ids;
   for (const auto& [id, state] : accounts_) ids.push_back(id);
@@ -731,6 +777,7 @@ void SignalIndex::StartRecorder() {
 }
 
 void SignalIndex::StopRecorder() {
+  CatchUp();  // what was committed before the stop is recorded
   {
     std::lock_guard lock(recorder_mutex_);
     stopping_ = true;
@@ -740,6 +787,7 @@ void SignalIndex::StopRecorder() {
 }
 
 void SignalIndex::Flush() {
+  CatchUp();
   std::unique_lock lock(recorder_mutex_);
   recorder_idle_.wait(lock, [&] { return !recorder_.joinable() || (to_record_.empty() && !recording_); });
 }

@@ -13,13 +13,20 @@
 // down is recorded too.
 //
 // Threads: every public method is safe to call concurrently. OnCommitted runs on the
-// store's writer thread; it and Refresh take turns (Refresh a slice of accounts per turn).
-// Every evaluation is as of the moment its turn began, so they never go back in time.
-// Queries hold a shared lock and never read the store.
+// store's writer thread and only notes what a batch changed: a thread of the index's own,
+// the feed, reads and evaluates it, taking every batch that arrived while it worked at
+// once (an account written to 50 times meanwhile is read once and evaluated once), so
+// that the writer never waits for an evaluation and a burst of writes costs the index
+// what its accounts cost, not what each write does. The feed and Refresh take turns
+// (Refresh a slice of accounts per turn). Every evaluation is as of the moment its turn
+// began, so they never go back in time. Queries first wait until the feed has taken in
+// what was committed before they began (CatchUp), then hold a shared lock and never read
+// the store: a client reads its own writes.
 #pragma once
 
 #include <boost/json.hpp>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -63,11 +70,20 @@ class SignalIndex {
   bool loaded() const;
   void WaitLoaded();
 
-  // The change feed: reads the interactions, cases, people and accounts the batch changed
-  // and evaluates their accounts again, as of when it has its turn. Writer thread. When
-  // the read fails, what the batch changed is read with the next batch or Refresh; before
-  // the index has loaded, the batch waits for the load.
+  // The change feed: notes the interactions, cases, people and accounts the batch changed
+  // for the feed thread, which reads them and evaluates their accounts again, as of when
+  // it has its turn. Writer thread. When the read fails, what the batch changed is read
+  // with the next batch or Refresh; before the index has loaded, the batch waits for the
+  // load.
   void OnCommitted(const store::CommittedBatch& batch);
+
+  // Waits until the feed has taken in every batch handed to OnCommitted before the call
+  // (read and evaluated, or kept for the next read when reading failed), for at most
+  // kCatchUpLimit; then the answers are as of the latest batch taken in. Returns at once
+  // (true) until the index has loaded. Every query below calls it first. False when it
+  // gave up waiting.
+  bool CatchUp() const;
+  static constexpr std::chrono::seconds kCatchUpLimit{2};
 
   // Reads what earlier change-feed reads failed to; then evaluates every account again, as
   // of now, a slice of accounts at a time so that the change feed is never held up for
@@ -78,7 +94,8 @@ class SignalIndex {
   // only kept in memory (tools).
   void StartRecorder();
   void StopRecorder();
-  // Waits until every change queued so far has been written (tests and shutdown).
+  // Waits until the feed has caught up and every change it queued has been written (tests
+  // and shutdown).
   void Flush();
 
   struct Query {
@@ -159,6 +176,10 @@ class SignalIndex {
   // Reads `wanted` with what earlier reads failed to, and applies it; on failure keeps
   // it all for the next call.
   void ReadAndApply(Wanted wanted);
+  // The feed thread: takes what OnCommitted noted, all of it at once, and ReadAndApply's
+  // it, until StopFeed; what was noted before the stop is taken in first.
+  void FeedLoop();
+  void StopFeed();
   void Apply(Reread& reread, const Moves& moves);
   void Queue(std::vector<Change> changes);
   void RecorderLoop();
@@ -169,7 +190,7 @@ class SignalIndex {
   store::Store& store_;
   const signals::SignalConfig config_;
 
-  std::mutex update_mutex_;  // OnCommitted and Refresh take turns
+  std::mutex update_mutex_;  // the feed and Refresh take turns
   mutable std::shared_mutex mutex_;  // guards what follows; queries share it
   std::unordered_map<Id, AccountState> accounts_;
   std::unordered_map<Id, Id> case_account_;  // case id → account id
@@ -182,10 +203,20 @@ class SignalIndex {
   // Before the load: what each batch changed, with the sequence of its last event (a
   // batch is one transaction: the load's snapshot holds all of it or none).
   std::vector<std::pair<std::int64_t, Wanted>> before_load_;
-  std::condition_variable loaded_changed_;
+  // The feed: what OnCommitted noted and the feed has not taken yet, with the sequence of
+  // the last event noted; the last sequence OnCommitted saw and the last the feed has
+  // taken in (reads failed included).
+  Wanted pending_;
+  std::int64_t noted_sequence_ = 0;
+  std::int64_t taken_sequence_ = 0;
+  bool stop_feed_ = false;
+  std::condition_variable feed_wake_;  // to the feed: something noted, or stop
+  // To those waiting: loaded, the feed has taken something in, or the loading stops.
+  mutable std::condition_variable progress_;
   std::atomic<bool> stop_loading_ = false;  // the destructor's: Load gives up between chunks
   std::thread loader_;
   std::mutex feed_mutex_;  // ReadAndApply's, held from its read to its apply
+  std::thread feed_;  // started last, by the constructor
 
   // The recorder: changes to write, and which row records each live signal.
   std::mutex recorder_mutex_;

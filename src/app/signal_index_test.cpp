@@ -305,6 +305,7 @@ TEST_F(SignalIndexTest, AChangeWhoseReadFailedIsReadWithTheNextOneOrByThePeriodi
   // A third email whose read fails is read with the next change: a fourth.
   flaky.failing = true;
   ASSERT_TRUE(email(80));
+  ASSERT_TRUE(index.CatchUp());  // the feed has tried to read it
   flaky.failing = false;
   ASSERT_EQ(live().size(), 1u);
   EXPECT_EQ(live()[0].evidence.size(), 2u);
