@@ -40,7 +40,7 @@ struct HttpResponse {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   // When set, the body is this value serialised — done by the server on the connection's
-  // own thread, so that answers completed on the store's writer thread cost it nothing.
+  // own thread, so that answers completed on the store's answer thread cost it nothing.
   boost::json::value json = nullptr;
   bool has_json = false;
   // Set on a streaming response (server-sent events): the server writes the head, then the

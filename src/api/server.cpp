@@ -46,7 +46,7 @@ using tcp = asio::ip::tcp;
 namespace {
 
 // The meeting point of a connection's coroutine and the router's answer, which comes
-// either at once (reads) or later from the store's writer thread (writes).
+// either at once (reads) or later from the store's answer thread (writes).
 struct Exchange {
   std::mutex mu;
   std::optional<HttpResponse> response;      // an answer nobody waits for yet

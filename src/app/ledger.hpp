@@ -4,7 +4,7 @@
 //   validate → one savepoint in the group-commit transaction: rows + event → commit →
 //   answer.
 // Threads: all methods are safe to call concurrently. Write callbacks run on the store's
-// writer thread once the write is durable (or with its error); keep them short.
+// answer thread once the write is durable (or with its error); keep them short.
 #pragma once
 
 #include <boost/json.hpp>

@@ -75,8 +75,8 @@ class Sessions {
   std::optional<std::int64_t> RetryAfter(std::string_view email);
 
   // Checks the password and, when it is right, opens a session (written through the
-  // store, with a "signed_in" event on the user); `done` runs once, on the writer thread
-  // or at once. Unknown email, inactive user, user without a password and wrong password
+  // store, with a "signed_in" event on the user); `done` runs once, on the store's answer
+  // thread or at once. Unknown email, inactive user, user without a password and wrong password
   // all answer the same kUnauthenticated after the same Argon2id work.
   void SignIn(std::string_view email, std::string_view password,
               std::function<void(Result<SignedIn>)> done);

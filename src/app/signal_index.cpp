@@ -384,8 +384,8 @@ void SignalIndex::Refresh() {
     ids.reserve(accounts_.size());
     for (const auto& [id, state] : accounts_) ids.push_back(id);
   }
-  // In slices, giving the change feed (the store's writer thread, whose answers wait for
-  // it) its turn between them.
+  // In slices, giving the feed thread (whose catching up queries wait for) its turn
+  // between them.
   constexpr std::size_t kSlice = 64;
   for (std::size_t first = 0; first < ids.size(); first += kSlice) {
     std::lock_guard turn(update_mutex_);

@@ -633,6 +633,10 @@ class SqliteStore final : public Store {
       pthread_setname_np(pthread_self(), "rapport-writer");
       WriterLoop();
     });
+    answer_thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "rapport-answers");
+      AnswerLoop();
+    });
     return {};
   }
 
@@ -715,6 +719,12 @@ class SqliteStore final : public Store {
       work_ready_.notify_all();
     }
     if (writer_thread_.joinable()) writer_thread_.join();
+    {
+      std::lock_guard lock(answer_mu_);
+      answers_closing_ = true;
+    }
+    answers_ready_.notify_one();
+    if (answer_thread_.joinable()) answer_thread_.join();
   }
 
  private:
@@ -777,8 +787,8 @@ class SqliteStore final : public Store {
     SqliteSession session(*writer_);
     auto begin = writer_->Exec("BEGIN IMMEDIATE");
     if (!begin) {
-      for (auto& p : batch) Answer(p, std::unexpected(begin.error()));
-      return;
+      results.assign(batch.size(), std::unexpected(begin.error()));
+      return Deliver(batch, std::move(results));
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
       std::size_t events_before = session.events().size();
@@ -801,8 +811,8 @@ class SqliteStore final : public Store {
         // SQLite abandoned the whole transaction: nothing of this batch is stored, and a
         // later SAVEPOINT would silently start (and commit) a transaction of its own.
         Error lost{ErrorCode::kUnavailable, "the store abandoned the transaction", {}};
-        for (auto& p : batch) Answer(p, std::unexpected(lost));
-        return;
+        results.assign(batch.size(), std::unexpected(lost));
+        return Deliver(batch, std::move(results));
       }
     }
     if (auto commit = writer_->Exec("COMMIT"); !commit) {
@@ -818,13 +828,42 @@ class SqliteStore final : public Store {
         spdlog::error("commit listener failed: {}", e.what());
       }
     }
-    for (std::size_t i = 0; i < batch.size(); ++i) Answer(batch[i], std::move(results[i]));
+    Deliver(batch, std::move(results));
   }
 
-  // A callback that throws must not take the writer thread (and every later write) down.
-  static void Answer(Pending& pending, Result<void> result) {
+  // Hands a batch's answers to the answer thread: the writer goes on with the next batch
+  // while they are delivered (each wakes the connection waiting for it).
+  void Deliver(std::vector<Pending>& batch, std::vector<Result<void>> results) {
+    Answers answers;
+    answers.reserve(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      answers.emplace_back(std::move(batch[i].done), std::move(results[i]));
+    }
+    {
+      std::lock_guard lock(answer_mu_);
+      answers_.push_back(std::move(answers));
+    }
+    answers_ready_.notify_one();
+  }
+
+  void AnswerLoop() {
+    std::unique_lock lock(answer_mu_);
+    for (;;) {
+      answers_ready_.wait(lock, [&] { return answers_closing_ || !answers_.empty(); });
+      if (answers_.empty()) return;  // closing, every answer delivered
+      auto taken = std::exchange(answers_, {});
+      lock.unlock();
+      for (Answers& answers : taken) {
+        for (auto& [done, result] : answers) Answer(done, std::move(result));
+      }
+      lock.lock();
+    }
+  }
+
+  // A callback that throws must not take the answer thread (and every later answer) down.
+  static void Answer(Done& done, Result<void> result) {
     try {
-      pending.done(std::move(result));
+      done(std::move(result));
     } catch (const std::exception& e) {
       spdlog::error("write callback failed: {}", e.what());
     }
@@ -839,6 +878,14 @@ class SqliteStore final : public Store {
   std::deque<Pending> queue_;  // guarded by mu_
   bool closing_ = false;       // guarded by mu_
   CommitListener listener_;    // guarded by mu_
+
+  // The answer thread: batches' answers, in commit order.
+  using Answers = std::vector<std::pair<Done, Result<void>>>;
+  std::thread answer_thread_;
+  std::mutex answer_mu_;
+  std::condition_variable answers_ready_;
+  std::deque<Answers> answers_;   // guarded by answer_mu_
+  bool answers_closing_ = false;  // guarded by answer_mu_
 
   std::mutex pool_mu_;
   std::condition_variable reader_free_;

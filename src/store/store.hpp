@@ -157,8 +157,9 @@ class Store {
 
   // Queues `work` for the writer. Concurrent writes are batched into one transaction
   // (group commit), each in its own savepoint so that one failing request is rolled back
-  // alone. `done` runs on the writer thread once the batch is durable (or with the
-  // request's error); never before.
+  // alone. `done` runs on the store's answer thread once the batch is durable (or with the
+  // request's error), never before, and after the commit listener has seen the batch;
+  // answers come in commit order. The writer goes on meanwhile.
   virtual void Write(Work work, Done done) = 0;
 
   // Write() and wait for its outcome.
