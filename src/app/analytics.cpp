@@ -103,11 +103,24 @@ struct Analytics::Changes {
   std::vector<domain::AgentSession> sessions;
 };
 
-Analytics::Analytics(store::Store& store) : store_(store) {}
+Analytics::Analytics(store::Store& store)
+    : store_(store), feed_([this](ChangedIds ids) { ReadAndApply(std::move(ids)); }) {}
+
+std::shared_lock<std::shared_mutex> Analytics::Current() const {
+  (void)feed_.CatchUp(std::chrono::seconds(2));
+  return std::shared_lock(mutex_);
+}
 
 std::size_t Analytics::contact_count() const {
-  std::shared_lock lock(mutex_);
+  auto lock = Current();
   return projection_.contacts.size();
+}
+
+void Analytics::ChangedIds::Merge(ChangedIds other) {
+  for (auto [list, more] : {std::pair{&interactions, &other.interactions}, {&cases, &other.cases},
+                            {&accounts, &other.accounts}, {&sessions, &other.sessions}}) {
+    list->insert(list->end(), more->begin(), more->end());
+  }
 }
 
 Result<void> Analytics::Load() {
@@ -200,6 +213,10 @@ void Analytics::OnCommitted(const store::CommittedBatch& batch) {
   if (ids.interactions.empty() && ids.cases.empty() && ids.accounts.empty() && ids.sessions.empty()) {
     return;
   }
+  feed_.Note(batch.events.back().sequence, std::move(ids));
+}
+
+void Analytics::ReadAndApply(ChangedIds ids) {
   for (auto* list : {&ids.interactions, &ids.cases, &ids.accounts, &ids.sessions}) {
     *list = SortedUnique(std::move(*list));
   }
@@ -231,7 +248,7 @@ Result<json::value> Analytics::ServiceLevel(const Principal& who, const ReportPa
   Result<analytics::Report> report;
   std::vector<std::string> segment_names;
   {
-    std::shared_lock lock(mutex_);
+    auto lock = Current();
     report = analytics::Aggregate(projection_, request);
     segment_names = SegmentNames(projection_);
   }

@@ -9,7 +9,9 @@
 // line's options) and answers are JSON, so that the API and `rapport report` share them.
 // Vendor agents see only their own vendor's contacts, agreements and scorecards.
 // Threads: every public method is safe to call concurrently; OnCommitted runs on the
-// store's writer thread.
+// store's writer thread and only notes what a batch changed: the projection's own feed
+// thread (FeedThread) reads those rows and applies them. Reports first wait until it has
+// taken in what was committed before they began, so a client reads its own writes.
 #pragma once
 
 #include <boost/json.hpp>
@@ -21,6 +23,7 @@
 
 #include "analytics/contacts.hpp"
 #include "app/auth.hpp"
+#include "app/feed_thread.hpp"
 #include "core/error.hpp"
 #include "store/store.hpp"
 
@@ -36,8 +39,9 @@ class Analytics {
   // REQUIRES: called once, before anything is written through this process.
   Result<void> Load();
 
-  // The change feed: reads again what the batch created or changed.
-  // REQUIRES: called for every committed batch, before its writers are answered.
+  // The change feed: notes what the batch created or changed for the feed thread, which
+  // reads it again.
+  // REQUIRES: called for every committed batch.
   void OnCommitted(const store::CommittedBatch& batch);
 
   // Service level, abandonment, speed of answer, handle time and first-contact resolution
@@ -96,15 +100,21 @@ class Analytics {
   // lock.
   struct ChangedIds {
     std::vector<Id> interactions, cases, accounts, sessions;
+    void Merge(ChangedIds other);
   };
   struct Changes;
   Result<void> ReadInto(store::Session& s, Changes& changes, const ChangedIds& ids) const;
+  // The feed thread's take: reads the rows and applies them.
+  void ReadAndApply(ChangedIds ids);
   void Apply(Changes& changes);
+  // The projection for a report: once the feed has caught up (at most 2 s), shared.
+  std::shared_lock<std::shared_mutex> Current() const;
 
   store::Store& store_;
   mutable std::shared_mutex mutex_;
   analytics::Projection projection_;  // guarded by mutex_
   std::int64_t loaded_sequence_ = 0;
+  FeedThread<ChangedIds> feed_;  // last: its thread starts once the rest is built
 };
 
 }  // namespace rapport::app

@@ -170,9 +170,7 @@ struct SignalIndex::Reread {
 };
 
 SignalIndex::SignalIndex(store::Store& store, signals::SignalConfig config)
-    : store_(store), config_(std::move(config)) {
-  feed_ = std::thread([this] { FeedLoop(); });
-}
+    : store_(store), config_(std::move(config)), feed_([this](Wanted wanted) { ReadAndApply(std::move(wanted)); }) {}
 
 std::size_t SignalIndex::account_count() const {
   CatchUp();
@@ -321,14 +319,13 @@ Result<void> SignalIndex::Load(Instant now) {
     for (auto& [id, state] : accounts_) all.push_back(&state);
     Reevaluate(all, now);
   }
-  // From here on the feed reads the batches; those that waited for the load are read now,
-  // but for those the load's snapshot held already. They are all that was noted so far:
-  // taken in once this reading is done, before the index says it is ready.
+  // From here on the feed thread reads the batches; those that waited for the load are
+  // read now, but for those the load's snapshot held already, before the index says it
+  // is ready.
   {
     std::lock_guard lock(unread_mutex_);
     loaded_sequence_ = sequence;
     loaded_ = true;
-    taken_sequence_ = noted_sequence_;
     for (auto& [last, wanted] : before_load_) {
       if (last > sequence) unread_.Merge(std::move(wanted));
     }
@@ -339,7 +336,7 @@ Result<void> SignalIndex::Load(Instant now) {
     std::lock_guard lock(unread_mutex_);
     ready_ = true;
   }
-  progress_.notify_all();
+  loaded_changed_.notify_all();
   return {};
 }
 
@@ -350,7 +347,7 @@ void SignalIndex::StartLoading() {
       if (r || stop_loading_) return;
       spdlog::error("signals: loading the index failed; trying again in 30 s: {}", r.error().message);
       std::unique_lock lock(unread_mutex_);
-      if (progress_.wait_for(lock, std::chrono::seconds(30), [&] { return stop_loading_.load(); })) return;
+      if (loaded_changed_.wait_for(lock, std::chrono::seconds(30), [&] { return stop_loading_.load(); })) return;
     }
   });
 }
@@ -362,7 +359,7 @@ bool SignalIndex::loaded() const {
 
 void SignalIndex::WaitLoaded() {
   std::unique_lock lock(unread_mutex_);
-  progress_.wait(lock, [&] { return ready_; });
+  loaded_changed_.wait(lock, [&] { return ready_; });
 }
 
 SignalIndex::~SignalIndex() {
@@ -370,9 +367,9 @@ SignalIndex::~SignalIndex() {
     std::lock_guard lock(unread_mutex_);
     stop_loading_ = true;
   }
-  progress_.notify_all();
+  loaded_changed_.notify_all();
   if (loader_.joinable()) loader_.join();
-  StopFeed();
+  feed_.Stop();  // what it still takes in is recorded
   StopRecorder();
 }
 
@@ -473,50 +470,24 @@ void SignalIndex::Wanted::Merge(Wanted other) {
 void SignalIndex::OnCommitted(const store::CommittedBatch& batch) {
   if (batch.events.empty()) return;
   const std::int64_t last = batch.events.back().sequence;
+  std::int64_t after = 0;
   {
     std::lock_guard lock(unread_mutex_);
-    noted_sequence_ = std::max(noted_sequence_, last);
     if (!loaded_) {
       before_load_.emplace_back(last, WantedBy(batch, 0));
       return;
     }
-    pending_.Merge(WantedBy(batch, loaded_sequence_));
+    after = loaded_sequence_;
   }
-  feed_wake_.notify_one();
-}
-
-void SignalIndex::FeedLoop() {
-  std::unique_lock lock(unread_mutex_);
-  for (;;) {
-    // Before the load, batches wait for it (before_load_): nothing to take.
-    auto noted = [&] { return loaded_ && taken_sequence_ < noted_sequence_; };
-    feed_wake_.wait(lock, [&] { return stop_feed_ || noted(); });
-    if (!noted()) return;  // stopping, nothing left
-    const std::int64_t upto = noted_sequence_;
-    Wanted wanted = std::exchange(pending_, {});
-    lock.unlock();
-    ReadAndApply(std::move(wanted));
-    lock.lock();
-    taken_sequence_ = std::max(taken_sequence_, upto);
-    progress_.notify_all();
-  }
-}
-
-void SignalIndex::StopFeed() {
-  {
-    std::lock_guard lock(unread_mutex_);
-    stop_feed_ = true;
-  }
-  feed_wake_.notify_one();
-  if (feed_.joinable()) feed_.join();
-  progress_.notify_all();
+  feed_.Note(last, WantedBy(batch, after));
 }
 
 bool SignalIndex::CatchUp() const {
-  std::unique_lock lock(unread_mutex_);
-  if (!ready_) return true;
-  const std::int64_t target = noted_sequence_;
-  return progress_.wait_for(lock, kCatchUpLimit, [&] { return taken_sequence_ >= target || stop_feed_; });
+  {
+    std::lock_guard lock(unread_mutex_);
+    if (!ready_) return true;
+  }
+  return feed_.CatchUp(kCatchUpLimit);
 }
 
 SignalIndex::Wanted SignalIndex::WantedBy(const store::CommittedBatch& batch, std::int64_t after) {

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "app/auth.hpp"
+#include "app/feed_thread.hpp"
 #include "core/error.hpp"
 #include "signals/signals.hpp"
 #include "store/store.hpp"
@@ -176,10 +177,6 @@ class SignalIndex {
   // Reads `wanted` with what earlier reads failed to, and applies it; on failure keeps
   // it all for the next call.
   void ReadAndApply(Wanted wanted);
-  // The feed thread: takes what OnCommitted noted, all of it at once, and ReadAndApply's
-  // it, until StopFeed; what was noted before the stop is taken in first.
-  void FeedLoop();
-  void StopFeed();
   void Apply(Reread& reread, const Moves& moves);
   void Queue(std::vector<Change> changes);
   void RecorderLoop();
@@ -203,20 +200,10 @@ class SignalIndex {
   // Before the load: what each batch changed, with the sequence of its last event (a
   // batch is one transaction: the load's snapshot holds all of it or none).
   std::vector<std::pair<std::int64_t, Wanted>> before_load_;
-  // The feed: what OnCommitted noted and the feed has not taken yet, with the sequence of
-  // the last event noted; the last sequence OnCommitted saw and the last the feed has
-  // taken in (reads failed included).
-  Wanted pending_;
-  std::int64_t noted_sequence_ = 0;
-  std::int64_t taken_sequence_ = 0;
-  bool stop_feed_ = false;
-  std::condition_variable feed_wake_;  // to the feed: something noted, or stop
-  // To those waiting: loaded, the feed has taken something in, or the loading stops.
-  mutable std::condition_variable progress_;
+  std::condition_variable loaded_changed_;
   std::atomic<bool> stop_loading_ = false;  // the destructor's: Load gives up between chunks
   std::thread loader_;
   std::mutex feed_mutex_;  // ReadAndApply's, held from its read to its apply
-  std::thread feed_;  // started last, by the constructor
 
   // The recorder: changes to write, and which row records each live signal.
   std::mutex recorder_mutex_;
@@ -227,6 +214,9 @@ class SignalIndex {
   bool recording_ = false;
   bool stopping_ = false;
   std::thread recorder_;
+
+  // Last: its thread starts once everything it uses is built.
+  FeedThread<Wanted> feed_;
 };
 
 }  // namespace rapport::app

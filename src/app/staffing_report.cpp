@@ -155,7 +155,7 @@ Result<json::value> Analytics::Staffing(const Principal& who, const ReportParams
   request.threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
   Result<analytics::Report> history;
   {
-    std::shared_lock lock(mutex_);
+    auto lock = Current();
     history = analytics::Aggregate(projection_, request);
   }
   if (!history) return std::unexpected(history.error());

@@ -161,7 +161,7 @@ Result<json::value> Analytics::Scorecard(const Principal& who, const ReportParam
       Result<std::vector<analytics::MetricResult>> results;
       std::optional<analytics::Surplus> surplus;
       {
-        std::shared_lock lock(mutex_);
+        auto lock = Current();
         results = analytics::EvaluateTargets(projection_, a.targets, request);
         const bool better = results && std::any_of(results->begin(), results->end(), [](const auto& r) {
           return r.target.metric == domain::Metric::kServiceLevel && r.flagged == domain::Deviation::kBetter;
@@ -306,7 +306,7 @@ Result<json::value> Analytics::Coverage(const Principal& who, const ReportParams
 
   Result<analytics::Coverage> coverage;
   {
-    std::shared_lock lock(mutex_);
+    auto lock = Current();
     coverage = analytics::AnalyseCoverage(projection_, request);
   }
   if (!coverage) return std::unexpected(coverage.error());
