@@ -24,6 +24,11 @@ std::optional<StreamSlots::Slot> StreamSlots::Take(std::int64_t user_id) {
   return Slot(*this, user_id);
 }
 
+std::size_t StreamSlots::open() const {
+  std::lock_guard lock(mutex_);
+  return open_;
+}
+
 void StreamSlots::Give(std::int64_t user_id) {
   std::lock_guard lock(mutex_);
   --open_;

@@ -58,12 +58,14 @@ class StreamSlots {
   // `per_user` of that user's.
   std::optional<Slot> Take(std::int64_t user_id);
 
+  std::size_t open() const;
+
  private:
   void Give(std::int64_t user_id);
 
   const std::size_t limit_;
   const std::size_t per_user_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::size_t open_ = 0;                                   // guarded by mutex_
   std::unordered_map<std::int64_t, std::size_t> by_user_;  // guarded by mutex_
 };

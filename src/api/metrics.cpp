@@ -40,7 +40,7 @@ void Metrics::CountBatch(std::size_t requests) {
   Observe(kBatchBuckets, batches_, static_cast<double>(requests));
 }
 
-std::string Metrics::Render(std::int64_t store_bytes) const {
+std::string Metrics::Render(const Gauges& gauges) const {
   std::lock_guard lock(mu_);
   std::string out =
       "# HELP rapport_http_requests_total HTTP requests by route and status.\n"
@@ -55,8 +55,10 @@ std::string Metrics::Render(std::int64_t store_bytes) const {
                   "Requests per group-commit transaction.", kBatchBuckets, batches_);
   out += fmt::format(
       "# HELP rapport_store_bytes Size of the database files.\n"
-      "# TYPE rapport_store_bytes gauge\nrapport_store_bytes {}\n",
-      store_bytes);
+      "# TYPE rapport_store_bytes gauge\nrapport_store_bytes {}\n"
+      "# HELP rapport_event_streams_open Live change streams (GET /api/v1/stream) open.\n"
+      "# TYPE rapport_event_streams_open gauge\nrapport_event_streams_open {}\n",
+      gauges.store_bytes, gauges.event_streams);
   return out;
 }
 

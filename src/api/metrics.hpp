@@ -1,5 +1,5 @@
 // Prometheus metrics: requests by route and status, request latency histogram, write
-// batch sizes, store size. Threads: every method is safe to call concurrently.
+// batch sizes, store size, open event streams. Threads: every method is safe to call concurrently.
 #pragma once
 
 #include <array>
@@ -15,8 +15,12 @@ class Metrics {
  public:
   void CountRequest(const std::string& route, int status, double seconds);
   void CountBatch(std::size_t requests);
-  // The text exposition format, with `store_bytes` as a gauge.
-  std::string Render(std::int64_t store_bytes) const;
+  // The text exposition format, with the gauges given.
+  struct Gauges {
+    std::int64_t store_bytes = 0;
+    std::size_t event_streams = 0;
+  };
+  std::string Render(const Gauges& gauges) const;
 
  private:
   static constexpr std::array<double, 12> kLatencyBuckets = {

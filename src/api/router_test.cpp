@@ -124,8 +124,11 @@ TEST(EventStreamTest, SlotsAreCappedAndFreedWhenTheirStreamEnds) {
   auto a = slots.Take(1);
   auto b = slots.Take(2);
   ASSERT_TRUE(a && b);
+  EXPECT_EQ(slots.open(), 2u);
   EXPECT_FALSE(slots.Take(3));
+  EXPECT_EQ(slots.open(), 2u);  // a refusal holds nothing
   a.reset();
+  EXPECT_EQ(slots.open(), 1u);
   auto c = slots.Take(3);
   EXPECT_TRUE(c);
   EXPECT_FALSE(slots.Take(1));

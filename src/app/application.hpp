@@ -35,13 +35,19 @@ class Application {
   // signals) from the store.
   // REQUIRES: called once, before anything is written through this application.
   // kInBackground: the signal index loads on a thread of its own (SignalIndex::StartLoading)
-  // while the server already serves; the others load before this returns.
+  // while the server already serves; the others load before this returns. `loaded`, if
+  // any, runs once all of them have (on the signal index's thread in the background).
   enum class SignalLoading { kNow, kInBackground };
-  Result<void> LoadProjections(SignalLoading signal_loading = SignalLoading::kNow) {
+  Result<void> LoadProjections(SignalLoading signal_loading = SignalLoading::kNow,
+                               std::function<void()> loaded = {}) {
     if (auto r = clocks_.Load(); !r) return r;
     if (auto r = analytics_.Load(); !r) return r;
-    if (signal_loading == SignalLoading::kNow) return signals_.Load(Now());
-    signals_.StartLoading();
+    if (signal_loading == SignalLoading::kInBackground) {
+      signals_.StartLoading(std::move(loaded));
+      return {};
+    }
+    if (auto r = signals_.Load(Now()); !r) return r;
+    if (loaded) loaded();
     return {};
   }
   // Starts the background jobs (recording SLA warnings and breaches, recording signals,

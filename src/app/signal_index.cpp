@@ -307,6 +307,8 @@ Result<void> SignalIndex::Load(Instant now) {
               [](const signals::Contact& a, const signals::Contact& b) {
                 return std::tie(a.arrived_at, a.id) < std::tie(b.arrived_at, b.id);
               });
+    // What growing by push_back left spare: up to half of a large account's vector.
+    state.facts.contacts.shrink_to_fit();
   }
   {
     std::lock_guard turn(update_mutex_);
@@ -340,10 +342,11 @@ Result<void> SignalIndex::Load(Instant now) {
   return {};
 }
 
-void SignalIndex::StartLoading() {
-  loader_ = std::thread([this] {
+void SignalIndex::StartLoading(std::function<void()> then) {
+  loader_ = std::thread([this, then = std::move(then)] {
     for (;;) {
       auto r = Load(Now());
+      if (r && then) then();
       if (r || stop_loading_) return;
       spdlog::error("signals: loading the index failed; trying again in 30 s: {}", r.error().message);
       std::unique_lock lock(unread_mutex_);

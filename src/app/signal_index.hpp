@@ -29,6 +29,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -66,7 +67,8 @@ class SignalIndex {
   // Load, as of when it starts, on a thread of its own, trying again every 30 s when it
   // fails; meanwhile the index answers as loaded() says. What serve does, so that a large
   // store serves at once (reading every interaction takes about a minute at 10,000,000).
-  void StartLoading();
+  // `then`, if any, runs on that thread once the load has succeeded.
+  void StartLoading(std::function<void()> then = {});
   // Until the index has loaded and taken in what the change feed brought meanwhile.
   bool loaded() const;
   void WaitLoaded();

@@ -10,6 +10,10 @@
 
 #include <unistd.h>
 
+#ifdef RAPPORT_TCMALLOC
+#include <gperftools/malloc_extension_c.h>
+#endif
+
 #include "api/server.hpp"
 #include "api/static_site.hpp"
 #include "app/advocacy.hpp"
@@ -47,6 +51,15 @@ Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data_dir,
   return store::OpenSqlite(options);
 }
 
+// Loading the projections reads every row through short-lived objects: what the allocator
+// kept of them once they are built goes back to the system (bench/memory_bench, 10,000,000
+// interactions: 1,590 MB resident before, 1,088 MB after).
+void ReturnFreeMemory() {
+#ifdef RAPPORT_TCMALLOC
+  MallocExtension_ReleaseFreeMemory();
+#endif
+}
+
 int Serve(const std::string& data_dir, const store::SqliteOptions& store_options,
           api::ServerOptions options, std::chrono::seconds signals_every,
           const std::string& signals_config, std::chrono::seconds trial_check,
@@ -68,7 +81,7 @@ int Serve(const std::string& data_dir, const store::SqliteOptions& store_options
   app::Application app(**store, std::move(thresholds));
   app.AddObserver(
       [&metrics](const store::CommittedBatch& batch) { metrics.CountBatch(batch.requests); });
-  if (auto r = app.LoadProjections(app::Application::SignalLoading::kInBackground); !r) {
+  if (auto r = app.LoadProjections(app::Application::SignalLoading::kInBackground, ReturnFreeMemory); !r) {
     return Failed(r.error());
   }
   app::AddAdvocacyJobs(app.periodic(), **store, trial_check);

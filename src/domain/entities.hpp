@@ -24,14 +24,14 @@ struct EnumNames<Role> {
                                                              "vendor_agent", "viewer"};
 };
 
-enum class Channel { kPhone, kEmail, kChat, kWeb, kSocial, kSms };
+enum class Channel : std::uint8_t { kPhone, kEmail, kChat, kWeb, kSocial, kSms };
 template <>
 struct EnumNames<Channel> {
   static constexpr std::array<std::string_view, 6> kNames = {"phone", "email",  "chat",
                                                              "web",   "social", "sms"};
 };
 
-enum class Direction { kInbound, kOutbound };
+enum class Direction : std::uint8_t { kInbound, kOutbound };
 template <>
 struct EnumNames<Direction> {
   static constexpr std::array<std::string_view, 2> kNames = {"inbound", "outbound"};

@@ -62,7 +62,7 @@ AccountFacts RandomAccount(std::mt19937_64& rng) {
     c.channel = uniform(0, 2) == 0 ? Channel::kPhone : uniform(0, 1) ? Channel::kEmail : Channel::kChat;
     c.direction = uniform(0, 2) ? Direction::kInbound : Direction::kOutbound;
     if (uniform(0, 4)) c.case_id = uniform(1, cases);
-    if (uniform(0, 3) == 0) c.category = "cat" + std::to_string(uniform(0, 3));
+    if (uniform(0, 3) == 0) c.category = InternedCategory("cat" + std::to_string(uniform(0, 3)));
     for (auto trait : {Contact::kPolicyPhrase, Contact::kFailedFixPhrase, Contact::kOfferTag,
                        Contact::kProactiveTag, Contact::kInReplyTo, Contact::kDecisionMaker,
                        Contact::kExecutiveSponsor}) {

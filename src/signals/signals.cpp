@@ -5,6 +5,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <set>
 #include <span>
 #include <tuple>
@@ -224,11 +225,13 @@ void RepeatContact(Context& cx) {
   std::vector<std::pair<std::string_view, const Contact*>> by_category;
   for (const Contact& contact : cx.contacts) {
     if (!IsInbound(contact)) continue;
-    const std::optional<std::string>* category = &contact.category;
-    if (!*category && contact.case_id) {
-      if (const CaseTimeline* c = cx.FindCase(*contact.case_id)) category = &c->kase().category;
+    const std::string* category = contact.category;
+    if (!category && contact.case_id) {
+      if (const CaseTimeline* c = cx.FindCase(*contact.case_id); c && c->kase().category) {
+        category = &*c->kase().category;
+      }
     }
-    if (*category && !(*category)->empty()) by_category.emplace_back(**category, &contact);
+    if (category && !category->empty()) by_category.emplace_back(*category, &contact);
   }
   std::stable_sort(by_category.begin(), by_category.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -516,6 +519,15 @@ SeniorPeople SeniorPeople::Of(const std::vector<domain::Person>& people) {
   return out;
 }
 
+const std::string* InternedCategory(std::string_view category) {
+  static std::mutex mutex;
+  static std::set<std::string, std::less<>> names;  // nodes never move: pointers stay
+  std::lock_guard lock(mutex);
+  auto it = names.find(category);
+  if (it == names.end()) it = names.emplace(category).first;
+  return &*it;
+}
+
 std::optional<Contact> ContactOf(const Interaction& i, const SeniorPeople& senior,
                                  const SignalConfig& config) {
   if (i.kind != InteractionKind::kContact) return std::nullopt;
@@ -525,7 +537,7 @@ std::optional<Contact> ContactOf(const Interaction& i, const SeniorPeople& senio
   c.channel = i.channel;
   c.direction = i.direction;
   c.case_id = i.case_id;
-  c.category = i.category;
+  if (i.category) c.category = InternedCategory(*i.category);
   std::string text;
   if (i.subject) text += Fold(*i.subject);
   text += '\n';

@@ -185,6 +185,11 @@ struct SeniorPeople {
   static SeniorPeople Of(const std::vector<domain::Person>& people);
 };
 
+// A category's one copy for the life of the process (Contact::category): a server holds
+// every account's contacts, 10,000,000 of them at the largest, and the categories are few.
+// Safe from any thread.
+const std::string* InternedCategory(std::string_view category);
+
 // What the rules read of one contact (an interaction of kind contact): a few bytes instead
 // of the interaction, with its text, tags and people matched once, when it is recorded.
 struct Contact {
@@ -199,10 +204,11 @@ struct Contact {
   };
   Id id = 0;
   Instant arrived_at;
+  std::optional<Id> case_id;
+  // Its own (InternedCategory; null: none); a case's is looked up when evaluating.
+  const std::string* category = nullptr;
   domain::Channel channel = domain::Channel::kPhone;
   domain::Direction direction = domain::Direction::kInbound;
-  std::optional<Id> case_id;
-  std::optional<std::string> category;  // its own; a case's is looked up when evaluating
   std::uint8_t traits = 0;
   bool Has(Trait trait) const { return (traits & trait) != 0; }
   friend bool operator==(const Contact&, const Contact&) = default;

@@ -744,7 +744,7 @@ class SqliteStore final : public Store {
       if (open_readers_ < options_.readers) {
         ++open_readers_;
         lock.unlock();
-        auto conn = Connection::Open(options_.path, /*reader=*/true, options_.cache_mib);
+        auto conn = Connection::Open(options_.path, /*reader=*/true, options_.reader_cache_mib);
         if (!conn) {
           std::lock_guard relock(pool_mu_);
           --open_readers_;

@@ -255,8 +255,9 @@ def test_over_the_cap_is_503_until_a_stream_ends(world, streams):
     assert refused.response.headers["Content-Type"].startswith("application/problem+json")
     assert "--max-streams" in refused.response.json()["detail"]
     assert int(refused.response.headers["Retry-After"]) > 0
-    # Other routes are served meanwhile.
+    # Other routes are served meanwhile, and the metrics count what is open.
     assert admin.get(f"{API}/me").status_code == 200
+    assert "\nrapport_event_streams_open 3\n" in admin.get("/metrics").text
 
     held[0].close()  # the server sees the client go and frees its slot
     deadline = time.monotonic() + 10
