@@ -57,8 +57,12 @@ std::string Metrics::Render(const Gauges& gauges) const {
       "# HELP rapport_store_bytes Size of the database files.\n"
       "# TYPE rapport_store_bytes gauge\nrapport_store_bytes {}\n"
       "# HELP rapport_event_streams_open Live change streams (GET /api/v1/stream) open.\n"
-      "# TYPE rapport_event_streams_open gauge\nrapport_event_streams_open {}\n",
-      gauges.store_bytes, gauges.event_streams);
+      "# TYPE rapport_event_streams_open gauge\nrapport_event_streams_open {}\n"
+      "# HELP rapport_projection_lag_events Committed events a projection has not taken in yet.\n"
+      "# TYPE rapport_projection_lag_events gauge\n"
+      "rapport_projection_lag_events{{projection=\"signals\"}} {}\n"
+      "rapport_projection_lag_events{{projection=\"analytics\"}} {}\n",
+      gauges.store_bytes, gauges.event_streams, gauges.signals_lag, gauges.analytics_lag);
   return out;
 }
 

@@ -1,5 +1,5 @@
 // Prometheus metrics: requests by route and status, request latency histogram, write
-// batch sizes, store size, open event streams. Threads: every method is safe to call concurrently.
+// batch sizes, store size, open event streams, the projections' lag behind the feed. Threads: every method is safe to call concurrently.
 #pragma once
 
 #include <array>
@@ -19,6 +19,9 @@ class Metrics {
   struct Gauges {
     std::int64_t store_bytes = 0;
     std::size_t event_streams = 0;
+    // Committed events the projections' feed threads have not taken in yet.
+    std::int64_t signals_lag = 0;
+    std::int64_t analytics_lag = 0;
   };
   std::string Render(const Gauges& gauges) const;
 

@@ -304,7 +304,8 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
        [this](const Call&, Respond respond) {
          respond(HttpResponse{200,
                               "text/plain; version=0.0.4",
-                              metrics_.Render({app_.store().Stats().file_bytes, streams_.open()}),
+                              metrics_.Render({app_.store().Stats().file_bytes, streams_.open(),
+                                               app_.signals().feed_lag(), app_.analytics().feed_lag()}),
                               {}});
        }});
   Add({"GET",

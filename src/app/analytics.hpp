@@ -94,6 +94,8 @@ class Analytics {
                                       Instant now) const;
 
   std::size_t contact_count() const;
+  // How far the feed thread is behind the change feed, in events; does not wait.
+  std::int64_t feed_lag() const { return feed_.lag(); }
 
  private:
   // The records a batch changed (sorted ids), and those rows read again, applied under the

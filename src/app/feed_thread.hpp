@@ -53,6 +53,12 @@ class FeedThread {
     return progress_.wait_for(lock, limit, [&] { return taken_ >= target || stopping_; });
   }
 
+  // Committed events noted and not taken yet (by sequence): how far behind the feed is.
+  std::int64_t lag() const {
+    std::lock_guard lock(mutex_);
+    return noted_ - taken_;
+  }
+
   // Takes what was noted before the call, then stops the thread. Later notes are kept,
   // never taken.
   void Stop() {

@@ -122,6 +122,9 @@ class SignalIndex {
 
   std::size_t account_count() const;
   std::size_t contact_count() const;  // contacts held, over every account
+  // How far the feed thread is behind the change feed, in events (FeedThread::lag); does
+  // not wait.
+  std::int64_t feed_lag() const { return feed_.lag(); }
 
  private:
   struct AccountState {

@@ -223,7 +223,8 @@ def test_healthz_metrics_openapi(server, admin):
     assert metrics.headers["Content-Type"].startswith("text/plain")
     for name in ("rapport_http_requests_total", "rapport_http_request_duration_seconds_bucket",
                  "rapport_store_write_batch_requests", "rapport_store_bytes",
-                 "rapport_event_streams_open"):
+                 "rapport_event_streams_open", 'rapport_projection_lag_events{projection="signals"}',
+                 'rapport_projection_lag_events{projection="analytics"}'):
         assert name in metrics.text, name
     assert 'rapport_http_requests_total{route="POST /api/v1/vendors",status="201"} 1' \
         in metrics.text
