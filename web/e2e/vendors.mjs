@@ -201,6 +201,8 @@ export async function vendorTests({ test, check, signedInPage, api, base, artifa
     check(await page.getByRole('link', { name: 'Advocacy', exact: true }).count() === 0, 'advocacy offered');
     await page.getByRole('link', { name: 'Vendors', exact: true }).click();
     await page.getByRole('heading', { name: 'Vendors' }).waitFor();
+    // The heading shows before the list has loaded: read the rows once there are some.
+    await page.locator('table.report tbody th').first().waitFor();
     const listed = await page.locator('table.report tbody th').allTextContents();
     const own = vendors.find((v) => v.id === vendorAgent.vendor_id);
     check(listed.length === 1 && listed[0] === own.name, `the vendor agent is offered ${listed.join(', ')}`);
