@@ -480,9 +480,14 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
          ledger_.CreateInteractions(call.who, std::move(*body),
                                     [respond](Result<std::vector<app::Record>> r) {
                                       if (!r) return respond(Problem(r.error()));
-                                      json::array items;
-                                      for (auto& rec : *r) items.push_back(std::move(rec.body));
-                                      respond(Json(200, json::object{{"items", std::move(items)}}));
+                                      // Each item's answer is mostly its event's text already.
+                                      std::string items = "{\"items\":[";
+                                      for (const app::Record& rec : *r) {
+                                        if (items.back() != '[') items.push_back(',');
+                                        items += rec.text ? *rec.text : json::serialize(rec.body);
+                                      }
+                                      items += "]}";
+                                      respond(HttpResponse{200, "application/json", std::move(items), {}});
                                     });
        }});
   AddImports();
@@ -1358,9 +1363,10 @@ void Router::AddCollection(app::Collection& collection, unsigned write_roles,
          if (!body) return respond(Problem(body.error()));
          collection.Create(call.who, std::move(*body), [respond, base](Result<app::Record> r) {
            if (!r) return respond(Problem(r.error()));
-           auto id = r->body.as_object().at("id").as_int64();
-           HttpResponse response = Json(r->already_existed ? 200 : 201, std::move(r->body));
-           response.headers.emplace_back("ETag", ETag(r->version));
+           const auto id = r->id;
+           const auto version = r->version;
+           HttpResponse response = Answer(r->already_existed ? 200 : 201, std::move(*r));
+           response.headers.emplace_back("ETag", ETag(version));
            response.headers.emplace_back("Location", base + "/" + std::to_string(id));
            respond(std::move(response));
          });

@@ -477,7 +477,7 @@ void Advocacy::LogProgressUpdate(const Principal& who, Id escalation_id, json::v
         auto event = EscalationEvent(*e, now, who.user_id, "progress_update_logged",
                                      {{"progress_update", domain::ToJson(update)}});
         if (auto r = s.AppendEvent(event); !r) return r;
-        *result = Record{Present(who, *e), e->meta.version, false, nullptr};
+        *result = Record{e->meta.id, Present(who, *e), e->meta.version, false, nullptr};
         return {};
       },
       [result, done = std::move(done)](Result<void> r) {

@@ -12,11 +12,14 @@
 // `void Merge(Noted other)`.
 #pragma once
 
+#include <pthread.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <utility>
 
@@ -27,9 +30,13 @@ class FeedThread {
  public:
   using Take = std::function<void(Noted)>;
 
-  // Starts the thread. `take` runs on it, one call at a time.
-  explicit FeedThread(Take take) : take_(std::move(take)) {
-    thread_ = std::thread([this] { Loop(); });
+  // Starts the thread, named `name` (at most 15 characters: what `top -H` shows). `take`
+  // runs on it, one call at a time.
+  FeedThread(std::string name, Take take) : take_(std::move(take)) {
+    thread_ = std::thread([this, name = std::move(name)] {
+      pthread_setname_np(pthread_self(), name.c_str());
+      Loop();
+    });
   }
   FeedThread(const FeedThread&) = delete;
   FeedThread& operator=(const FeedThread&) = delete;

@@ -42,7 +42,7 @@ class Gate {
 
 TEST(FeedThread, NotesArrivingWhileItWorksAreTakenTogetherAndCatchUpWaitsForThem) {
   Gate gate;
-  FeedThread<Ids> feed([&](Ids noted) { gate.Take(std::move(noted)); });
+  FeedThread<Ids> feed("test-feed", [&](Ids noted) { gate.Take(std::move(noted)); });
   feed.Note(1, {{10}});
   // The first take is under way (and held): what comes meanwhile waits for the next.
   while (gate.takes().empty()) std::this_thread::yield();
@@ -62,7 +62,7 @@ TEST(FeedThread, StoppingTakesWhatWasNotedFirst) {
     std::promise<void> hold;
     std::shared_future<void> held = hold.get_future().share();
     std::atomic<bool> started = false;
-    FeedThread<Ids> feed([&](Ids noted) {
+    FeedThread<Ids> feed("test-feed", [&](Ids noted) {
       started = true;
       held.wait();
       taken.insert(taken.end(), noted.ids.begin(), noted.ids.end());
@@ -78,7 +78,7 @@ TEST(FeedThread, StoppingTakesWhatWasNotedFirst) {
 }
 
 TEST(FeedThread, NothingNotedIsCaughtUpAtOnce) {
-  FeedThread<Ids> feed([](Ids) { FAIL() << "nothing was noted"; });
+  FeedThread<Ids> feed("test-feed", [](Ids) { FAIL() << "nothing was noted"; });
   EXPECT_TRUE(feed.CatchUp(std::chrono::milliseconds(0)));
   EXPECT_EQ(feed.lag(), 0);
 }

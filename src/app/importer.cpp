@@ -302,7 +302,7 @@ struct Importer::Impl {
           queue.vendor_id = options.vendor_id;
           auto prepared = ledger.PrepareCreate(s, who, std::move(queue), now, CreateMode::kRecord);
           if (!prepared) return std::unexpected(prepared.error());
-          auto created = ledger.CreateIn(s, who, *prepared, RepeatCheck::kLookupFirst);
+          auto created = ledger.CreateIn(s, who, *prepared);
           if (!created) return std::unexpected(created.error());
           *id = prepared->record.meta.id;
           ++queues_made;
@@ -326,7 +326,7 @@ struct Importer::Impl {
           user.vendor_id = options.vendor_id;
           auto prepared = ledger.PrepareCreate(s, who, std::move(user), now, CreateMode::kRecord);
           if (!prepared) return std::unexpected(prepared.error());
-          auto created = ledger.CreateIn(s, who, *prepared, RepeatCheck::kLookupFirst);
+          auto created = ledger.CreateIn(s, who, *prepared);
           if (!created) return std::unexpected(created.error());
           *id = prepared->record.meta.id;
           ++agents_made;
@@ -491,7 +491,7 @@ struct Importer::Impl {
                   ids = std::is_same_v<std::decay_t<decltype(prepared)>, PreparedCreate<Interaction>>
                             ? &interactions
                             : &sessions;
-                  auto result = l->CreateIn(s, w, prepared, RepeatCheck::kInsertFirst);
+                  auto result = l->CreateIn(s, w, prepared);
                   if (result && !result->already_existed) {
                     if (ids->count++ == 0) {
                       ids->first_id = prepared.record.meta.id;

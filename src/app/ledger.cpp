@@ -340,7 +340,7 @@ class CollectionImpl final : public Collection {
       if (found) cache_.Remember(id, found, generation);
     }
     if (!found || !CanSee(who, found->record)) return NotFound(id);
-    Record answer{nullptr, found->record.meta.version, false, nullptr};
+    Record answer{id, nullptr, found->record.meta.version, false, nullptr};
     if (who.IsVendorAgent()) {
       answer.body = Present(who, found->record);
     } else {
@@ -372,7 +372,7 @@ class CollectionImpl final : public Collection {
         },
         [this, result, done = std::move(done)](Result<void> r) {
           if (!r) return done(std::unexpected(r.error()));
-          const Id id = result->body.as_object().at("id").as_int64();
+          const Id id = result->id;
           done(WithLiveClocks(id, std::move(*result)));
         });
   }
@@ -418,16 +418,15 @@ class CollectionImpl final : public Collection {
     if (mode == CreateMode::kBulk) return Prepared{std::move(record), mode, {}, {}};
     json::value full = domain::ToJson(record);
     std::string event_text = boost::json::serialize(full);
-    json::value answer = Redacted(who, record, std::move(full));
+    json::value answer = who.IsVendorAgent() ? Redacted(who, record, std::move(full)) : nullptr;
     return Prepared{std::move(record), mode, std::move(event_text), std::move(answer)};
   }
 
-  // The create use case inside a write: idempotency, row and event. kInsertFirst skips
-  // the lookup of (source, external_id) and relies on the unique index instead: a
-  // unique-constraint failure (SQLite undoes just that statement) is then looked up and
-  // compared like a repeat — one query less per new record, for bulk imports.
-  Result<Record> CreateIn(Session& s, const Principal& who, Prepared& prepared,
-                          RepeatCheck check = RepeatCheck::kLookupFirst) {
+  // The create use case inside a write: idempotency, row and event. Idempotency on
+  // (source, external_id) rests on the unique index: the insert comes first, and only when
+  // the index refuses it (SQLite undoes just that statement) is the stored record looked
+  // up and compared, as a repeat. Almost every record is new: no lookup for those.
+  Result<Record> CreateIn(Session& s, const Principal& who, Prepared& prepared) {
     T& record = prepared.record;
     if constexpr (std::is_same_v<T, Case> || std::is_same_v<T, Interaction>) {
       // The one judgement of Prepare that a concurrent write can change: whose queue it is
@@ -445,13 +444,6 @@ class CollectionImpl final : public Collection {
       // Likewise whether its escalation is still open to trials and the caller's to manage.
       if (auto r = RecheckTrialEscalation(s, who, record); !r) return std::unexpected(r.error());
     }
-    if constexpr (requires { record.source; record.external_id; }) {
-      if (record.external_id && check == RepeatCheck::kLookupFirst) {
-        auto existing = RepeatOf(s, who, record);
-        if (!existing) return std::unexpected(existing.error());
-        if (*existing) return std::move(**existing);
-      }
-    }
     if (auto r = store::Insert(s, record, record.meta.created_at); !r) {
       if constexpr (requires { record.source; record.external_id; }) {
         if (r.error().code == ErrorCode::kConflict && record.external_id) {
@@ -462,18 +454,26 @@ class CollectionImpl final : public Collection {
       }
       return std::unexpected(r.error());
     }
-    if (prepared.mode == CreateMode::kBulk) return Record{json::value(), record.meta.version, false, nullptr};
+    const Id id = record.meta.id;
+    Record answer{id, nullptr, record.meta.version, false, nullptr};
+    if (prepared.mode == CreateMode::kBulk) return answer;
+    std::string change = domain::WithId(prepared.event_text, id);
+    if (prepared.answer.is_null()) {
+      answer.text = std::make_shared<const std::string>(change);
+    } else {
+      answer.body = std::move(prepared.answer);
+      answer.body.as_object().at("id") = id;
+    }
     domain::Event event{0,
                         record.meta.created_at,
                         who.user_id,
                         std::string(domain::Schema<T>::kEntity),
-                        record.meta.id,
+                        id,
                         "created",
-                        domain::WithId(prepared.event_text, record.meta.id),
+                        std::move(change),
                         domain::AccountOf(record)};
     if (auto r = s.AppendEvent(event); !r) return std::unexpected(r.error());
-    if (auto* answer = prepared.answer.if_object()) (*answer)["id"] = record.meta.id;
-    return Record{std::move(prepared.answer), record.meta.version, false, nullptr};
+    return answer;
   }
 
  private:
@@ -509,7 +509,7 @@ class CollectionImpl final : public Collection {
                   {{"external_id", "already used with different content"}});
     }
     return std::optional<Record>{
-        Record{Present(who, existing), existing.meta.version, true, nullptr}};
+        Record{existing.meta.id, Present(who, existing), existing.meta.version, true, nullptr}};
   }
 
   Result<Record> UpdateIn(Session& s, const Principal& who, Id id, std::int64_t expected_version,
@@ -587,7 +587,7 @@ class CollectionImpl final : public Collection {
                         boost::json::serialize(change),
                         domain::AccountOf(updated)};
     if (auto r = s.AppendEvent(event); !r) return std::unexpected(r.error());
-    return Record{Present(who, updated), updated.meta.version, false, nullptr};
+    return Record{id, Present(who, updated), updated.meta.version, false, nullptr};
   }
 
   // A resolved case keeps the clocks of its resolution; a reopened one has live clocks.
@@ -768,17 +768,16 @@ Result<PreparedCreate<T>> Ledger::PrepareCreate(Session& s, const Principal& who
 }
 
 template <domain::Entity T>
-Result<Record> Ledger::CreateIn(Session& s, const Principal& who, PreparedCreate<T>& prepared,
-                                RepeatCheck check) const {
+Result<Record> Ledger::CreateIn(Session& s, const Principal& who, PreparedCreate<T>& prepared) const {
   auto* collection = static_cast<CollectionImpl<T>*>(Find(domain::Schema<T>::kTable));
-  return collection->CreateIn(s, who, prepared, check);
+  return collection->CreateIn(s, who, prepared);
 }
 
 #define RAPPORT_LEDGER_BULK(T)                                                              \
   template Result<PreparedCreate<T>> Ledger::PrepareCreate<T>(Session&, const Principal&, T, \
                                                               Instant, CreateMode) const;    \
-  template Result<Record> Ledger::CreateIn<T>(Session&, const Principal&, PreparedCreate<T>&, \
-                                              RepeatCheck) const;
+  template Result<Record> Ledger::CreateIn<T>(Session&, const Principal&, PreparedCreate<T>&) \
+      const;
 RAPPORT_LEDGER_BULK(domain::User)
 RAPPORT_LEDGER_BULK(domain::Queue)
 RAPPORT_LEDGER_BULK(domain::Interaction)

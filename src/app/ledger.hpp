@@ -25,10 +25,12 @@ namespace json = boost::json;
 
 // One record as the caller may see it.
 struct Record {
-  json::value body;
+  Id id = 0;
+  json::value body;  // the record as the caller may see it, unless `text` is set
   std::int64_t version = 0;
   bool already_existed = false;  // an idempotent repeat of an earlier create
-  // Set instead of `body` when the answer is a remembered record already serialised.
+  // Set instead of `body` when the answer is already serialised: a remembered record, or
+  // a new one whose event text is the caller's answer.
   std::shared_ptr<const std::string> text;
 };
 
@@ -91,7 +93,9 @@ struct PreparedCreate {
   T record;
   CreateMode mode = CreateMode::kRecord;
   std::string event_text;  // kRecord: the record as JSON with id 0, the event's change
-  json::value answer;      // kRecord: the record as the caller may see it, id 0
+  // kRecord: the part of the record a vendor agent may see, id 0; null for the other
+  // roles, who see all of it: their answer is the event's text.
+  json::value answer;
 };
 
 // The ids a bulk import's batch created of one entity, as its "imported" event names them
@@ -110,11 +114,6 @@ std::pair<Id, Id> IdsOf(const domain::Event& event);
 // An event as the event log's readers see it (GET /api/v1/events): every column, the
 // change as JSON.
 json::object EventJson(const domain::Event& event);
-
-// How a create checks idempotency on (source, external_id): look the key up before the
-// insert, or insert and look up only when the unique index refuses (bulk imports, where
-// almost every record is new).
-enum class RepeatCheck { kLookupFirst, kInsertFirst };
 
 class Ledger {
  public:
@@ -148,8 +147,7 @@ class Ledger {
   Result<PreparedCreate<T>> PrepareCreate(store::Session& s, const Principal& who, T record,
                                           Instant now, CreateMode mode) const;
   template <domain::Entity T>
-  Result<Record> CreateIn(store::Session& s, const Principal& who, PreparedCreate<T>& prepared,
-                          RepeatCheck check) const;
+  Result<Record> CreateIn(store::Session& s, const Principal& who, PreparedCreate<T>& prepared) const;
 
   // The event log after `after_sequence`, oldest first.
   Result<json::array> Events(std::int64_t after_sequence, std::int64_t limit);

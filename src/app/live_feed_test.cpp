@@ -42,7 +42,7 @@ class LiveFeedTest : public StoreTest {
       for (const auto& f : result.error().fields) why += "; " + f.field + ": " + f.message;
     }
     EXPECT_TRUE(result) << collection << ": " << why;
-    return result ? result->body.as_object().at("id").as_int64() : 0;
+    return result ? result->id : 0;
   }
 
   // `count` events on the system user, in one write, each with `change`.

@@ -170,7 +170,7 @@ struct SignalIndex::Reread {
 };
 
 SignalIndex::SignalIndex(store::Store& store, signals::SignalConfig config)
-    : store_(store), config_(std::move(config)), feed_([this](Wanted wanted) { ReadAndApply(std::move(wanted)); }) {}
+    : store_(store), config_(std::move(config)), feed_("rapport-signals", [this](Wanted wanted) { ReadAndApply(std::move(wanted)); }) {}
 
 std::size_t SignalIndex::account_count() const {
   CatchUp();
@@ -498,6 +498,9 @@ SignalIndex::Wanted SignalIndex::WantedBy(const store::CommittedBatch& batch, st
   for (const domain::Event& event : batch.events) {
     if (event.sequence <= after) continue;
     if (event.entity == "interaction") {
+      // A new contact of no account is no account's signal (an import's event names no
+      // account: its rows are read).
+      if (event.action == "created" && !event.account_id) continue;
       const auto [first, last] = IdsOf(event);
       for (Id id = first; id <= last; ++id) wanted.interactions.push_back(id);
       // Edited: it may be on another account now, or no contact.

@@ -33,7 +33,7 @@ Result<FoundUser> FindOrCreateUser(Ledger& ledger, store::Store& store, const st
                                [&](Result<Record> r) { created.set_value(std::move(r)); });
   auto user = created.get_future().get();
   if (!user) return std::unexpected(user.error());
-  out.user_id = user->body.as_object().at("id").as_int64();
+  out.user_id = user->id;
   out.created = true;
   return out;
 }
