@@ -1,10 +1,8 @@
 #include "app/demo.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <functional>
 #include <map>
 #include <set>
@@ -13,6 +11,7 @@
 
 #include "app/clocks.hpp"
 #include "app/ledger.hpp"
+#include "core/test_directory.hpp"
 #include "domain/advocacy.hpp"
 #include "domain/json_codec.hpp"
 #include "sla/calendar.hpp"
@@ -70,15 +69,6 @@ struct Snapshot {
 
 class DemoTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("rapport-demo-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::unique_ptr<store::Store> Open(const std::string& name) {
     auto store = store::OpenSqlite({.path = (dir_ / name).string()});
     EXPECT_TRUE(store) << store.error().message;
@@ -138,7 +128,7 @@ class DemoTest : public ::testing::Test {
     return snap;
   }
 
-  std::filesystem::path dir_;
+  TestDirectory dir_{"rapport-demo-test"};
 };
 
 template <domain::Entity T>

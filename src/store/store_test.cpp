@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "core/test_directory.hpp"
 #include "store/records.hpp"
 
 namespace rapport::store {
@@ -15,18 +16,8 @@ using domain::Interaction;
 
 class StoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("rapport-store-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    store_ = Open();
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { store_ = Open(); }
+  void TearDown() override { store_.reset(); }
   std::unique_ptr<Store> Open() {
     auto store = OpenSqlite({.path = (dir_ / "rapport.db").string()});
     EXPECT_TRUE(store) << store.error().message;
@@ -43,7 +34,7 @@ class StoreTest : public ::testing::Test {
     EXPECT_TRUE(store_->WriteAndWait([&](Session& s) { return Insert(s, a, Instant{1}); }));
     return a.meta.id;
   }
-  std::filesystem::path dir_;
+  TestDirectory dir_{"rapport-store-test"};
   std::unique_ptr<Store> store_;
 };
 

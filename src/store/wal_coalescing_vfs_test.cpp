@@ -2,10 +2,11 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <string>
+#include <vector>
+
+#include "core/test_directory.hpp"
 
 namespace rapport::store {
 namespace {
@@ -51,11 +52,6 @@ struct CountingVfs {
 class WalCoalescingVfsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("rapport-vfs-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     coalescing_ = RegisterWalCoalescingVfs("rapport-test-coalescing", CountingVfs::Get());
     ASSERT_NE(coalescing_, nullptr);
     CountingVfs::wal_writes = 0;
@@ -63,7 +59,6 @@ class WalCoalescingVfsTest : public ::testing::Test {
   }
   void TearDown() override {
     for (sqlite3* db : open_) sqlite3_close_v2(db);
-    std::filesystem::remove_all(dir_);
   }
 
   // A connection to the test database through `vfs`, as the store's writer is set up.
@@ -99,7 +94,7 @@ class WalCoalescingVfsTest : public ::testing::Test {
                         ") INSERT INTO t SELECT i, printf('%.500c', 'x') FROM n");
   }
 
-  std::filesystem::path dir_;
+  TestDirectory dir_{"rapport-vfs-test"};
   const sqlite3_vfs* coalescing_ = nullptr;
   std::vector<sqlite3*> open_;
 };
