@@ -487,7 +487,8 @@ Router::Router(app::Application& app, Metrics& metrics, Limits limits)
                                         items += rec.text ? *rec.text : json::serialize(rec.body);
                                       }
                                       items += "]}";
-                                      respond(HttpResponse{200, "application/json", std::move(items), {}});
+                                      respond(HttpResponse{200, "application/json",
+                                                           std::move(items), {}});
                                     });
        }});
   AddImports();

@@ -104,7 +104,8 @@ struct Analytics::Changes {
 };
 
 Analytics::Analytics(store::Store& store)
-    : store_(store), feed_("rapport-analyti", [this](ChangedIds ids) { ReadAndApply(std::move(ids)); }) {}
+    : store_(store),
+      feed_("rapport-analyti", [this](ChangedIds ids) { ReadAndApply(std::move(ids)); }) {}
 
 std::shared_lock<std::shared_mutex> Analytics::Current() const {
   (void)feed_.CatchUp(std::chrono::seconds(2));

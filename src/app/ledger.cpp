@@ -768,7 +768,8 @@ Result<PreparedCreate<T>> Ledger::PrepareCreate(Session& s, const Principal& who
 }
 
 template <domain::Entity T>
-Result<Record> Ledger::CreateIn(Session& s, const Principal& who, PreparedCreate<T>& prepared) const {
+Result<Record> Ledger::CreateIn(Session& s, const Principal& who,
+                                PreparedCreate<T>& prepared) const {
   auto* collection = static_cast<CollectionImpl<T>*>(Find(domain::Schema<T>::kTable));
   return collection->CreateIn(s, who, prepared);
 }

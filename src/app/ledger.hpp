@@ -147,7 +147,8 @@ class Ledger {
   Result<PreparedCreate<T>> PrepareCreate(store::Session& s, const Principal& who, T record,
                                           Instant now, CreateMode mode) const;
   template <domain::Entity T>
-  Result<Record> CreateIn(store::Session& s, const Principal& who, PreparedCreate<T>& prepared) const;
+  Result<Record> CreateIn(store::Session& s, const Principal& who,
+                          PreparedCreate<T>& prepared) const;
 
   // The event log after `after_sequence`, oldest first.
   Result<json::array> Events(std::int64_t after_sequence, std::int64_t limit);

@@ -170,7 +170,9 @@ struct SignalIndex::Reread {
 };
 
 SignalIndex::SignalIndex(store::Store& store, signals::SignalConfig config)
-    : store_(store), config_(std::move(config)), feed_("rapport-signals", [this](Wanted wanted) { ReadAndApply(std::move(wanted)); }) {}
+    : store_(store),
+      config_(std::move(config)),
+      feed_("rapport-signals", [this](Wanted wanted) { ReadAndApply(std::move(wanted)); }) {}
 
 std::size_t SignalIndex::account_count() const {
   CatchUp();

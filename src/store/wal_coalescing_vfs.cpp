@@ -138,12 +138,25 @@ int Unfetch(sqlite3_file* file, sqlite3_int64 offset, void* p) {
 // The methods of a WAL file whose base file has methods of `version` (1 to 3): SQLite
 // reads which optional methods exist from iVersion.
 constexpr sqlite3_io_methods MethodsOfVersion(int version) {
-  return {version,    Close,     Read,     Write,    Truncate,  Sync,
-          FileSize,   Lock,      Unlock,   CheckReservedLock,   FileControl,
-          SectorSize, DeviceCharacteristics,
-          version >= 2 ? ShmMap : nullptr,  version >= 2 ? ShmLock : nullptr,
-          version >= 2 ? ShmBarrier : nullptr, version >= 2 ? ShmUnmap : nullptr,
-          version >= 3 ? Fetch : nullptr,   version >= 3 ? Unfetch : nullptr};
+  return {version,
+          Close,
+          Read,
+          Write,
+          Truncate,
+          Sync,
+          FileSize,
+          Lock,
+          Unlock,
+          CheckReservedLock,
+          FileControl,
+          SectorSize,
+          DeviceCharacteristics,
+          version >= 2 ? ShmMap : nullptr,
+          version >= 2 ? ShmLock : nullptr,
+          version >= 2 ? ShmBarrier : nullptr,
+          version >= 2 ? ShmUnmap : nullptr,
+          version >= 3 ? Fetch : nullptr,
+          version >= 3 ? Unfetch : nullptr};
 }
 constexpr sqlite3_io_methods kWalMethods[] = {MethodsOfVersion(1), MethodsOfVersion(2),
                                               MethodsOfVersion(3)};
@@ -183,7 +196,9 @@ int FullPathname(sqlite3_vfs* vfs, const char* name, int size, char* out) {
   return BaseOf(vfs)->xFullPathname(BaseOf(vfs), name, size, out);
 }
 void* DlOpen(sqlite3_vfs* vfs, const char* name) { return BaseOf(vfs)->xDlOpen(BaseOf(vfs), name); }
-void DlError(sqlite3_vfs* vfs, int size, char* out) { BaseOf(vfs)->xDlError(BaseOf(vfs), size, out); }
+void DlError(sqlite3_vfs* vfs, int size, char* out) {
+  BaseOf(vfs)->xDlError(BaseOf(vfs), size, out);
+}
 void (*DlSym(sqlite3_vfs* vfs, void* handle, const char* symbol))(void) {
   return BaseOf(vfs)->xDlSym(BaseOf(vfs), handle, symbol);
 }
@@ -191,8 +206,12 @@ void DlClose(sqlite3_vfs* vfs, void* handle) { BaseOf(vfs)->xDlClose(BaseOf(vfs)
 int Randomness(sqlite3_vfs* vfs, int size, char* out) {
   return BaseOf(vfs)->xRandomness(BaseOf(vfs), size, out);
 }
-int Sleep(sqlite3_vfs* vfs, int microseconds) { return BaseOf(vfs)->xSleep(BaseOf(vfs), microseconds); }
-int CurrentTime(sqlite3_vfs* vfs, double* out) { return BaseOf(vfs)->xCurrentTime(BaseOf(vfs), out); }
+int Sleep(sqlite3_vfs* vfs, int microseconds) {
+  return BaseOf(vfs)->xSleep(BaseOf(vfs), microseconds);
+}
+int CurrentTime(sqlite3_vfs* vfs, double* out) {
+  return BaseOf(vfs)->xCurrentTime(BaseOf(vfs), out);
+}
 int GetLastError(sqlite3_vfs* vfs, int size, char* out) {
   return BaseOf(vfs)->xGetLastError(BaseOf(vfs), size, out);
 }

@@ -65,9 +65,9 @@ class WalCoalescingVfsTest : public ::testing::Test {
   sqlite3* Connect(const sqlite3_vfs* vfs) {
     sqlite3* db = nullptr;
     const std::string path = (dir_ / "test.db").string();
-    EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                              vfs->zName),
-              SQLITE_OK);
+    EXPECT_EQ(
+        sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs->zName),
+        SQLITE_OK);
     open_.push_back(db);
     Exec(db, "PRAGMA journal_mode=WAL");
     Exec(db, "PRAGMA synchronous=FULL");
