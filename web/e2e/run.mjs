@@ -71,18 +71,21 @@ async function api(method, path, body) {
   return text ? JSON.parse(text) : null;
 }
 
-const atRisk = (await api('GET', '/api/v1/sla/at-risk?within=10080&limit=500')).items;
+// The desk: every open case, soonest due first. (Not the at-risk list: which demo cases
+// have a clock due within a week depends on the hour the demo was generated.)
+const desk = (await api('GET', '/api/v1/sla/open-cases?limit=500')).items;
+if (desk.length === 0) throw new Error('the demo has no open case');
 const queues = (await api('GET', '/api/v1/queues?limit=500')).items;
 const vendorAgents = (await api('GET', '/api/v1/users?role=vendor_agent&limit=500')).items;
 // A vendor's case, and an agent of another vendor who must not see its body.
-const vendorCase = atRisk.find((r) => r.case.vendor_id)?.case;
+const vendorCase = desk.find((r) => r.case.vendor_id)?.case;
 const outsider = vendorAgents.find((u) => vendorCase && u.vendor_id !== vendorCase.vendor_id);
 const insider = vendorAgents.find((u) => vendorCase && u.vendor_id === vendorCase.vendor_id);
 for (const u of [outsider, insider]) {
   if (u) rapport(['user', 'password', '--email', u.email], { RAPPORT_PASSWORD: password });
 }
 // The case the agent works: the first on the desk.
-const target = atRisk[0].case;
+const target = desk[0].case;
 // An interaction on a queue takes the queue's channel; its vendor's agents see its body.
 const channelOf = (kase) => queues.find((q) => q.id === kase.queue_id)?.channel ?? 'email';
 const hostile = '<p>Hello from <b>Mallory</b></p><script>window.__pwned = 1</script>' +
