@@ -727,17 +727,19 @@ void Router::AddLive() {
        "Every open case the caller may see, soonest due first: one row per case with its most "
        "urgent clock (cases with none running — paused, met or under no policy — last, by id) "
        "and its account's name; cursor-paged, with the number of open cases in all (a vendor "
-       "agent sees its own vendor's).",
+       "agent sees its own vendor's), and `sequence`, the event log's sequence the page "
+       "reflects: GET /api/v1/stream?after=<sequence> then tells every change since.",
        {{"parameters",
          {Parameter("limit", "query", {{"type", "integer"}}, "page size, 1 to 500 (default 100)"),
           Parameter("cursor", "query", {{"type", "string"}}, "next_cursor of the previous page")}},
         {"responses",
-         {{"200", JsonResponse("a page: items ({case, clock}), total, next_cursor",
+         {{"200", JsonResponse("a page: items ({case, clock}), total, next_cursor, sequence",
                                {{"type", "object"},
                                 {"properties",
                                  {{"items", {{"type", "array"}, {"items", {{"type", "object"}}}}},
                                   {"total", {{"type", "integer"}}},
-                                  {"next_cursor", {{"type", "string"}, {"nullable", true}}}}}})},
+                                  {"next_cursor", {{"type", "string"}, {"nullable", true}}},
+                                  {"sequence", {{"type", "integer"}}}}}})},
           {"400", ProblemResponse("a bad limit or cursor, or an unknown parameter")}}}},
        [this](const Call& call, Respond respond) {
          std::size_t limit = 100;
@@ -771,6 +773,7 @@ void Router::AddLive() {
          }
          json::object body{{"items", std::move(items)},
                            {"total", page.total},
+                           {"sequence", page.sequence},
                            {"next_cursor", page.next ? json::value(FormatOpenCaseCursor(*page.next))
                                                      : json::value(nullptr)}};
          respond(Json(200, std::move(body)));
@@ -785,8 +788,9 @@ void Router::AddLive() {
        "else notices (sequence, at, entity, entity_id, action, account_id) of what the "
        "customer 360 shows them: every interaction, and the events naming an account that "
        "they may see (a vendor agent: not another vendor's cases). Resumes after Last-Event-ID "
-       "(or `after`), replaying what was missed, up to 10,000 events; further back it "
-       "starts with an `event: reset` message. A `: heartbeat` comment comes after 15 s of "
+       "(or `after`), replaying what was missed, up to 10,000 events. Opened without a "
+       "position, or asked for one further back, it starts afresh with an `event: reset` "
+       "message naming the sequence it starts after. A `: heartbeat` comment comes after 15 s of "
        "quiet (--heartbeat-seconds). The stream ends when the caller's sign-in does, and when "
        "the server stops; at most --max-streams are open at once.",
        {{"parameters",

@@ -381,6 +381,7 @@ Result<void> Clocks::Load() {
   config_ = std::move(*config);
   open_ = std::move(open);
   loaded_sequence_ = sequence;
+  applied_sequence_ = std::max(applied_sequence_, sequence);
   ReindexAll(Now());
   return {};
 }
@@ -736,6 +737,10 @@ void Clocks::OnCommitted(const store::CommittedBatch& batch) {
   } else {
     for (Id id : reindex) Reindex(id, now);
   }
+  // Set last, under the lock of what it describes: a reader never sees it ahead of them.
+  if (!batch.events.empty()) {
+    applied_sequence_ = std::max(applied_sequence_, batch.events.back().sequence);
+  }
   if (wake) wake_.notify_all();
 }
 
@@ -787,6 +792,7 @@ Clocks::OpenCasesPage Clocks::OpenCases(Instant now, std::optional<Id> only_vend
                                         std::size_t limit) const {
   std::shared_lock lock(mutex_);
   OpenCasesPage page;
+  page.sequence = applied_sequence_;
   auto mine = [&](const Entry& entry) {
     return !only_vendor || entry.tracked.record.vendor_id == only_vendor;
   };

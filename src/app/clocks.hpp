@@ -131,6 +131,9 @@ class Clocks {
     std::vector<OpenCase> items;
     std::size_t total = 0;
     std::optional<OpenCasePosition> next;  // where the next page starts; unset: the last page
+    // The event log's sequence the page reflects: every change up to it and none after
+    // (an earlier one at worst, never a later one).
+    std::int64_t sequence = 0;
   };
   OpenCasesPage OpenCases(Instant now, std::optional<Id> only_vendor,
                           std::optional<OpenCasePosition> after, std::size_t limit) const;
@@ -192,6 +195,7 @@ class Clocks {
   std::set<Key> warned_;  // those of them that have warned
   std::set<Key> alarms_;  // future warning and breach instants
   std::int64_t loaded_sequence_ = 0;
+  std::int64_t applied_sequence_ = 0;  // the last event taken in (guarded by mutex_)
 
   // Warnings and breaches to record, and the recorder thread.
   struct Pending {

@@ -47,7 +47,10 @@ Result<std::unique_ptr<LiveFeed::Follower>> LiveFeed::Follow(const Principal& wh
   std::lock_guard lock(mu_);
   last_sequence_ = std::max(last_sequence_, stored);
   std::int64_t position = after.value_or(last_sequence_);
-  bool reset = false;
+  // Without a position the follower starts afresh, and says where: a client that read
+  // something before (GET /api/v1/sla/open-cases names its sequence) then knows whether
+  // it may have missed a change.
+  bool reset = !after;
   if (position > last_sequence_ || last_sequence_ - position > kMaxReplay) {
     position = last_sequence_;
     reset = true;

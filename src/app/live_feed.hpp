@@ -103,7 +103,7 @@ class LiveFeed {
   };
 
   // Follows the feed for `who` from after sequence `after` (unset: from the end of the log
-  // now).
+  // now, starting with a reset that names it).
   Result<std::unique_ptr<Follower>> Follow(const Principal& who, bool whole_events,
                                            std::optional<std::int64_t> after);
 

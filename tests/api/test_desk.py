@@ -3,7 +3,7 @@ only those due soon), soonest due first with the cases that have no clock runnin
 each with its account's name, cursor-paged with the number of open cases in all."""
 import pytest
 
-from conftest import API, assert_problem, create, patch, read
+from conftest import API, assert_problem, create, event_count, patch, read
 from test_clocks import contact, open_case, policy_24x7
 
 pytestmark = pytest.mark.usefixtures("close_connections")
@@ -89,6 +89,36 @@ def test_a_case_that_stops_or_opens_leaves_or_joins_the_list(admin, account, cas
     assert page["total"] == 5
     assert [i["case"]["subject"] for i in page["items"]][:2] == ["urgent", "new"]
     assert page["items"][1]["case"]["id"] == new["id"]
+
+
+def test_the_page_names_the_sequence_it_reflects_and_the_stream_resumes_from_it(
+        admin, account, cases):
+    from test_stream import Stream, about, data
+    last = event_count(admin)  # the log is gap-free from 1: its length is its last sequence
+    before = open_cases(admin)
+    assert before["sequence"] >= last  # every write answered before the read is in it
+    new = open_case(admin, account, subject="after the read", priority="urgent")
+    after = open_cases(admin)
+    assert after["sequence"] > before["sequence"]
+    assert new["id"] in {i["case"]["id"] for i in after["items"]}
+    # Resumed from the first read, the stream tells the case made since, and no reset.
+    stream = Stream(admin.base, headers=dict(admin.session.headers),
+                    query=f"?after={before['sequence']}")
+    try:
+        got = stream.events(about("case", new["id"]), resets=True)
+        assert all(m.get("event") != "reset" for m in got)
+        assert all(int(m["id"]) > before["sequence"] for m in got)
+        assert data(got[-1])["action"] == "created"
+    finally:
+        stream.close()
+    # Opened afresh, it starts with a reset naming where it starts: the desk read before
+    # then may have missed nothing.
+    fresh = Stream(admin.base, headers=dict(admin.session.headers))
+    try:
+        reset = fresh.events(lambda m: True, resets=True)[0]
+        assert reset["event"] == "reset" and int(reset["id"]) >= after["sequence"]
+    finally:
+        fresh.close()
 
 
 def test_renamed_account_shows_its_new_name(admin, account, cases):

@@ -3,8 +3,10 @@
 // notice: entity, id, action, account); views re-read what they show through the API,
 // which applies the caller's visibility. After an error the stream is opened again with
 // backoff (1 s doubling to 30 s, jittered), resuming after the last change received, which
-// the server replays; a stream ended by the end of the sign-in leads to the sign-in form. A stream that starts afresh (no change received yet, or the server
-// says `reset`) may have missed changes: subscribers are then told to re-read everything.
+// the server replays; a stream ended by the end of the sign-in leads to the sign-in form.
+// A stream that starts afresh (no change received yet, or too far behind) begins with the
+// server's `reset`, naming the sequence it starts after: changes up to it may have been
+// missed, so subscribers re-read, unless what they show already reflects that sequence.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { get } from './api';
 
@@ -17,8 +19,12 @@ export interface Change {
   account_id: number | null;
 }
 
-// A change, or null when changes may have been missed.
-type Listener = (change: Change | null) => void;
+// Changes up to `upTo` (a sequence of the event log) may have been missed.
+export interface Missed {
+  missed: true;
+  upTo: number;
+}
+type Listener = (change: Change | Missed) => void;
 export type LiveState = 'connecting' | 'live' | 'retrying';
 
 const streamPath = '/api/v1/stream';
@@ -38,27 +44,26 @@ function setState(next: LiveState) {
   stateListeners.forEach((l) => l(next));
 }
 
-function emit(change: Change | null) {
+function emit(change: Change | Missed) {
   listeners.forEach((l) => l(change));
 }
 
 function open() {
-  const resuming = lastId !== null;
-  const es = new EventSource(resuming ? `${streamPath}?after=${encodeURIComponent(lastId!)}` : streamPath);
+  const es = new EventSource(lastId !== null ? `${streamPath}?after=${encodeURIComponent(lastId)}` : streamPath);
   source = es;
   setState(failures ? 'retrying' : 'connecting');
   es.onopen = () => {
     failures = 0;
     setState('live');
-    if (!resuming) emit(null);
   };
   es.onmessage = (e: MessageEvent<string>) => {
     lastId = e.lastEventId || lastId;
     emit(JSON.parse(e.data) as Change);
   };
   es.addEventListener('reset', (e) => {
-    lastId = (e as MessageEvent<string>).lastEventId || lastId;
-    emit(null);
+    const { sequence } = JSON.parse((e as MessageEvent<string>).data) as { sequence: number };
+    lastId = String(sequence);
+    emit({ missed: true, upTo: sequence });
   });
   es.onerror = () => {
     // Whatever failed (the server stopped, a proxy cut the connection, 503 over the cap,
@@ -112,15 +117,19 @@ export function useLiveState(): LiveState {
 // Runs `refresh` when a change `matters` to the view, and when changes may have been
 // missed: `delayMs` after the first such change (later ones join it, so a busy feed costs
 // at most one read per delay), one run at a time (a change during a run makes another run
-// after it). `refresh` shows its own errors.
+// after it). `shown`: the event log's sequence that what the view shows reflects, when its
+// API names one (null until loaded): missed changes up to it need no re-read. `refresh`
+// shows its own errors.
 export function useLiveRefresh(matters: (change: Change) => boolean,
-  refresh: () => Promise<unknown>, delayMs = 300) {
-  const latest = useRef({ matters, refresh });
-  latest.current = { matters, refresh };
+  refresh: () => Promise<unknown>, delayMs = 300, shown: number | null = null) {
+  const latest = useRef({ matters, refresh, shown });
+  latest.current = { matters, refresh, shown };
   useEffect(() => {
     let timer: number | undefined;
     let running = false;
     let again = false;
+    let changed = false;                    // a change that matters came
+    let missedUpTo: number | null = null;  // changes up to this may have been missed
     const schedule = () => {
       if (timer === undefined) timer = window.setTimeout(run, delayMs);
     };
@@ -130,6 +139,12 @@ export function useLiveRefresh(matters: (change: Change) => boolean,
         again = true;
         return;
       }
+      // Judged when the timer fires: the view's first read may have landed meanwhile.
+      const { shown } = latest.current;
+      const needed = changed || (missedUpTo !== null && (shown === null || shown < missedUpTo));
+      changed = false;
+      missedUpTo = null;
+      if (!needed) return;
       running = true;
       try {
         await latest.current.refresh();
@@ -142,7 +157,14 @@ export function useLiveRefresh(matters: (change: Change) => boolean,
       }
     };
     const unsubscribe = subscribe((change) => {
-      if (change === null || latest.current.matters(change)) schedule();
+      if ('missed' in change) {
+        missedUpTo = Math.max(missedUpTo ?? 0, change.upTo);
+      } else if (latest.current.matters(change)) {
+        changed = true;
+      } else {
+        return;
+      }
+      schedule();
     });
     return () => {
       unsubscribe();

@@ -19,12 +19,14 @@ interface Page {
   items: Row[];
   total: number;
   next_cursor: string | null;
+  sequence: number;  // the event log's sequence the page reflects
 }
 
 interface Rows {
   rows: Row[];
   total: number;
   next: string | null;
+  sequence: number;  // the first page's: the rows reflect at least that much
 }
 
 const pageRows = 100;  // a first load stays quick; more on request
@@ -45,10 +47,11 @@ async function readFirst(count: number | 'all'): Promise<Rows> {
   const early = prefetched;
   prefetched = null;
   let page = early ? await early : null;
-  const out: Rows = { rows: [], total: 0, next: null };
+  const out: Rows = { rows: [], total: 0, next: null, sequence: 0 };
   do {
     const wanted = count === 'all' ? maxPage : Math.min(maxPage, count - out.rows.length);
     page ??= await get<Page>(pagePath(wanted, out.next));
+    if (out.rows.length === 0) out.sequence = page.sequence;
     out.rows.push(...page.items);
     out.total = page.total;
     out.next = page.next_cursor;
@@ -83,6 +86,7 @@ export function Desk() {
       change.entity === 'account',
     () => reload(!list ? pageRows : list.next ? list.rows.length : 'all'),
     1000,  // a busy floor changes cases all the time: at most one read a second
+    list?.sequence ?? null,  // the live stream starting afresh need not re-read this
   );
 
   async function more() {
@@ -96,6 +100,7 @@ export function Desk() {
         rows: [...list.rows, ...page.items.filter((r) => !seen.has(r.case.id))],
         total: page.total,
         next: page.next_cursor,
+        sequence: list.sequence,
       });
       setError(null);
     } catch (e) {
