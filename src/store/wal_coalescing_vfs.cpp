@@ -238,34 +238,36 @@ sqlite3_vfs* RegisterWalCoalescingVfs(const char* name, sqlite3_vfs* base) {
   if (!base) return nullptr;
   // Registered for the life of the process: SQLite keeps the pointer.
   auto* shim = new Vfs{{}, base, name};
-  sqlite3_vfs& v = shim->vfs;
-  v.iVersion = std::min(base->iVersion, 3);
-  v.szOsFile = kRealOffset + base->szOsFile;
-  v.mxPathname = base->mxPathname;
-  v.zName = shim->name.c_str();
-  v.xOpen = Open;
-  v.xDelete = Delete;
-  v.xAccess = Access;
-  v.xFullPathname = FullPathname;
-  v.xDlOpen = DlOpen;
-  v.xDlError = DlError;
-  v.xDlSym = DlSym;
-  v.xDlClose = DlClose;
-  v.xRandomness = Randomness;
-  v.xSleep = Sleep;
-  v.xCurrentTime = CurrentTime;
-  v.xGetLastError = GetLastError;
-  if (v.iVersion >= 2) v.xCurrentTimeInt64 = CurrentTimeInt64;
-  if (v.iVersion >= 3) {
-    v.xSetSystemCall = SetSystemCall;
-    v.xGetSystemCall = GetSystemCall;
-    v.xNextSystemCall = NextSystemCall;
-  }
-  if (sqlite3_vfs_register(&v, /*makeDflt=*/0) != SQLITE_OK) {
+  const int version = std::min(base->iVersion, 3);  // SQLite reads which methods exist
+  shim->vfs = {
+      .iVersion = version,
+      .szOsFile = kRealOffset + base->szOsFile,
+      .mxPathname = base->mxPathname,
+      .pNext = nullptr,
+      .zName = shim->name.c_str(),
+      .pAppData = nullptr,
+      .xOpen = Open,
+      .xDelete = Delete,
+      .xAccess = Access,
+      .xFullPathname = FullPathname,
+      .xDlOpen = DlOpen,
+      .xDlError = DlError,
+      .xDlSym = DlSym,
+      .xDlClose = DlClose,
+      .xRandomness = Randomness,
+      .xSleep = Sleep,
+      .xCurrentTime = CurrentTime,
+      .xGetLastError = GetLastError,
+      .xCurrentTimeInt64 = version >= 2 ? CurrentTimeInt64 : nullptr,
+      .xSetSystemCall = version >= 3 ? SetSystemCall : nullptr,
+      .xGetSystemCall = version >= 3 ? GetSystemCall : nullptr,
+      .xNextSystemCall = version >= 3 ? NextSystemCall : nullptr,
+  };
+  if (sqlite3_vfs_register(&shim->vfs, /*makeDflt=*/0) != SQLITE_OK) {
     delete shim;
     return nullptr;
   }
-  return &v;
+  return &shim->vfs;
 }
 
 }  // namespace rapport::store
